@@ -1,0 +1,3 @@
+from mtasts_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""The `mtasts-tui` command line.
+
+Startup stays light: each subcommand imports only what it needs, and the Textual app is imported
+only when the wizard opens, so `check`, `lint` and `export` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from mtasts_tui import __version__
+
+SUBCOMMANDS = ("check", "lint", "export", "reports")
+
+
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `check` and the wizard: where to resolve, whom to trust, how long."""
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--resolver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="DNS server to ask (repeatable; default: the system's)",
+    )
+    net.add_argument(
+        "--ca-file", metavar="PEM", help="trust these CA certificates instead of the system's"
+    )
+    net.add_argument("--https-port", type=int, default=443, metavar="PORT", help="default 443")
+    net.add_argument("--smtp-port", type=int, default=25, metavar="PORT", help="default 25")
+    net.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="limit for each step and for the whole run (default 10)",
+    )
+    net.add_argument("--no-smtp", action="store_true", help="skip the STARTTLS probes of the MX")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mtasts-tui",
+        description=(
+            "Inspect, draft, export and roll out MTA-STS (RFC 8461) and TLS-RPT (RFC 8460). "
+            "Without a command, opens the wizard."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"mtasts-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from mtasts_tui.commands import export_cmd, lint
+
+    check = commands.add_parser("check", help="inspect live domains (headless)")
+    check.add_argument("domains", nargs="+", metavar="DOMAIN")
+    check.add_argument("--json", action="store_true", help="one JSON object per domain per line")
+    check.add_argument(
+        "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
+    )
+    add_network_arguments(check)
+
+    lint.add_arguments(commands.add_parser("lint", help="check a policy or record offline"))
+    export_cmd.add_arguments(
+        commands.add_parser("export", help="write the deploy bundle for a policy")
+    )
+    reports = commands.add_parser("reports", help="summarise TLS-RPT reports")
+    try:
+        from mtasts_tui.reports import command as reports_command
+    except ImportError:  # pragma: no cover - the reports module is optional during development
+        reports_command = None
+    if reports_command is not None:
+        reports_command.add_arguments(reports)
+    return parser
+
+
+def _wizard_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mtasts-tui",
+        description=(
+            "Open the MTA-STS wizard. Commands: check, lint, export, reports "
+            "(see 'mtasts-tui COMMAND --help')."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"mtasts-tui {__version__}")
+    parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="start by inspecting it")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in loopback lab and open its half-migrated demo domain",
+    )
+    add_network_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    if first in SUBCOMMANDS or (args_list and args_list[0] in ("-h", "--help")):
+        args = _parser().parse_args(args_list)
+        return _dispatch(args)
+    wizard_args = _wizard_parser().parse_args(args_list)
+    from mtasts_tui.wizard import run_wizard
+
+    return run_wizard(wizard_args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    out, err = sys.stdout, sys.stderr
+    if args.command == "lint":
+        from mtasts_tui.commands import lint
+
+        return lint.run(args, out, err)
+    if args.command == "export":
+        from mtasts_tui.commands import export_cmd
+
+        return export_cmd.run(args, out, err)
+    if args.command == "check":
+        from mtasts_tui.commands import check
+
+        return check.run(args, out, err)
+    if args.command == "reports":
+        from mtasts_tui.reports import command as reports_command
+
+        return reports_command.run(args, out)
+    _parser().print_help()
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

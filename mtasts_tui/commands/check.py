@@ -1,0 +1,217 @@
+"""`mtasts-tui check`: inspect live domains headlessly, for people (tables) and scripts (JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any, TextIO
+
+from mtasts_tui.commands.output import write_findings, write_json
+from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.findings import has_errors
+from mtasts_tui.core.stsrecord import STS_VERSION
+from mtasts_tui.core.text import one_line, printable
+from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
+from mtasts_tui.core.txtrecord import join_record, starts_with_version
+from mtasts_tui.probe.inspect import Inspection, inspect_domain
+from mtasts_tui.probe.network import Network, NetworkConfigError, ProbeConfig, parse_resolver
+
+
+def config_from_args(args: argparse.Namespace) -> ProbeConfig:
+    """The shared network options (also used by the wizard). Raises NetworkConfigError."""
+    if args.timeout <= 0:
+        raise NetworkConfigError("--timeout must be more than 0 seconds")
+    for name in ("https_port", "smtp_port"):
+        if not 0 < getattr(args, name) < 65536:
+            raise NetworkConfigError(f"--{name.replace('_', '-')} must be 1-65535")
+    return ProbeConfig(
+        resolvers=tuple(parse_resolver(r) for r in args.resolver),
+        ca_file=args.ca_file,
+        https_port=args.https_port,
+        smtp_port=args.smtp_port,
+        timeout=args.timeout,
+        smtp=not args.no_smtp,
+    )
+
+
+def inspection_to_json(result: Inspection) -> dict[str, Any]:
+    """The `check --json` contract: one object per domain."""
+    facts, verdict = result.facts, result.judgement
+    sts_raw = [join_record(r) for r in facts.sts.records]
+    rpt_raw = [join_record(r) for r in facts.tlsrpt.records]
+    fetch = facts.policy
+    pcheck = verdict.policy
+    body = fetch.body if fetch else None
+    covered = dict(verdict.coverage)
+    return {
+        "domain": result.domain.ascii,
+        "domain_unicode": result.domain.unicode,
+        "mx": [
+            {"host": r.host.rstrip(".").lower(), "preference": r.preference}
+            for r in sorted(facts.mx.records, key=lambda r: (r.preference, r.host.lower()))
+        ],
+        "sts_record": {
+            "present": any(starts_with_version(r, STS_VERSION) for r in sts_raw),
+            "raw": sts_raw,
+            "id": verdict.sts.id if verdict.sts else None,
+            "valid": bool(verdict.sts and verdict.sts.valid),
+        },
+        "policy": {
+            "url": fetch.url if fetch else f"https://mta-sts.{result.domain.ascii}/",
+            "fetched": bool(fetch and fetch.status == 200 and body is not None),
+            "status": fetch.status if fetch else None,
+            "raw": body.decode("utf-8", errors="replace") if body is not None else None,
+            "mode": pcheck.mode if pcheck else None,
+            "mx": list(pcheck.mx) if pcheck else [],
+            "max_age": pcheck.max_age if pcheck else None,
+            "valid": bool(pcheck and pcheck.valid),
+        },
+        "tlsrpt": {
+            "present": any(starts_with_version(r, TLSRPT_VERSION) for r in rpt_raw),
+            "raw": rpt_raw,
+            "rua": list(verdict.tlsrpt.rua) if verdict.tlsrpt else [],
+            "valid": bool(verdict.tlsrpt and verdict.tlsrpt.valid),
+        },
+        "mx_tls": [
+            {
+                "host": p.host,
+                "address": p.address,
+                "reachable": p.reachable,
+                "starttls": p.starttls,
+                "tls_version": p.tls_version,
+                "cipher": p.cipher,
+                "cert_valid": p.cert_valid,
+                "cert_names": list(p.cert_names),
+                "cert_not_after": p.cert_not_after,
+                "matches_policy": bool(covered.get(p.host)),
+                "error": p.error,
+            }
+            for p in facts.mx_probes
+        ],
+        "findings": [f.to_json() for f in verdict.findings],
+        "enforce_ready": verdict.enforce_ready,
+        "verdict": verdict.verdict,
+        "elapsed": round(result.elapsed, 3),
+    }
+
+
+def write_human(out: TextIO, result: Inspection) -> None:
+    facts, verdict = result.facts, result.judgement
+    out.write(f"\n== {printable(result.domain.display())}  ({result.elapsed:.2f} s)\n")
+    out.write(f"   {printable(verdict.verdict)}\n\n")
+    covered = dict(verdict.coverage)
+    probes = {p.host: p for p in facts.mx_probes}
+    if facts.mx.records:
+        out.write(
+            f"   {'pref':>4}  {'MX host':<34} {'STARTTLS':<9} {'TLS':<8} {'cert':<8} policy\n"
+        )
+        for record in sorted(facts.mx.records, key=lambda r: (r.preference, r.host.lower())):
+            host = record.host.rstrip(".").lower()
+            probe = probes.get(host)
+            starttls = _tri(probe.starttls if probe and probe.reachable else None)
+            if probe and not probe.reachable:
+                starttls = "unreach."
+            tls = (probe.tls_version or "-") if probe else "-"
+            cert = _tri(probe.cert_valid) if probe else "-"
+            patterns = covered.get(host, ())
+            cover = ", ".join(patterns) if patterns else "NOT covered"
+            out.write(
+                f"   {record.preference:>4}  {one_line(host):<34} {starttls:<9} "
+                f"{one_line(tls):<8} {cert:<8} {one_line(cover)}\n"
+            )
+    else:
+        out.write("   no MX records\n")
+    sts = verdict.sts
+    out.write(f"\n   _mta-sts    {one_line(sts.record) if sts and sts.record else '(none)'}\n")
+    rpt = verdict.tlsrpt
+    out.write(f"   _smtp._tls  {one_line(rpt.record) if rpt and rpt.record else '(none)'}\n")
+    fetch = facts.policy
+    if fetch is not None:
+        state = (
+            f"HTTP {fetch.status}"
+            if fetch.status is not None
+            else one_line(fetch.tls_error or fetch.error or "not fetched")
+        )
+        out.write(f"   policy      {fetch.url}  [{state}]\n")
+        if fetch.body is not None and fetch.status == 200:
+            for line in fetch.body.decode("utf-8", errors="replace").splitlines()[:20]:
+                out.write(f"      | {one_line(line)}\n")
+    out.write("\n")
+    write_findings(out, verdict.findings, indent="   ")
+
+
+def _tri(value: bool | None) -> str:
+    return "yes" if value else ("no" if value is False else "-")
+
+
+async def _run(
+    domains: list[DomainName], config: ProbeConfig, concurrency: int, json_out: bool, out: TextIO
+) -> bool:
+    """Inspect with at most ``concurrency`` domains in flight; print each result as it lands.
+
+    Results are written and dropped one by one, so memory does not grow with the domain count.
+    """
+    net = Network.from_config(config)
+    queue: asyncio.Queue[DomainName] = asyncio.Queue()
+    for d in domains:
+        queue.put_nowait(d)
+    any_error = False
+
+    async def worker() -> None:
+        nonlocal any_error
+        while True:
+            try:
+                domain = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            try:
+                result = await inspect_domain(domain, net)
+            except Exception as exc:  # one broken domain never stops the others
+                any_error = True
+                failure = {
+                    "domain": domain.ascii,
+                    "domain_unicode": domain.unicode,
+                    "findings": [
+                        {
+                            "severity": "error",
+                            "code": "check-failed",
+                            "message": f"The check itself failed: {type(exc).__name__}: {exc}",
+                        }
+                    ],
+                    "enforce_ready": False,
+                }
+                if json_out:
+                    write_json(out, failure, compact=True)
+                else:
+                    out.write(f"\n== {domain.display()}: check failed: {printable(str(exc))}\n")
+                continue
+            if has_errors(result.judgement.findings):
+                any_error = True
+            if json_out:
+                write_json(out, inspection_to_json(result), compact=True)
+            else:
+                write_human(out, result)
+            out.flush()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(domains))))))
+    return any_error
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    domains: list[DomainName] = []
+    for raw in args.domains:
+        parsed = parse_domain(raw)
+        if isinstance(parsed, str):
+            err.write(f"mtasts-tui check: {printable(parsed)}\n")
+            return 2
+        domains.append(parsed)
+    if args.concurrency < 1:
+        err.write("mtasts-tui check: --concurrency must be at least 1\n")
+        return 2
+    try:
+        config = config_from_args(args)
+        any_error = asyncio.run(_run(domains, config, args.concurrency, args.json, out))
+    except NetworkConfigError as exc:
+        err.write(f"mtasts-tui check: {printable(str(exc))}\n")
+        return 2
+    return 1 if any_error else 0

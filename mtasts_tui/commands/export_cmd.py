@@ -1,0 +1,69 @@
+"""`mtasts-tui export`: the deploy bundle, headless (the wizard's export screen shares the code)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from mtasts_tui.core.bundle import build_bundle, make_bundle_spec
+from mtasts_tui.core.policyid import new_policy_id
+from mtasts_tui.core.text import printable
+from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
+
+
+def _max_age(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds")
+    return int(text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--domain", required=True, help="the mail domain, e.g. example.com")
+    parser.add_argument("--mode", required=True, help="enforce, testing or none")
+    parser.add_argument(
+        "--mx", action="append", default=[], metavar="PATTERN", help="mx pattern (repeatable)"
+    )
+    parser.add_argument(
+        "--max-age", required=True, type=_max_age, metavar="SECONDS", help="0..31557600"
+    )
+    parser.add_argument(
+        "--rua",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="TLS-RPT destination, mailto: or https: (repeatable)",
+    )
+    parser.add_argument("--id", help="policy id (default: a fresh one from the current time)")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    parser.add_argument("--force", action="store_true", help="replace an existing bundle")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    now = datetime.now(UTC)
+    spec = make_bundle_spec(
+        domain=args.domain,
+        mode=args.mode,
+        mx=args.mx,
+        max_age=args.max_age,
+        rua=args.rua,
+        policy_id=args.id if args.id is not None else new_policy_id(now),
+        created=now.date(),
+    )
+    if isinstance(spec, list):
+        err.write("mtasts-tui export: nothing was written:\n")
+        for problem in spec:
+            err.write(f"  - {printable(problem)}\n")
+        return 2
+    files = build_bundle(spec)
+    try:
+        written = write_bundle(args.out, files, force=args.force)
+    except ExportError as exc:
+        err.write(f"mtasts-tui export: {printable(str(exc))}\n")
+        return 2 if isinstance(exc, BundleExistsError) else 1
+    out.write(f"Bundle for {spec.domain.display()} (policy id {spec.policy_id}):\n")
+    for path in written:
+        out.write(f"  {path}\n")
+    out.write(f"Next: follow {args.out / 'CHECKLIST.md'}\n")
+    return 0

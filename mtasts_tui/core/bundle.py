@@ -1,0 +1,309 @@
+"""The deploy bundle: every file `mtasts-tui export` and the wizard's export screen write.
+
+Pure: builds the file contents; `mtasts_tui.export` writes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from mtasts_tui.core.checklist import ramp
+from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.findings import has_errors
+from mtasts_tui.core.mxpattern import mx_pattern_problem
+from mtasts_tui.core.policy import (
+    MODES,
+    Policy,
+    describe_duration,
+    max_age_problem,
+    policy_from_fields,
+    render_policy,
+)
+from mtasts_tui.core.policyid import policy_id_problem
+from mtasts_tui.core.stsrecord import sts_record_value
+from mtasts_tui.core.tlsrpt import rua_problem, tlsrpt_record_value
+from mtasts_tui.core.zone import split_txt, zone_line, zone_txt_rdata
+
+POLICY_PATH = ".well-known/mta-sts.txt"
+TXT_TTL = 300
+"""Short, so a new policy id reaches senders within minutes."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundleSpec:
+    domain: DomainName
+    policy: Policy
+    policy_id: str
+    rua: tuple[str, ...]
+    created: date
+    """The day the bundle is made: the rollout ramp's dates start here."""
+
+
+def make_bundle_spec(
+    domain: str,
+    mode: str,
+    mx: Sequence[str],
+    max_age: int,
+    rua: Sequence[str],
+    policy_id: str,
+    created: date,
+) -> BundleSpec | list[str]:
+    """Validate every input with the shared rules.
+
+    A list of messages means the input is unusable and nothing may be written.
+    """
+    problems: list[str] = []
+    parsed = parse_domain(domain)
+    if isinstance(parsed, str):
+        problems.append(parsed)
+    if mode not in MODES:
+        problems.append(f"mode {mode!r} is not one of enforce, testing, none.")
+    for pattern in mx:
+        problem = mx_pattern_problem(pattern)
+        if problem:
+            problems.append(f"mx pattern {pattern!r} is invalid: {problem}.")
+    if not mx and mode in ("enforce", "testing"):
+        problems.append(f"mode {mode} needs at least one --mx pattern.")
+    age_problem = max_age_problem(max_age)
+    if age_problem:
+        problems.append(age_problem + ".")
+    id_problem = policy_id_problem(policy_id)
+    if id_problem:
+        problems.append(f"policy id {policy_id!r} is invalid: {id_problem}.")
+    for uri in rua:
+        problem = rua_problem(uri)
+        if problem:
+            problems.append(f"report destination {uri!r} is invalid: {problem}.")
+    if problems or isinstance(parsed, str):
+        return problems
+    check = policy_from_fields(mode, mx, max_age)
+    if check.policy is None or has_errors(check.findings):
+        return [f.message for f in check.findings if f.severity == "error"]
+    return BundleSpec(parsed, check.policy, policy_id, tuple(rua), created)
+
+
+def policy_file_path(domain: DomainName) -> str:
+    return f"mta-sts.{domain.ascii}/{POLICY_PATH}"
+
+
+def build_bundle(spec: BundleSpec) -> dict[str, str]:
+    """Relative path → file content, in the order a person should read them."""
+    return {
+        "CHECKLIST.md": render_checklist(spec),
+        policy_file_path(spec.domain): render_policy(spec.policy),
+        f"dns/{spec.domain.ascii}.zone": render_zone(spec),
+        "dns/records.txt": render_record_list(spec),
+        "hosting/nginx.conf": render_nginx(spec),
+        "hosting/Caddyfile": render_caddy(spec),
+        "bundle.json": render_manifest(spec),
+    }
+
+
+def dns_records(spec: BundleSpec) -> list[tuple[str, str, str]]:
+    """(fully qualified name, type, value) of every TXT record to publish."""
+    records = [(f"_mta-sts.{spec.domain.ascii}", "TXT", sts_record_value(spec.policy_id))]
+    if spec.rua:
+        records.append((f"_smtp._tls.{spec.domain.ascii}", "TXT", tlsrpt_record_value(spec.rua)))
+    return records
+
+
+def render_zone(spec: BundleSpec) -> str:
+    d = spec.domain.ascii
+    lines = [
+        f"; MTA-STS and TLS-RPT records for {spec.domain.display()}",
+        f"; Made by mtasts-tui on {spec.created.isoformat()}. Paste into the zone of {d}.",
+        ";",
+        f"; mta-sts.{d} must also resolve to the web server that serves the policy file over",
+        "; HTTPS with a certificate valid for that name: add an A/AAAA record or a CNAME, e.g.",
+        f";   mta-sts.{d}. 3600 IN CNAME your-web-host.example.net.",
+        ";",
+        "; Publish the _mta-sts record only after the policy file is online (see CHECKLIST.md).",
+    ]
+    for name, rrtype, value in dns_records(spec):
+        lines.append(zone_line(name + ".", TXT_TTL, rrtype, zone_txt_rdata(value)))
+    if not spec.rua:
+        lines += [
+            "; No TLS-RPT destination was given. Without reports you cannot see what enforce",
+            "; would block; publish one before testing mode, e.g.:",
+            f'; _smtp._tls.{d}. {TXT_TTL} IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{d}"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_record_list(spec: BundleSpec) -> str:
+    d = spec.domain.ascii
+    out = [
+        f"DNS records for {spec.domain.display()}, for a DNS provider's web form.",
+        f"'Host' is the name relative to {d}; some providers want the full name instead.",
+        "",
+    ]
+    for name, rrtype, value in dns_records(spec):
+        chunks = split_txt(value)
+        out += [
+            f"Full name: {name}",
+            f"Host:      {name.removesuffix('.' + d)}",
+            f"Type:      {rrtype}",
+            f"TTL:       {TXT_TTL}",
+            f"Value:     {value}",
+        ]
+        if len(chunks) > 1:
+            out.append(f"           (over 255 bytes: enter as {len(chunks)} strings if asked)")
+        out.append("")
+    out += [
+        f"Full name: mta-sts.{d}",
+        "Host:      mta-sts",
+        "Type:      A / AAAA, or CNAME",
+        "Value:     the web server that serves the policy file over HTTPS",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def render_nginx(spec: BundleSpec) -> str:
+    d = spec.domain.ascii
+    return f"""\
+# nginx: serve the MTA-STS policy for {d}.
+# The certificate must be valid for mta-sts.{d} (e.g. from Let's Encrypt).
+# Copy the folder mta-sts.{d}/ from this bundle to /var/www/mta-sts.{d}/.
+server {{
+    listen 443 ssl;
+    listen [::]:443 ssl;
+    http2 on;
+    server_name mta-sts.{d};
+
+    ssl_certificate     /etc/letsencrypt/live/mta-sts.{d}/fullchain.pem;
+    ssl_certificate_key /etc/letsencrypt/live/mta-sts.{d}/privkey.pem;
+
+    root /var/www/mta-sts.{d};
+
+    # Senders accept only a 200 with text/plain; they never follow redirects.
+    location = /{POLICY_PATH} {{
+        default_type text/plain;
+        types {{ }}
+        charset off;
+        add_header Cache-Control "no-cache" always;
+        try_files /{POLICY_PATH} =404;
+    }}
+
+    location / {{
+        return 404;
+    }}
+}}
+"""
+
+
+def render_caddy(spec: BundleSpec) -> str:
+    d = spec.domain.ascii
+    return f"""\
+# Caddy: serve the MTA-STS policy for {d}. Caddy obtains the certificate for
+# mta-sts.{d} by itself once the name points at this server.
+# Copy the folder mta-sts.{d}/ from this bundle to /var/www/mta-sts.{d}/.
+mta-sts.{d} {{
+    root * /var/www/mta-sts.{d}
+
+    # Senders accept only a 200 with text/plain; they never follow redirects.
+    @policy path /{POLICY_PATH}
+    handle @policy {{
+        header Content-Type "text/plain"
+        header Cache-Control "no-cache"
+        file_server
+    }}
+
+    handle {{
+        respond 404
+    }}
+}}
+"""
+
+
+def render_checklist(spec: BundleSpec) -> str:
+    d = spec.domain.ascii
+    shown = spec.domain.display()
+    policy = spec.policy
+    steps = ramp(policy, spec.created)
+    out = [
+        f"# MTA-STS rollout for {shown}",
+        "",
+        f"Bundle made {spec.created.isoformat()}: mode **{policy.mode}**, max_age "
+        f"{policy.max_age} ({describe_duration(policy.max_age)}), policy id `{spec.policy_id}`.",
+        "",
+        "## 1. Publish, in this order",
+        "",
+        f"- [ ] Point `mta-sts.{d}` at a web server (A/AAAA or CNAME) with an HTTPS certificate "
+        f"valid for `mta-sts.{d}`.",
+        f"- [ ] Upload `mta-sts.{d}/{POLICY_PATH}` so it is served at "
+        f"`https://mta-sts.{d}/{POLICY_PATH}` with status 200, `Content-Type: text/plain` and no "
+        "redirect (see `hosting/` for nginx and Caddy).",
+        f"- [ ] Verify the file: `curl -sS -D - https://mta-sts.{d}/{POLICY_PATH}` shows the "
+        "policy, and `mtasts-tui lint policy` on the downloaded copy says it is valid.",
+    ]
+    if spec.rua:
+        out.append(
+            f"- [ ] Publish the TLS-RPT record `_smtp._tls.{d}` (in `dns/{d}.zone`), so failures "
+            "are reported from the first day."
+        )
+    else:
+        out.append(
+            f"- [ ] **Add a TLS-RPT destination** and publish `_smtp._tls.{d}`: without reports "
+            "you cannot see what enforce would block."
+        )
+    out += [
+        f"- [ ] Only now publish or update `_mta-sts.{d}` TXT `v=STSv1; id={spec.policy_id}`. "
+        "Senders fetch the policy when they see a new id, so the file must already be online.",
+        f"- [ ] Check the live result: `mtasts-tui check {d}` reports no errors.",
+        "",
+        "## 2. Ramp up",
+        "",
+        "Each row is a policy change: edit the file first, then publish a **new id** in the "
+        "`_mta-sts` record (senders keep the old policy until the id changes). Move to the next "
+        "row only when the TLS-RPT reports since the last change show no STS failures "
+        "(`mtasts-tui reports <folder>`).",
+        "",
+        "| Not before | mode | max_age | What to do |",
+        "| --- | --- | --- | --- |",
+    ]
+    for step in steps:
+        out.append(
+            f"| {step.not_before.isoformat()} | {step.mode} | {step.max_age} "
+            f"({describe_duration(step.max_age)}) | {step.note} |"
+        )
+    out += [
+        "",
+        "## 3. Every later change",
+        "",
+        "- [ ] Change the policy file, verify it, then change the id (`mtasts-tui export` makes a "
+        "fresh one). Never reuse an id.",
+        "- [ ] Adding or replacing an MX host: add its pattern to the policy **before** the MX "
+        "record goes live; in enforce, senders refuse an MX that no pattern covers.",
+        "- [ ] Remember the cache: senders may apply the previous policy until its max_age has "
+        "passed since they last fetched it. A mistake in enforce lasts that long.",
+        "- [ ] To retire MTA-STS: publish `mode: none` with a new id, wait the old max_age, then "
+        "remove the records (RFC 8461 §8.3).",
+        "",
+        "## 4. Subdomains",
+        "",
+        f"- [ ] Policies are not inherited: every subdomain that receives mail (e.g. "
+        f"`user@sub.{d}`) needs its own `_mta-sts.sub.{d}` record, `mta-sts.sub.{d}` host and "
+        "policy file.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def render_manifest(spec: BundleSpec) -> str:
+    data = {
+        "domain": spec.domain.ascii,
+        "domain_unicode": spec.domain.unicode,
+        "created": spec.created.isoformat(),
+        "policy_id": spec.policy_id,
+        "policy": spec.policy.to_json(),
+        "policy_url": f"https://mta-sts.{spec.domain.ascii}/{POLICY_PATH}",
+        "records": [
+            {"name": name, "type": rrtype, "value": value}
+            for name, rrtype, value in dns_records(spec)
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

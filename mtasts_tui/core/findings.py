@@ -1,0 +1,52 @@
+"""Findings: what every rule reports instead of raising.
+
+A finding's ``code`` is a stable contract (scripts match on it); its ``message`` is for people and
+says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: Severity
+    """error: senders will not apply it as meant; warning: works but risky; info: context."""
+    code: str
+    """Stable machine-readable identifier, e.g. ``policy-mx-invalid``."""
+    message: str
+    """Plain-English explanation that says what to do."""
+    subject: str | None = None
+    """What the finding is about (a line, a host, a pattern), when there is one."""
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON contract of ``lint`` and ``check``: exactly these three keys."""
+        return {"severity": self.severity, "code": self.code, "message": self.message}
+
+
+def error(code: str, message: str, subject: str | None = None) -> Finding:
+    return Finding("error", code, message, subject)
+
+
+def warning(code: str, message: str, subject: str | None = None) -> Finding:
+    return Finding("warning", code, message, subject)
+
+
+def info(code: str, message: str, subject: str | None = None) -> Finding:
+    return Finding("info", code, message, subject)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then info; stable within a severity."""
+    return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])

@@ -1,0 +1,139 @@
+"""The mx pattern rule (RFC 8461 §3.2 and §4.1), in one place.
+
+A pattern is a host name or ``*.`` followed by a host name. The wildcard stands for exactly one
+whole left-most label: ``*.example.com`` matches ``mail.example.com`` but neither ``example.com``
+nor ``a.b.example.com``. Matching ignores case and a trailing dot on the MX host (DNS hands out
+names such as ``MX1.Example.COM.``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import idna
+
+from mtasts_tui.core.domain import ldh_problem, normalize_host
+from mtasts_tui.core.findings import Finding, error, info, warning
+
+
+def mx_pattern_problem(pattern: str) -> str | None:
+    """What makes ``pattern`` unusable as an mx value, or None when it is valid."""
+    if pattern == "":
+        return "the mx value is empty"
+    if not pattern.isascii():
+        try:
+            a_label = idna.encode(pattern.removeprefix("*."), uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return "it holds non-ASCII characters and is not a valid internationalised name"
+        prefix = "*." if pattern.startswith("*.") else ""
+        return f"internationalised names must be written as A-labels: use {prefix}{a_label}"
+    if pattern.endswith("."):
+        return (
+            "it ends with a dot; policy patterns are written without the root dot "
+            f"(use {pattern.rstrip('.')})"
+        )
+    body = pattern[2:] if pattern.startswith("*.") else pattern
+    if "*" in body:
+        return "a wildcard may only be the whole left-most label, as in *.example.com"
+    problem = ldh_problem(body)
+    if problem:
+        return problem
+    return None
+
+
+def is_valid_mx_pattern(pattern: str) -> bool:
+    return mx_pattern_problem(pattern) is None
+
+
+def mx_pattern_findings(pattern: str) -> list[Finding]:
+    problem = mx_pattern_problem(pattern)
+    if problem is None:
+        return []
+    return [
+        error(
+            "policy-mx-invalid",
+            f"mx pattern {pattern!r} is invalid: {problem}. Senders cannot match MX hosts against "
+            "it; write a host name or *. followed by a host name.",
+            subject=pattern,
+        )
+    ]
+
+
+def mx_matches(pattern: str, host: str) -> bool:
+    """True when the MX ``host`` is allowed by ``pattern`` (RFC 8461 §4.1)."""
+    pat = pattern.lower()
+    name = normalize_host(host)
+    if not pat or not name:
+        return False
+    if pat.startswith("*."):
+        suffix = pat[1:]  # ".example.com"
+        if not name.endswith(suffix):
+            return False
+        first = name[: -len(suffix)]
+        return bool(first) and "." not in first
+    return name == pat
+
+
+def covering_patterns(patterns: Iterable[str], host: str) -> list[str]:
+    """The patterns that allow ``host``, in policy order."""
+    return [p for p in patterns if mx_matches(p, host)]
+
+
+def coverage(patterns: Sequence[str], hosts: Iterable[str]) -> dict[str, list[str]]:
+    """For each host (as given), the patterns that cover it; an empty list means uncovered."""
+    return {host: covering_patterns(patterns, host) for host in hosts}
+
+
+def coverage_findings(patterns: Sequence[str], hosts: Sequence[str], mode: str) -> list[Finding]:
+    """Compare the policy's patterns with the domain's real MX hosts.
+
+    An uncovered MX is an error in enforce (senders refuse it), a warning in testing (the reports
+    will show failures and enforce would refuse it), and information in none.
+    """
+    findings: list[Finding] = []
+    if not hosts:
+        return findings
+    valid_patterns = [p for p in patterns if is_valid_mx_pattern(p)]
+    for host in hosts:
+        if covering_patterns(valid_patterns, host):
+            continue
+        shown = normalize_host(host)
+        if mode == "enforce":
+            findings.append(
+                error(
+                    "mx-not-covered",
+                    f"MX {shown} matches no mx pattern: senders that honour MTA-STS will refuse to "
+                    f"deliver to it. Add 'mx: {shown}' (or a *. pattern for its parent) or remove "
+                    "the MX record.",
+                    subject=shown,
+                )
+            )
+        elif mode == "testing":
+            findings.append(
+                warning(
+                    "mx-not-covered",
+                    f"MX {shown} matches no mx pattern: mail to it would be refused in enforce "
+                    f"mode, and testing-mode reports will show failures. Add 'mx: {shown}' before "
+                    "you enforce.",
+                    subject=shown,
+                )
+            )
+        else:
+            findings.append(
+                info(
+                    "mx-not-covered",
+                    f"MX {shown} matches no mx pattern (no effect while mode is none).",
+                    subject=shown,
+                )
+            )
+    for pattern in valid_patterns:
+        if not any(mx_matches(pattern, host) for host in hosts):
+            findings.append(
+                warning(
+                    "policy-mx-unused",
+                    f"mx pattern {pattern} matches none of the domain's current MX hosts. Remove "
+                    "it if that host no longer receives mail, so the policy says what is true.",
+                    subject=pattern,
+                )
+            )
+    return findings

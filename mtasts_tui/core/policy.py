@@ -1,0 +1,433 @@
+"""The policy file served at https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.2).
+
+The parser never raises: every problem becomes a finding. Where the RFC prose and grammar differ
+from what some senders or validators do, the RFC wins and a finding says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
+from mtasts_tui.core.mxpattern import mx_pattern_findings
+
+MODES = ("enforce", "testing", "none")
+MAX_AGE_LIMIT = 31_557_600
+"""The largest max_age RFC 8461 allows: one year of 365.25 days, in seconds."""
+ONE_DAY = 86_400
+ONE_WEEK = 604_800
+
+MODE_EXPLANATIONS = {
+    "enforce": "Senders refuse to deliver to an MX that fails TLS or is not listed.",
+    "testing": "Senders deliver anyway and report failures (TLS-RPT): the safe first step.",
+    "none": "Senders treat the domain as having no policy: used to retire MTA-STS.",
+}
+
+_LINE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*$")
+_MAX_AGE_RE = re.compile(r"^[0-9]{1,10}$")
+_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_KNOWN_KEYS = ("version", "mode", "mx", "max_age")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A well-formed MTA-STS policy."""
+
+    mode: str
+    """enforce, testing or none."""
+    mx: tuple[str, ...]
+    """mx patterns in file order; may be empty only when mode is none."""
+    max_age: int
+    """Seconds senders may cache the policy, 0..31557600."""
+    extensions: tuple[tuple[str, str], ...] = ()
+    """Unknown key/value lines, kept so a round trip loses nothing."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"mode": self.mode, "mx": list(self.mx), "max_age": self.max_age}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCheck:
+    valid: bool
+    """True when there is no error finding: senders would apply this policy."""
+    policy: Policy | None
+    """The policy when valid, otherwise None."""
+    mode: str | None = None
+    """The first mode value, even when invalid (for display)."""
+    mx: tuple[str, ...] = ()
+    """Every mx value as written, even invalid ones (for display)."""
+    max_age: int | None = None
+    """The first max_age when it parses as a number."""
+    line_endings: str = "none"
+    """crlf, lf, mixed or none (a single line without terminator)."""
+    findings: tuple[Finding, ...] = field(default=())
+
+
+def parse_policy(text: str | bytes) -> PolicyCheck:
+    """Parse and validate a policy body. Bytes must be UTF-8; nothing raises."""
+    findings: list[Finding] = []
+    if isinstance(text, bytes):
+        data = text
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            findings.append(
+                error(
+                    "policy-syntax",
+                    f"The policy is not valid UTF-8 (byte {exc.start}). Save it as plain ASCII "
+                    "or UTF-8 text.",
+                )
+            )
+            text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        findings.append(
+            error(
+                "policy-syntax",
+                "The policy starts with a byte-order mark, so its first line is not "
+                "'version: STSv1' to a sender. Save the file without a BOM.",
+            )
+        )
+        text = text[1:]
+
+    lines, line_endings, ending_problems = _split_lines(text)
+    findings.extend(ending_problems)
+
+    first: dict[str, str] = {}
+    mx_values: list[str] = []
+    extensions: list[tuple[str, str]] = []
+    blank_lines: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip(" \t") == "":
+            blank_lines.append(number)
+            continue
+        match = _LINE_RE.match(line)
+        if not match:
+            findings.append(_bad_line(number, line))
+            continue
+        key, value = match.group(1), match.group(2)
+        if _CTL_RE.search(value) or "\t" in value:
+            findings.append(
+                error(
+                    "policy-syntax",
+                    f"Line {number} ({key}) holds a tab or control character in its value; "
+                    "senders reject the policy. Remove it.",
+                    subject=f"line {number}",
+                )
+            )
+            continue
+        if key == "mx":
+            mx_values.append(value)
+            continue
+        if key in first:
+            findings.append(
+                warning(
+                    "policy-duplicate-field",
+                    f"Line {number} repeats {key!r}; senders use the first value "
+                    f"({first[key]!r}) and ignore {value!r}. Delete the repeated line.",
+                    subject=f"line {number}",
+                )
+            )
+            continue
+        first[key] = value
+        if key not in _KNOWN_KEYS:
+            hint = _case_hint(key)
+            if hint:
+                findings.append(
+                    warning(
+                        "policy-syntax",
+                        f"Line {number}: {key!r} is not {hint!r}; keys are case-sensitive and "
+                        "senders ignore unknown keys. Write it in lowercase.",
+                        subject=f"line {number}",
+                    )
+                )
+            else:
+                extensions.append((key, value))
+
+    if blank_lines:
+        shown = ", ".join(str(n) for n in blank_lines[:5])
+        findings.append(
+            warning(
+                "policy-syntax",
+                f"Blank line(s) at {shown}: RFC 8461's grammar has no empty lines. Most senders "
+                "skip them, strict parsers reject the policy; delete them.",
+            )
+        )
+
+    version = first.get("version")
+    if version is None:
+        findings.append(
+            error(
+                "policy-version-invalid",
+                "The policy has no 'version' line; add 'version: STSv1' as the first line.",
+            )
+        )
+    elif version != "STSv1":
+        findings.append(
+            error(
+                "policy-version-invalid",
+                f"version is {version!r}; the only version is exactly 'STSv1' (case-sensitive).",
+            )
+        )
+
+    mode = first.get("mode")
+    if mode is None:
+        findings.append(
+            error(
+                "policy-mode-invalid",
+                "The policy has no 'mode' line; add 'mode: testing' (or enforce, or none).",
+            )
+        )
+    elif mode not in MODES:
+        lowered = mode.lower()
+        hint = f" Write {lowered!r} in lowercase." if lowered in MODES else ""
+        findings.append(
+            error(
+                "policy-mode-invalid",
+                f"mode is {mode!r}; it must be exactly enforce, testing or none.{hint}",
+            )
+        )
+    elif mode == "none":
+        findings.append(
+            warning(
+                "policy-mode-none",
+                "mode is none: senders treat the domain as having no MTA-STS policy. Use it only "
+                "to retire MTA-STS; switch to testing to protect mail.",
+            )
+        )
+    elif mode == "testing":
+        findings.append(
+            info(
+                "policy-mode-testing",
+                "mode is testing: senders deliver even when TLS fails and report failures via "
+                "TLS-RPT. Switch to enforce once the reports show no failures.",
+            )
+        )
+
+    max_age_text = first.get("max_age")
+    max_age: int | None = None
+    if max_age_text is None:
+        findings.append(
+            error(
+                "policy-max-age-invalid",
+                "The policy has no 'max_age' line; add one, e.g. 'max_age: 86400' (one day).",
+            )
+        )
+    else:
+        max_age, problem = _parse_max_age(max_age_text)
+        if problem:
+            findings.append(error("policy-max-age-invalid", problem))
+        elif max_age is not None:
+            findings.extend(max_age_advice(max_age, mode))
+
+    for value in mx_values:
+        findings.extend(mx_pattern_findings(value))
+    if not mx_values and mode != "none":
+        findings.append(
+            error(
+                "policy-mx-missing",
+                "The policy lists no 'mx' line; unless mode is none, add one 'mx:' line per "
+                "mail server (or a *. pattern), e.g. 'mx: mail.example.com'.",
+            )
+        )
+    seen: dict[str, str] = {}
+    for value in mx_values:
+        key = value.lower()
+        if key in seen:
+            findings.append(
+                info(
+                    "policy-mx-duplicate",
+                    f"mx {value!r} is listed twice; one line is enough.",
+                    subject=value,
+                )
+            )
+        seen[key] = value
+
+    valid = not has_errors(findings)
+    policy = None
+    if valid and mode is not None and max_age is not None:
+        policy = Policy(
+            mode=mode, mx=tuple(mx_values), max_age=max_age, extensions=tuple(extensions)
+        )
+    return PolicyCheck(
+        valid=policy is not None,
+        policy=policy,
+        mode=mode,
+        mx=tuple(mx_values),
+        max_age=max_age,
+        line_endings=line_endings,
+        findings=tuple(findings),
+    )
+
+
+def max_age_problem(max_age: int) -> str | None:
+    """The max_age bound rule shared by the parser, the editor and the exporter."""
+    if max_age < 0:
+        return "max_age cannot be negative"
+    if max_age > MAX_AGE_LIMIT:
+        return (
+            f"max_age {max_age} is above the RFC 8461 limit of {MAX_AGE_LIMIT} seconds (one year; "
+            "the grammar allows 10 digits but the prose sets this maximum)"
+        )
+    return None
+
+
+def max_age_advice(max_age: int, mode: str | None) -> list[Finding]:
+    """Warnings about a valid but short max_age (RFC 8461 §3.2: 'weeks or greater')."""
+    if max_age < ONE_DAY:
+        return [
+            warning(
+                "policy-max-age-short",
+                f"max_age is {max_age} s ({describe_duration(max_age)}). That is fine for a first "
+                "test, but senders refetch very often and an attacker who blocks the refetch "
+                "removes the protection quickly. Raise it to at least 86400 (1 day), and to weeks "
+                "once enforcing.",
+            )
+        ]
+    if mode == "enforce" and max_age < ONE_WEEK:
+        return [
+            info(
+                "policy-max-age-short",
+                f"max_age is {describe_duration(max_age)} in enforce mode; RFC 8461 expects weeks "
+                "or more. Raise it step by step (1 week, then 30 days, then up to 1 year).",
+            )
+        ]
+    return []
+
+
+def describe_duration(seconds: int) -> str:
+    """``604800`` → ``1 week``, ``90061`` → ``1 day 1 hour``: the two largest units, for people."""
+    if seconds == 0:
+        return "0 seconds"
+    # Weeks only when exact: 2592000 reads better as "30 days" than "4 weeks 2 days".
+    week = ONE_WEEK if seconds % ONE_WEEK == 0 else MAX_AGE_LIMIT * 2
+    units = (
+        ("year", MAX_AGE_LIMIT),
+        ("week", week),
+        ("day", ONE_DAY),
+        ("hour", 3600),
+        ("minute", 60),
+        ("second", 1),
+    )
+    parts: list[str] = []
+    rest = seconds
+    for name, size in units:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
+
+
+def render_policy(policy: Policy) -> str:
+    """The policy file as senders expect it: one key per line, CRLF line endings."""
+    lines = ["version: STSv1", f"mode: {policy.mode}"]
+    lines += [f"mx: {pattern}" for pattern in policy.mx]
+    lines.append(f"max_age: {policy.max_age}")
+    lines += [f"{key}: {value}" for key, value in policy.extensions]
+    return "".join(line + "\r\n" for line in lines)
+
+
+def _split_lines(text: str) -> tuple[list[str], str, list[Finding]]:
+    findings: list[Finding] = []
+    if text == "":
+        return [], "none", findings
+    raw_lines = text.split("\n")
+    crlf = sum(1 for line in raw_lines[:-1] if line.endswith("\r"))
+    lf = len(raw_lines) - 1 - crlf
+    lines = [line[:-1] if line.endswith("\r") else line for line in raw_lines]
+    if lines and lines[-1] == "":
+        lines.pop()  # the terminator of the last line
+    if any("\r" in line for line in lines):
+        findings.append(
+            error(
+                "policy-syntax",
+                "The policy contains a carriage return that is not part of a CRLF line ending "
+                "(old Mac line endings?). Save it with CRLF or LF line endings.",
+            )
+        )
+    if crlf and lf:
+        endings = "mixed"
+    elif crlf:
+        endings = "crlf"
+    elif lf:
+        endings = "lf"
+    else:
+        endings = "none"
+    if endings in ("lf", "mixed"):
+        findings.append(
+            info(
+                "policy-line-endings",
+                "The policy uses LF line endings. RFC 8461's grammar allows LF or CRLF (the "
+                "prose says CRLF; erratum 6253), but some strict validators flag anything but "
+                "CRLF. Serving CRLF avoids the question.",
+            )
+        )
+    return lines, endings, findings
+
+
+def _bad_line(number: int, line: str) -> Finding:
+    shown = line if len(line) <= 60 else line[:59] + "…"
+    key_part = line.split(":", 1)[0]
+    if line[:1] in (" ", "\t"):
+        why = "it starts with whitespace"
+    elif ":" not in line:
+        why = "it has no ':'"
+    elif key_part != key_part.rstrip(" \t"):
+        why = "there is a space before the ':'"
+    else:
+        why = "its key is not letters, digits, '_', '-' or '.' (at most 32 characters)"
+    return error(
+        "policy-syntax",
+        f"Line {number} {shown!r} is not a 'key: value' line ({why}); senders reject the whole "
+        "policy. Fix or delete it.",
+        subject=f"line {number}",
+    )
+
+
+def _case_hint(key: str) -> str | None:
+    folded = key.lower().replace("-", "_")
+    for known in _KNOWN_KEYS:
+        if folded == known and key != known:
+            return known
+    return None
+
+
+def _parse_max_age(text: str) -> tuple[int | None, str | None]:
+    if not _MAX_AGE_RE.match(text):
+        return None, (
+            f"max_age {text!r} is not a whole number of seconds (1 to 10 ASCII digits, no sign, "
+            "unit or decimal point), e.g. 86400 for one day."
+        )
+    value = int(text)
+    problem = max_age_problem(value)
+    if problem:
+        return value, problem + "; senders reject the policy. Use at most 31557600."
+    return value, None
+
+
+def policy_from_fields(
+    mode: str, mx: Sequence[str], max_age: int, extensions: Sequence[tuple[str, str]] = ()
+) -> PolicyCheck:
+    """Validate a policy built from form fields with exactly the parser's rules.
+
+    A line break inside a field would smuggle an extra line into the rendered file, so it is
+    refused here before rendering.
+    """
+    for value in (mode, *mx):
+        if "\n" in value or "\r" in value:
+            return PolicyCheck(
+                valid=False,
+                policy=None,
+                mode=mode,
+                mx=tuple(mx),
+                findings=(
+                    error(
+                        "policy-syntax",
+                        f"{value!r} holds a line break; each field is a single line.",
+                    ),
+                ),
+            )
+    return parse_policy(render_policy(Policy(mode, tuple(mx), max_age, tuple(extensions))))

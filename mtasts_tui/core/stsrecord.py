@@ -1,0 +1,151 @@
+"""The `_mta-sts` TXT record (RFC 8461 §3.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
+from mtasts_tui.core.policyid import policy_id_problem
+from mtasts_tui.core.txtrecord import (
+    TxtRecord,
+    join_record,
+    looks_like,
+    parse_fields,
+    starts_with_version,
+    strictly_prefixed,
+)
+
+STS_VERSION = "v=STSv1"
+
+
+@dataclass(frozen=True, slots=True)
+class StsRecordCheck:
+    valid: bool
+    """True when senders would find exactly one well-formed record with an id."""
+    id: str | None
+    """The policy id (first ``id`` field), when the record has a well-formed one."""
+    record: str | None
+    """The selected record, its strings joined; None when no record begins with v=STSv1."""
+    extensions: tuple[tuple[str, str], ...] = ()
+    """Fields other than ``id``, kept in order (senders ignore them)."""
+    findings: tuple[Finding, ...] = field(default=())
+
+
+def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
+    """Apply the sender's discovery rule to every TXT record at ``_mta-sts.<domain>``."""
+    joined = [join_record(r) for r in records]
+    candidates = [r for r in joined if starts_with_version(r, STS_VERSION)]
+    findings: list[Finding] = []
+    if not candidates:
+        near = [r for r in joined if looks_like(r, STS_VERSION)]
+        if near:
+            return StsRecordCheck(
+                valid=False,
+                id=None,
+                record=None,
+                findings=(
+                    error(
+                        "sts-record-invalid",
+                        f"The TXT record {near[0]!r} looks like an MTA-STS record but does not "
+                        "begin with exactly 'v=STSv1;' (case and the ';' matter), so senders "
+                        "discard it. Publish 'v=STSv1; id=<id>'.",
+                        subject=near[0],
+                    ),
+                ),
+            )
+        return StsRecordCheck(
+            valid=False,
+            id=None,
+            record=None,
+            findings=(
+                error(
+                    "sts-record-missing",
+                    "No _mta-sts TXT record begins with 'v=STSv1;', so senders do not look for a "
+                    "policy. Publish 'v=STSv1; id=<id>' at _mta-sts.<domain> after the policy "
+                    "file is online.",
+                ),
+            ),
+        )
+    if len(candidates) > 1:
+        return StsRecordCheck(
+            valid=False,
+            id=None,
+            record=None,
+            findings=(
+                error(
+                    "sts-record-multiple",
+                    f"{len(candidates)} _mta-sts TXT records begin with 'v=STSv1;'; senders "
+                    "require exactly one and otherwise ignore MTA-STS. Delete all but one "
+                    "(usually an old id left behind).",
+                ),
+            ),
+        )
+    record = candidates[0]
+    parsed = parse_fields(record, STS_VERSION, value_checked=frozenset({"id"}))
+    for problem in parsed.problems:
+        findings.append(
+            error(
+                "sts-record-invalid",
+                f"The _mta-sts record is not valid: {problem}. Senders ignore an invalid "
+                "record; publish 'v=STSv1; id=<id>'.",
+                subject=record,
+            )
+        )
+    ids = [value for name, value in parsed.fields if name == "id"]
+    policy_id: str | None = None
+    if not ids:
+        findings.append(
+            error(
+                "sts-record-invalid",
+                "The _mta-sts record has no id field; senders need it to notice policy "
+                "changes. Add '; id=<letters and digits>'.",
+                subject=record,
+            )
+        )
+    else:
+        id_problem = policy_id_problem(ids[0])
+        if id_problem:
+            findings.append(
+                error(
+                    "sts-record-invalid",
+                    f"The policy id {ids[0]!r} is invalid: {id_problem}. Use 1-32 letters and "
+                    "digits, e.g. a UTC timestamp such as 20261128T120000Z.",
+                    subject=record,
+                )
+            )
+        else:
+            policy_id = ids[0]
+        if len(ids) > 1:
+            findings.append(
+                warning(
+                    "sts-record-invalid",
+                    f"The _mta-sts record has {len(ids)} id fields; senders use the first "
+                    f"({ids[0]!r}) and ignore the rest. Keep one.",
+                    subject=record,
+                )
+            )
+    if not strictly_prefixed(record, STS_VERSION):
+        findings.append(
+            info(
+                "sts-record-compat",
+                "The record has a space before the first ';'. RFC 8461's grammar allows it "
+                "(erratum 6285), but senders that test for the literal prefix 'v=STSv1;' discard "
+                "the record. Write 'v=STSv1;' without the space.",
+                subject=record,
+            )
+        )
+    extensions = tuple((n, v) for n, v in parsed.fields if n != "id")
+    valid = not has_errors(findings)
+    return StsRecordCheck(
+        valid=valid,
+        id=policy_id if valid else None,
+        record=record,
+        extensions=extensions,
+        findings=tuple(findings),
+    )
+
+
+def sts_record_value(policy_id: str) -> str:
+    """The TXT value to publish at ``_mta-sts.<domain>``."""
+    return f"{STS_VERSION}; id={policy_id}"

@@ -1,0 +1,194 @@
+"""The `_smtp._tls` TLS-RPT record (RFC 8460 §3) and its report destinations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from mtasts_tui.core.domain import is_hostname
+from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
+from mtasts_tui.core.txtrecord import (
+    TxtRecord,
+    join_record,
+    looks_like,
+    parse_fields,
+    starts_with_version,
+    strictly_prefixed,
+)
+
+TLSRPT_VERSION = "v=TLSRPTv1"
+
+_LOCAL_PART_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.%-]+\Z")
+_URI_CHARS_RE = re.compile(r"^[\x21-\x7e]+\Z")
+
+
+def rua_problem(uri: str) -> str | None:
+    """Why ``uri`` cannot receive reports, or None for a usable mailto: or https: URI."""
+    if not uri:
+        return "the destination is empty"
+    if not _URI_CHARS_RE.match(uri):
+        return "a URI may not hold spaces, control or non-ASCII characters (percent-encode them)"
+    if any(ch in uri for ch in ",;!"):
+        return "',', ';' and '!' must be percent-encoded inside a destination"
+    scheme, sep, rest = uri.partition(":")
+    if not sep:
+        return "it has no scheme; write mailto:reports@example.com or https://..."
+    scheme = scheme.lower()
+    if scheme == "mailto":
+        address = rest.split("?", 1)[0]
+        local, at, domain = address.rpartition("@")
+        if not at or not local or not _LOCAL_PART_RE.match(local):
+            return "a mailto: destination needs an address such as mailto:tlsrpt@example.com"
+        if not is_hostname(domain.rstrip(".")) or "." not in domain:
+            return f"{domain!r} is not a valid mail domain"
+        return None
+    if scheme == "https":
+        parts = urlsplit(uri)
+        host = parts.hostname or ""
+        if not parts.netloc or not host:
+            return "an https: destination needs a host, e.g. https://reports.example.com/tlsrpt"
+        if not is_hostname(host.rstrip(".")):
+            return f"{host!r} is not a valid host name"
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            return "the port is not a number"
+        return None
+    return f"the {scheme!r} scheme is not supported; reporters accept only mailto: and https:"
+
+
+def is_valid_rua(uri: str) -> bool:
+    return rua_problem(uri) is None
+
+
+def split_rua(value: str) -> list[str]:
+    """``a, b`` → [a, b]: destinations are comma separated with optional blanks around commas."""
+    return [part.strip(" \t") for part in value.split(",")]
+
+
+@dataclass(frozen=True, slots=True)
+class TlsRptCheck:
+    valid: bool
+    """True when reporters find exactly one well-formed record with a usable destination."""
+    rua: tuple[str, ...]
+    """The usable destinations (mailto: and https:), in record order."""
+    record: str | None
+    """The selected record, strings joined; None when none begins with v=TLSRPTv1."""
+    findings: tuple[Finding, ...] = field(default=())
+
+
+def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
+    """Apply the reporter's discovery rule to every TXT record at ``_smtp._tls.<domain>``."""
+    joined = [join_record(r) for r in records]
+    candidates = [r for r in joined if starts_with_version(r, TLSRPT_VERSION)]
+    if not candidates:
+        near = [r for r in joined if looks_like(r, TLSRPT_VERSION)]
+        if near:
+            finding = error(
+                "tlsrpt-invalid",
+                f"The TXT record {near[0]!r} looks like a TLS-RPT record but does not begin with "
+                "exactly 'v=TLSRPTv1;', so reporters discard it. Publish "
+                "'v=TLSRPTv1; rua=mailto:tlsrpt@<domain>'.",
+                subject=near[0],
+            )
+        else:
+            finding = warning(
+                "tlsrpt-missing",
+                "No _smtp._tls TXT record: senders will not report TLS failures to you, so you "
+                "cannot tell whether enforce would block mail. Publish "
+                "'v=TLSRPTv1; rua=mailto:tlsrpt@<domain>' before testing mode.",
+            )
+        return TlsRptCheck(valid=False, rua=(), record=None, findings=(finding,))
+    if len(candidates) > 1:
+        return TlsRptCheck(
+            valid=False,
+            rua=(),
+            record=None,
+            findings=(
+                error(
+                    "tlsrpt-multiple",
+                    f"{len(candidates)} _smtp._tls TXT records begin with 'v=TLSRPTv1;'; "
+                    "reporters then assume you do not want reports. Merge them into one record "
+                    "with a comma-separated rua list.",
+                ),
+            ),
+        )
+    record = candidates[0]
+    findings: list[Finding] = []
+    parsed = parse_fields(record, TLSRPT_VERSION, value_checked=frozenset({"rua"}))
+    for problem in parsed.problems:
+        findings.append(
+            error(
+                "tlsrpt-invalid",
+                f"The _smtp._tls record is not valid: {problem}. Reporters ignore an invalid "
+                "record.",
+                subject=record,
+            )
+        )
+    ruas = [value for name, value in parsed.fields if name == "rua"]
+    usable: list[str] = []
+    if not ruas:
+        findings.append(
+            error(
+                "tlsrpt-invalid",
+                "The _smtp._tls record has no rua field, so reporters have nowhere to send "
+                "reports. Add '; rua=mailto:tlsrpt@<domain>'.",
+                subject=record,
+            )
+        )
+    else:
+        if len(ruas) > 1:
+            findings.append(
+                warning(
+                    "tlsrpt-invalid",
+                    "The record has more than one rua field; reporters use the first. List all "
+                    "destinations in one rua, separated by commas.",
+                    subject=record,
+                )
+            )
+        destinations = split_rua(ruas[0])
+        bad: list[tuple[str, str]] = []
+        for uri in destinations:
+            uri_problem = rua_problem(uri)
+            if uri_problem:
+                bad.append((uri, uri_problem))
+            else:
+                usable.append(uri)
+        for uri, why in bad:
+            findings.append(
+                Finding(
+                    "error" if not usable else "warning",
+                    "tlsrpt-invalid",
+                    f"Report destination {uri!r} is unusable: {why}."
+                    + (
+                        " No other destination is usable, so no reports will arrive."
+                        if not usable
+                        else " Reports still go to the other destinations."
+                    ),
+                    subject=uri,
+                )
+            )
+    if not strictly_prefixed(record, TLSRPT_VERSION):
+        findings.append(
+            info(
+                "tlsrpt-compat",
+                "The record has a space before the first ';'. The RFC 8460 grammar allows it, "
+                "but reporters that test for the literal prefix 'v=TLSRPTv1;' discard the record. "
+                "Write 'v=TLSRPTv1;' without the space.",
+                subject=record,
+            )
+        )
+    valid = not has_errors(findings)
+    return TlsRptCheck(
+        valid=valid,
+        rua=tuple(usable) if valid else (),
+        record=record,
+        findings=tuple(findings),
+    )
+
+
+def tlsrpt_record_value(rua: Sequence[str]) -> str:
+    """The TXT value to publish at ``_smtp._tls.<domain>``."""
+    return f"{TLSRPT_VERSION}; rua={','.join(rua)}"

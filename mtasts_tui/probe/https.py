@@ -1,0 +1,134 @@
+"""Fetching the policy the way RFC 8461 §3.3 tells senders to."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import httpx
+
+from mtasts_tui.core.facts import PolicyFetch
+from mtasts_tui.probe.network import Network
+from mtasts_tui.probe.tlsinfo import (
+    classify_verification,
+    find_ssl_error,
+    find_verification_error,
+)
+
+POLICY_PATH = "/.well-known/mta-sts.txt"
+MAX_POLICY_BYTES = 64 * 1024
+"""RFC 8461 §3.3 suggests 64 kilobytes as the largest policy a sender reads."""
+
+
+def policy_url(domain: str) -> str:
+    return f"https://mta-sts.{domain}{POLICY_PATH}"
+
+
+async def fetch_policy(
+    net: Network, domain: str, addresses: list[str], timeout: float
+) -> PolicyFetch:
+    """GET the policy from the first address that answers.
+
+    The connection goes to an address our resolver returned, while TLS (SNI and certificate
+    check) and the Host header use the policy host name. Redirects are reported, never followed;
+    nothing is cached; the body is read as a stream and cut at 64 KiB.
+    """
+    host = f"mta-sts.{domain}"
+    url = policy_url(domain)
+    if not addresses:
+        return PolicyFetch(url=url, error="the policy host has no address")
+    last: PolicyFetch | None = None
+    for address in addresses:
+        last = await _fetch_one(net, host, url, address, timeout)
+        if last.error is None or last.status is not None:
+            return last
+        if "timed out" in last.error:
+            return last  # the step's time is spent; a second address would overrun it
+    assert last is not None
+    return last
+
+
+async def _fetch_one(
+    net: Network, host: str, url: str, address: str, timeout: float
+) -> PolicyFetch:
+    port = net.config.https_port
+    literal = f"[{address}]" if ":" in address else address
+    target = f"https://{literal}:{port}{POLICY_PATH}"
+    headers = {
+        "Host": host if port == 443 else f"{host}:{port}",
+        "Accept": "text/plain",
+        "Accept-Encoding": "identity",
+        "Cache-Control": "no-cache",
+        "User-Agent": "mtasts-tui (MTA-STS checker)",
+    }
+    try:
+        async with asyncio.timeout(timeout):
+            async with httpx.AsyncClient(
+                verify=net.ssl_context,
+                follow_redirects=False,
+                trust_env=False,
+                timeout=httpx.Timeout(timeout),
+                limits=httpx.Limits(max_keepalive_connections=0),
+            ) as client:
+                request = client.build_request(
+                    "GET", target, headers=headers, extensions={"sni_hostname": host}
+                )
+                response = await client.send(request, stream=True)
+                try:
+                    tls_version = _tls_version(response)
+                    body, truncated = await _read_capped(response)
+                finally:
+                    await response.aclose()
+    except TimeoutError:
+        return PolicyFetch(url=url, address=address, error=f"timed out after {timeout:g} s")
+    except httpx.TimeoutException:
+        return PolicyFetch(url=url, address=address, error=f"timed out after {timeout:g} s")
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        verification = find_verification_error(exc)
+        if verification is not None:
+            _, words = classify_verification(verification)
+            return PolicyFetch(url=url, address=address, tls_error=words)
+        ssl_error = find_ssl_error(exc)
+        if ssl_error is not None:
+            return PolicyFetch(
+                url=url, address=address, tls_error=f"TLS handshake failed: {ssl_error.reason}"
+            )
+        return PolicyFetch(url=url, address=address, error=_describe(exc))
+    return PolicyFetch(
+        url=url,
+        address=address,
+        status=response.status_code,
+        content_type=response.headers.get("content-type"),
+        location=response.headers.get("location"),
+        body=body,
+        truncated=truncated,
+        tls_version=tls_version,
+    )
+
+
+async def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_POLICY_BYTES:
+            return b"".join(chunks)[:MAX_POLICY_BYTES], True
+    return b"".join(chunks), False
+
+
+def _tls_version(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    ssl_object = stream.get_extra_info("ssl_object")
+    return ssl_object.version() if ssl_object is not None else None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
+        return "connection refused on the HTTPS port"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server broke the HTTP exchange ({text})"
+    return text
