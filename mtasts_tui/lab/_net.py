@@ -1,0 +1,157 @@
+"""Socket plumbing shared by the lab servers: same-port binding and TCP services we fully own.
+
+We accept connections ourselves (``loop.sock_accept`` + ``connect_accepted_socket``) instead of
+using ``asyncio.start_server``: every accepted socket is tracked from the first moment, so
+``close()`` can always close it. (On Python 3.11, closing an ``asyncio.Server`` while a connection
+is between ``accept()`` and its transport leaks that socket.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+BIND_ATTEMPTS = 25
+BACKLOG = 512
+STREAM_LIMIT = 64 * 1024
+
+
+def check_loopback(host: str) -> None:
+    """The lab never binds anything but 127.0.0.0/8."""
+    if not ipaddress.IPv4Address(host).is_loopback:
+        raise ValueError(f"the lab binds loopback addresses only, not {host}")
+
+
+def is_addr_in_use(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE
+
+
+def bind_same_port(
+    hosts: Sequence[str], *, port: int = 0, reserve: Sequence[str] = ()
+) -> tuple[int, list[socket.socket], list[socket.socket]]:
+    """Listening TCP sockets on every host in ``hosts``, all on one port (retrying on EADDRINUSE).
+
+    ``reserve`` hosts get a socket bound to the same port that never listens: connections there
+    are refused, and no other program can take the address meanwhile.
+    Returns ``(port, listening, reserved)``.
+    """
+    for host in [*hosts, *reserve]:
+        check_loopback(host)
+    last: OSError | None = None
+    for _ in range(BIND_ATTEMPTS if port == 0 else 1):
+        made: list[socket.socket] = []
+        chosen = port
+        try:
+            for host in [*hosts, *reserve]:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                made.append(sock)
+                if host in hosts:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((host, chosen))
+                if host in hosts:
+                    sock.listen(BACKLOG)
+                    sock.setblocking(False)
+                if chosen == 0:
+                    chosen = sock.getsockname()[1]
+            return chosen, made[: len(hosts)], made[len(hosts) :]
+        except OSError as exc:
+            for sock in made:
+                sock.close()
+            if not is_addr_in_use(exc):
+                raise
+            last = exc
+    raise OSError(errno.EADDRINUSE, f"no free common port for {len(hosts)} hosts") from last
+
+
+class TcpService:
+    """Serves ``handler`` on listening sockets; ``close()`` ends listeners and connections."""
+
+    def __init__(self, handler: StreamHandler) -> None:
+        self.handler = handler
+        self._listeners: list[socket.socket] = []
+        self._reserved: list[socket.socket] = []
+        self._accepted: set[socket.socket] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def serve(
+        self, listening: Sequence[socket.socket], reserved: Sequence[socket.socket] = ()
+    ) -> None:
+        """Start accepting on ``listening``; keep ``reserved`` sockets open until ``close()``."""
+        self._reserved.extend(reserved)
+        for sock in listening:
+            self._listeners.append(sock)
+            self.spawn(self._accept_loop(sock))
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a task that ``close()`` cancels."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _accept_loop(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._closed:
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError:
+                if self._closed:
+                    return
+                await asyncio.sleep(0.05)  # e.g. EMFILE under a benchmark: try again shortly
+                continue
+            if self._closed:
+                conn.close()
+                return
+            self._accepted.add(conn)
+            self.spawn(self._serve(conn))
+
+    async def _serve(self, conn: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        writer: asyncio.StreamWriter | None = None
+        try:
+            reader = asyncio.StreamReader(limit=STREAM_LIMIT)
+            made: list[asyncio.StreamWriter] = []
+
+            def connected(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+                made.append(w)
+
+            # A client_connected_cb makes the protocol server-side (needed by start_tls).
+            protocol = asyncio.StreamReaderProtocol(reader, connected)
+            await loop.connect_accepted_socket(lambda: protocol, conn)
+            writer = made[0]
+            self._writers.add(writer)
+            await self.handler(reader, writer)
+        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            if writer is not None:
+                self._writers.discard(writer)
+                writer.close()
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(writer.wait_closed(), 1)
+            conn.close()
+            self._accepted.discard(conn)
+
+    async def close(self) -> None:
+        self._closed = True
+        for writer in list(self._writers):
+            writer.transport.abort()
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
+        for sock in [*self._listeners, *self._reserved, *self._accepted]:
+            sock.close()
+        self._listeners.clear()
+        self._reserved.clear()
+        self._accepted.clear()

@@ -1,0 +1,289 @@
+"""An authoritative DNS server for the lab's names, over UDP and TCP on one port.
+
+Speaks the real wire protocol through dnspython's message API. Answers follow CNAMEs inside the
+lab (like a recursive answer), distinguish NXDOMAIN from NODATA (both with the zone's SOA), set
+TC when a UDP answer does not fit, and survive garbage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+import struct
+from collections.abc import Iterable
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.ANY.TXT
+import dns.rrset
+
+from ._net import BIND_ATTEMPTS, TcpService, bind_same_port, check_loopback, is_addr_in_use
+from .model import DnsFault, Record
+
+TTL = 300
+MAX_CNAME_CHAIN = 8
+IDLE_TIMEOUT = 10.0
+_SOA = "ns.lab.{zone} hostmaster.lab.{zone} 1 3600 600 86400 60"
+
+_Key = tuple[dns.name.Name, int]
+
+
+def _name(text: str) -> dns.name.Name:
+    return dns.name.from_text(text.rstrip(".") + ".")
+
+
+def txt_rdata(value: str | Iterable[str]) -> dns.rdata.Rdata:
+    """A TXT rdata from one string or the several strings of one record (UTF-8, unescaped)."""
+    strings = [value] if isinstance(value, str) else list(value)
+    return dns.rdtypes.ANY.TXT.TXT(
+        dns.rdataclass.IN, dns.rdatatype.TXT, [s.encode("utf-8") for s in strings]
+    )
+
+
+class Zone:
+    """The lab's records, indexed by owner name and type; names compare case-insensitively."""
+
+    def __init__(self) -> None:
+        self.rrsets: dict[dns.name.Name, dict[int, dns.rrset.RRset]] = {}
+        self.existing: set[dns.name.Name] = set()
+        """Owner names plus their ancestors (empty non-terminals answer NODATA, not NXDOMAIN)."""
+        self.apexes: dict[dns.name.Name, dns.rrset.RRset] = {}
+        """Zone apex -> its SOA rrset. The lab serves one zone per top-level label (``test.``)."""
+        self.faults: dict[tuple[dns.name.Name, int | None], DnsFault] = {}
+
+    def add(self, record: Record, ttl: int = TTL) -> None:
+        owner_text, type_text, value = record
+        owner = _name(owner_text)
+        rdtype = dns.rdatatype.from_text(type_text)
+        if rdtype == dns.rdatatype.TXT:
+            rdata = txt_rdata(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError(f"{type_text} value for {owner_text} must be a string")
+            rdata = dns.rdata.from_text(
+                dns.rdataclass.IN, rdtype, value, origin=dns.name.root, relativize=False
+            )
+        node = self.rrsets.setdefault(owner, {})
+        rrset = node.get(rdtype)
+        if rrset is None:
+            rrset = node[rdtype] = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
+        rrset.add(rdata, ttl)
+        if dns.rdatatype.CNAME in node and len(node) > 1:
+            raise ValueError(f"{owner_text}: a CNAME cannot coexist with other data")
+        apex = dns.name.Name(owner.labels[-2:])
+        if apex not in self.apexes:
+            self.apexes[apex] = dns.rrset.from_text(
+                apex, 60, "IN", "SOA", _SOA.format(zone=apex.to_text())
+            )
+        name = owner
+        while name != dns.name.root and name not in self.existing:
+            self.existing.add(name)
+            name = name.parent()
+
+    def has(self, owner: str, type_text: str) -> bool:
+        return dns.rdatatype.from_text(type_text) in self.rrsets.get(_name(owner), {})
+
+    def add_fault(self, fault: DnsFault) -> None:
+        rdtype = dns.rdatatype.from_text(fault.rdtype) if fault.rdtype else None
+        self.faults[(_name(fault.name), rdtype)] = fault
+
+    def fault_for(self, qname: dns.name.Name, rdtype: int) -> DnsFault | None:
+        return self.faults.get((qname, rdtype)) or self.faults.get((qname, None))
+
+    def apex_of(self, name: dns.name.Name) -> dns.name.Name | None:
+        for apex in self.apexes:
+            if name.is_subdomain(apex):
+                return apex
+        return None
+
+    def resolve(
+        self, qname: dns.name.Name, rdtype: int
+    ) -> tuple[dns.rcode.Rcode, list[dns.rrset.RRset]]:
+        """``(rcode, answer rrsets)``, following CNAMEs inside the lab."""
+        answer: list[dns.rrset.RRset] = []
+        name = qname
+        for _ in range(MAX_CNAME_CHAIN):
+            node = self.rrsets.get(name)
+            if node is None:
+                return (dns.rcode.NOERROR if name in self.existing else dns.rcode.NXDOMAIN), answer
+            if rdtype == dns.rdatatype.ANY:
+                answer.extend(_renamed(rrset, name) for rrset in node.values())
+                return dns.rcode.NOERROR, answer
+            if rdtype in node:
+                answer.append(_renamed(node[rdtype], name))
+                return dns.rcode.NOERROR, answer
+            cname = node.get(dns.rdatatype.CNAME)
+            if cname is None:
+                return dns.rcode.NOERROR, answer
+            answer.append(_renamed(cname, name))
+            name = next(iter(cname)).target
+        return dns.rcode.SERVFAIL, answer  # a CNAME loop
+
+
+def _renamed(rrset: dns.rrset.RRset, owner: dns.name.Name) -> dns.rrset.RRset:
+    """The rrset under ``owner`` as spelled in the question (servers echo the query's case)."""
+    if owner.to_text() == rrset.name.to_text():
+        return rrset
+    copy = dns.rrset.RRset(owner, rrset.rdclass, rrset.rdtype)
+    for rdata in rrset:
+        copy.add(rdata, rrset.ttl)
+    return copy
+
+
+def _formerr(wire: bytes) -> bytes | None:
+    """A FORMERR reply built from the raw header of an unparseable query, if it has one."""
+    if len(wire) < 12 or wire[2] & 0x80:  # too short, or itself a response: stay silent
+        return None
+    return wire[:2] + bytes([0x80 | (wire[2] & 0x78), dns.rcode.FORMERR]) + bytes(8)
+
+
+def _servfail(wire: bytes) -> bytes | None:
+    reply = _formerr(wire)
+    return None if reply is None else reply[:3] + bytes([dns.rcode.SERVFAIL]) + reply[4:]
+
+
+class DnsServer:
+    """Serves a :class:`Zone` on ``host:port`` over UDP and TCP."""
+
+    def __init__(self, zone: Zone, host: str = "127.0.0.1") -> None:
+        check_loopback(host)
+        self.zone = zone
+        self.host = host
+        self.port = 0
+        self.delay = 0.0
+        """Extra seconds before every answer (``Lab.set_dns_delay``)."""
+        self.queries = 0
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp = TcpService(self._serve_tcp)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        last: OSError | None = None
+        for _ in range(BIND_ATTEMPTS):
+            transport, _protocol = await loop.create_datagram_endpoint(
+                lambda: _UdpProtocol(self), local_addr=(self.host, 0), family=socket.AF_INET
+            )
+            port = transport.get_extra_info("sockname")[1]
+            try:
+                _, listening, _ = bind_same_port([self.host], port=port)
+            except OSError as exc:
+                transport.close()
+                if not is_addr_in_use(exc):
+                    raise
+                last = exc
+                continue
+            self._udp = transport
+            self.port = port
+            self._tcp.serve(listening)
+            return
+        raise OSError(errno.EADDRINUSE, "no port free for both UDP and TCP") from last
+
+    async def close(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+        await self._tcp.close()
+
+    def on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._tcp.spawn(self._answer_udp(data, addr))
+
+    async def _answer_udp(self, data: bytes, addr: tuple[str, int]) -> None:
+        reply = await self.answer(data, udp=True)
+        if reply is not None and self._udp is not None and not self._udp.is_closing():
+            self._udp.sendto(reply, addr)
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                header = await asyncio.wait_for(reader.readexactly(2), IDLE_TIMEOUT)
+            except (TimeoutError, asyncio.IncompleteReadError):
+                return
+            (length,) = struct.unpack("!H", header)
+            wire = await asyncio.wait_for(reader.readexactly(length), IDLE_TIMEOUT)
+            reply = await self.answer(wire, udp=False)
+            if reply is not None:
+                writer.write(struct.pack("!H", len(reply)) + reply)
+                await writer.drain()
+
+    async def answer(self, wire: bytes, *, udp: bool) -> bytes | None:
+        """The reply to one query in wire format, or ``None`` to stay silent."""
+        self.queries += 1
+        try:
+            return await self._answer(wire, udp=udp)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a lab bug must not take the server down: say SERVFAIL
+            return _servfail(wire)
+
+    async def _answer(self, wire: bytes, *, udp: bool) -> bytes | None:
+        try:
+            query = dns.message.from_wire(wire)
+        except Exception:
+            return _formerr(wire)
+        if query.flags & dns.flags.QR:
+            return None
+        response = dns.message.make_response(query, recursion_available=True, our_payload=1232)
+        response.flags |= dns.flags.AA
+        if query.opcode() != dns.opcode.QUERY:
+            response.set_rcode(dns.rcode.NOTIMP)
+            return response.to_wire()
+        if len(query.question) != 1:
+            response.set_rcode(dns.rcode.FORMERR)
+            return response.to_wire()
+        question = query.question[0]
+        fault = self.zone.fault_for(question.name, question.rdtype)
+        if fault is not None and fault.kind == "drop":
+            return None
+        delay = self.delay + (fault.delay if fault is not None and fault.kind == "delay" else 0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if fault is not None and fault.kind in ("servfail", "refused"):
+            response.set_rcode(
+                dns.rcode.SERVFAIL if fault.kind == "servfail" else dns.rcode.REFUSED
+            )
+            return response.to_wire()
+        if question.rdclass != dns.rdataclass.IN:
+            response.set_rcode(dns.rcode.REFUSED)
+            return response.to_wire()
+        apex = self.zone.apex_of(question.name)
+        if apex is None:  # not ours: an authoritative server refuses
+            response.flags &= ~dns.flags.AA
+            response.set_rcode(dns.rcode.REFUSED)
+            return response.to_wire()
+        rcode, answer = self.zone.resolve(question.name, question.rdtype)
+        response.set_rcode(rcode)
+        response.answer.extend(answer)
+        complete = bool(answer) and (
+            question.rdtype == dns.rdatatype.ANY or answer[-1].rdtype == question.rdtype
+        )
+        if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) and not complete:
+            response.authority.append(self.zone.apexes[apex])  # negative answer: the SOA
+        if not udp:
+            return response.to_wire()
+        limit = max(512, query.payload) if query.edns >= 0 else 512
+        try:
+            return response.to_wire(max_size=limit)
+        except dns.exception.TooBig:
+            truncated = dns.message.make_response(query, recursion_available=True, our_payload=1232)
+            truncated.flags |= dns.flags.AA | dns.flags.TC
+            return truncated.to_wire()
+
+
+class _UdpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, server: DnsServer) -> None:
+        self.server = server
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        with contextlib.suppress(Exception):
+            self.server.on_datagram(data, addr)  # type: ignore[arg-type]
+
+    def error_received(self, exc: Exception) -> None:  # ICMP unreachable from a gone client
+        pass

@@ -1,0 +1,298 @@
+"""The Lab: every scenario's DNS, HTTPS and SMTP servers on loopback, in one background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+import dns.asyncresolver
+import dns.resolver
+
+from .certs import CertStore
+from .dns_server import DnsServer, Zone
+from .https_server import HttpsServer, HttpsSite
+from .model import MxServer, PolicyHost, Scenario
+from .smtp_server import MxBinding, SmtpServers
+
+MAIN_ADDRESS = "127.0.0.1"
+"""DNS and the ordinary HTTPS hosts."""
+MX_BASE = ipaddress.IPv4Address("127.1.0.1")
+"""SMTP servers: 127.1.0.1, 127.1.0.2, ... (one per MX host name)."""
+SPECIAL_HTTPS_BASE = ipaddress.IPv4Address("127.2.0.1")
+"""Policy hosts that hang or refuse before TLS."""
+UNREACHABLE_BASE = ipaddress.IPv4Address("127.3.0.1")
+"""MX hosts where nothing listens."""
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+
+
+def _nth(base: ipaddress.IPv4Address, n: int) -> str:
+    """The n-th host address after ``base``, skipping .0 and .255 in the last octet."""
+    start = int(base) & 0xFF
+    offset = start - 1 + n
+    return str(
+        ipaddress.IPv4Address((int(base) & ~0xFFFF) + (offset // 254) * 256 + offset % 254 + 1)
+    )
+
+
+def _host(name: str) -> str:
+    return name.lower().rstrip(".")
+
+
+class Lab:
+    """Real servers on loopback for a set of scenarios.
+
+    ``with Lab(scenarios.ALL) as lab:`` starts them in one background thread running its own
+    asyncio loop; point a resolver at ``lab.dns_address``, trust ``lab.ca_file``, and connect to
+    ``lab.https_port`` / ``lab.smtp_port`` on the addresses DNS gives.
+    """
+
+    def __init__(
+        self, scenarios: Iterable[Scenario] = (), *, smtp_idle_timeout: float = 30.0
+    ) -> None:
+        self.scenarios: list[Scenario] = list(scenarios)
+        self.smtp_idle_timeout = smtp_idle_timeout
+        self._by_name: dict[str, Scenario] = {}
+        domains: set[str] = set()
+        for s in self.scenarios:
+            if s.name in self._by_name:
+                raise ValueError(f"two scenarios named {s.name!r}")
+            if _host(s.domain) in domains:
+                raise ValueError(f"two scenarios for domain {s.domain!r}")
+            self._by_name[s.name] = s
+            domains.add(_host(s.domain))
+        self._zone, self._site, self._mx = self._build()
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._certs: CertStore | None = None
+        self._dns: DnsServer | None = None
+        self._https: HttpsServer | None = None
+        self._smtp: SmtpServers | None = None
+
+    # --- building (pure data, done in __init__) -------------------------------------------
+
+    def _build(self) -> tuple[Zone, HttpsSite, list[MxBinding]]:
+        zone = Zone()
+        site = HttpsSite()
+        mx: dict[str, MxBinding] = {}
+        counters = {"mx": 0, "special": 0, "unreachable": 0}
+
+        def allocate(kind: str, base: ipaddress.IPv4Address) -> str:
+            address = _nth(base, counters[kind])
+            counters[kind] += 1
+            return address
+
+        for s in self.scenarios:
+            for record in s.records:
+                zone.add(record)
+            for fault in s.dns_faults:
+                zone.add_fault(fault)
+        auto_a: list[tuple[str, str]] = []
+        for s in self.scenarios:
+            https_hosts: dict[str, PolicyHost] = dict(s.extra_https)
+            if s.policy_host is not None:
+                https_hosts[s.policy_hostname] = s.policy_host
+            for raw, behaviour in https_hosts.items():
+                name = _host(raw)
+                known = site.hosts.get(name)
+                if known is not None:
+                    if known != behaviour:
+                        raise ValueError(f"HTTPS host {name} defined twice, differently")
+                    continue
+                site.hosts[name] = behaviour
+                if behaviour.hang or behaviour.refuse:
+                    address = allocate("special", SPECIAL_HTTPS_BASE)
+                else:
+                    address = MAIN_ADDRESS
+                site.addresses[name] = address
+                auto_a.append((name, address))
+            for raw, server in s.mx_servers.items():
+                name = _host(raw)
+                binding = mx.get(name)
+                if binding is not None:
+                    if binding.server != server:
+                        raise ValueError(f"MX host {name} defined twice, differently")
+                    continue
+                if server.listen:
+                    address = allocate("mx", MX_BASE)
+                else:
+                    address = allocate("unreachable", UNREACHABLE_BASE)
+                mx[name] = MxBinding(name, address, server)
+                auto_a.append((name, address))
+        for name, address in auto_a:
+            if not (zone.has(name, "A") or zone.has(name, "CNAME")):
+                zone.add((name, "A", address))
+        return zone, site, list(mx.values())
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Lab:
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("the lab is already running")
+            self._tmp = tempfile.TemporaryDirectory(prefix="mtasts-lab-")
+            self._certs = CertStore(Path(self._tmp.name))
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=_run_loop, args=(loop,), name="mtasts-lab", daemon=True
+            )
+            self._loop, self._thread = loop, thread
+            thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._astart(), loop).result(START_TIMEOUT)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    async def _astart(self) -> None:
+        assert self._certs is not None
+        self._dns = DnsServer(self._zone, MAIN_ADDRESS)
+        await self._dns.start()
+        self._https = HttpsServer(self._site, self._certs, MAIN_ADDRESS)
+        await self._https.start()
+        self._smtp = SmtpServers(self._mx, self._certs, self.smtp_idle_timeout)
+        await self._smtp.start()
+
+    async def _astop(self) -> None:
+        for server in (self._smtp, self._https, self._dns):
+            if server is not None:
+                await server.close()
+
+    def stop(self) -> None:
+        """Stop every server and remove the temporary CA file; safe to call twice."""
+        with self._lock:
+            loop, thread, tmp = self._loop, self._thread, self._tmp
+            self._loop = self._thread = self._tmp = None
+        if loop is not None and thread is not None:
+            if loop.is_running():
+                try:
+                    asyncio.run_coroutine_threadsafe(self._astop(), loop).result(STOP_TIMEOUT)
+                finally:
+                    loop.call_soon_threadsafe(loop.stop)
+            thread.join(STOP_TIMEOUT)
+        if tmp is not None:
+            tmp.cleanup()
+        self._dns = self._https = self._smtp = None
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    # --- what clients need ----------------------------------------------------------------
+
+    def _need(self) -> tuple[DnsServer, HttpsServer, SmtpServers, CertStore]:
+        if self._dns is None or self._https is None or self._smtp is None or self._certs is None:
+            raise RuntimeError("the lab is not running")
+        return self._dns, self._https, self._smtp, self._certs
+
+    @property
+    def dns_address(self) -> tuple[str, int]:
+        """``(ip, port)`` of the DNS server (UDP and TCP)."""
+        return (MAIN_ADDRESS, self._need()[0].port)
+
+    @property
+    def ca_file(self) -> str:
+        """PEM file with the lab's trusted CA (removed by ``stop``)."""
+        return str(self._need()[3].ca_file)
+
+    @property
+    def https_port(self) -> int:
+        return self._need()[1].port
+
+    @property
+    def smtp_port(self) -> int:
+        return self._need()[2].port
+
+    def set_dns_delay(self, seconds: float) -> None:
+        """Delay every DNS answer by ``seconds`` (0 to reset)."""
+        self._need()[0].delay = max(0.0, float(seconds))
+
+    def scenario(self, name: str) -> Scenario:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no scenario named {name!r}") from None
+
+    def domain(self, name: str) -> str:
+        return self.scenario(name).domain
+
+    def address_of(self, host: str) -> str:
+        """The loopback address the lab gave an MX or HTTPS host."""
+        name = _host(host)
+        for binding in self._mx:
+            if binding.hostname == name:
+                return binding.address
+        if name in self._site.addresses:
+            return self._site.addresses[name]
+        raise KeyError(f"the lab has no host {host!r}")
+
+    def mx_server(self, host: str) -> MxServer:
+        for binding in self._mx:
+            if binding.hostname == _host(host):
+                return binding.server
+        raise KeyError(f"the lab has no MX host {host!r}")
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """A client context trusting only the lab CA."""
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def resolver(self, lifetime: float = 3.0) -> dns.resolver.Resolver:
+        """A blocking dnspython resolver that asks only the lab."""
+        resolver = dns.resolver.Resolver(configure=False)
+        self._configure(resolver, lifetime)
+        return resolver
+
+    def async_resolver(self, lifetime: float = 3.0) -> dns.asyncresolver.Resolver:
+        """An asyncio dnspython resolver that asks only the lab."""
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        self._configure(resolver, lifetime)
+        return resolver
+
+    def _configure(self, resolver: dns.resolver.BaseResolver, lifetime: float) -> None:
+        host, port = self.dns_address
+        resolver.nameservers = [host]
+        resolver.port = port
+        resolver.lifetime = lifetime
+        resolver.timeout = min(lifetime, 1.0)
+        resolver.cache = None
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        try:
+            # Let late arrivals (a connection accepted as the listeners closed) reach their
+            # handlers, which then close themselves; only then cancel what is left.
+            for _ in range(10):
+                loop.run_until_complete(asyncio.sleep(0))
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=1))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()

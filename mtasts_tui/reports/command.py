@@ -1,0 +1,192 @@
+"""``mtasts-tui reports``: read TLS-RPT reports, summarise them, say whether enforce is safe.
+
+Exit codes: 0 — reports were read and no domain had failures under its MTA-STS policy;
+1 — some domain had MTA-STS failures (enforce would block or not protect that mail), or no report
+could be read at all; 2 — usage error (a path that does not exist, a bad option value).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from mtasts_tui.core.findings import Finding, error
+from mtasts_tui.reports.model import ParsedReport
+from mtasts_tui.reports.render import (
+    clean,
+    domain_text,
+    domain_to_json,
+    finding_to_json,
+    problems_text,
+    report_to_json,
+)
+from mtasts_tui.reports.sources import iter_reports
+from mtasts_tui.reports.summary import DomainSummary, ReportSummary, report_day
+from mtasts_tui.reports.verdict import Verdict, verdict_for, window
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``reports`` options to ``parser`` (the caller wires it into its sub-commands)."""
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="report files (.json, .json.gz, .zip), e-mails (.eml), mailboxes (.mbox, Maildir) "
+        "or folders to search recursively",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--domain", metavar="D", help="only this policy domain")
+    parser.add_argument(
+        "--days",
+        type=_positive_int,
+        metavar="N",
+        help="only reports whose range starts in the last N UTC days (ending --as-of)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="last day of the --days window (default: today, UTC)",
+    )
+
+
+def _select(
+    report: ParsedReport, domain: str | None, since: date | None, until: date | None
+) -> ParsedReport | None:
+    """The report restricted to ``--domain`` and ``--days``, or None if nothing is left."""
+    if since is not None and until is not None:
+        day = report_day(report)
+        if day is None or not since <= day <= until:
+            return None
+    if domain is not None:
+        policies = tuple(p for p in report.policies if p.policy_domain == domain)
+        if not policies:
+            return None
+        if len(policies) != len(report.policies):
+            report = dataclasses.replace(report, policies=policies)
+    return report
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    """Run ``reports`` with parsed ``args``, writing to ``out``; returns the exit code."""
+    err = err if err is not None else sys.stderr
+    paths: list[str] = list(args.paths)
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        for p in missing:
+            print(f"mtasts-tui reports: error: no such file or folder: {clean(p)}", file=err)
+        return EXIT_USAGE
+    days: int | None = getattr(args, "days", None)
+    as_of: date | None = getattr(args, "as_of", None)
+    if days is not None and days < 1:
+        print("mtasts-tui reports: error: --days must be at least 1", file=err)
+        return EXIT_USAGE
+    domain_arg: str | None = getattr(args, "domain", None)
+    domain = (domain_arg.strip().rstrip(".").lower() or None) if domain_arg else None
+    since = until = None
+    if days is not None:
+        since, until = window(days, today=as_of)
+    as_json = bool(getattr(args, "json", False))
+
+    summary = ReportSummary()
+    problems: list[Finding] = []
+    warning_codes: Counter[str] = Counter()
+    read = excluded = 0
+    first = True
+    if as_json:
+        out.write('{"reports": [')
+    for item in iter_reports(paths):
+        if isinstance(item, Finding):
+            problems.append(item)
+            continue
+        read += 1
+        selected = _select(item, domain, since, until)
+        if selected is None:
+            excluded += 1
+            continue
+        warning_codes.update(w.code for w in selected.warnings if w.severity != "info")
+        counted = summary.add(selected)
+        if as_json:
+            entry = report_to_json(selected, duplicate=not counted)
+            out.write(("\n  " if first else ",\n  ") + json.dumps(entry))
+            first = False
+    if read == 0:
+        problems.append(error("reports-none-read", "No TLS-RPT report could be read."))
+
+    domains = [domain] if domain is not None else summary.domains()
+    results: list[tuple[DomainSummary, Verdict]] = []
+    for name in domains:
+        ds = summary.domain(name, since=since, until=until)
+        results.append((ds, verdict_for(ds)))
+    failing = any(v.status == "sts-failures" for _, v in results)
+    code = EXIT_FAILURES if read == 0 or failing else EXIT_OK
+
+    if as_json:
+        out.write("\n], ")
+        out.write(
+            '"domains": ' + json.dumps({ds.domain: domain_to_json(ds, v) for ds, v in results})
+        )
+        out.write(', "problems": ' + json.dumps([finding_to_json(p) for p in problems]) + "}\n")
+        return code
+
+    head = f"TLS-RPT reports: {read:,} read"
+    if summary.duplicates:
+        head += f", {summary.duplicates:,} duplicate(s) ignored"
+    if excluded:
+        head += f", {excluded:,} outside --domain/--days"
+    head += f", {len(problems):,} problem(s)."
+    lines = [head]
+    if since is not None and until is not None:
+        lines.append(f"Window: {since.isoformat()} to {until.isoformat()} (UTC days).")
+    for ds, verdict in results:
+        lines.append("")
+        lines.extend(domain_text(ds, verdict))
+    if warning_codes:
+        lines.append("")
+        lines.append("Report warnings (the reports were still read):")
+        for wcode, n in sorted(warning_codes.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  {wcode}: {n:,} report(s)")
+    if problems:
+        lines.append("")
+        lines.append("Problems (skipped):")
+        lines.extend(problems_text(problems))
+    out.write("\n".join(lines) + "\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m mtasts_tui.reports.command``)."""
+    parser = argparse.ArgumentParser(prog="mtasts-tui reports", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv), sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

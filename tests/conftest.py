@@ -1,0 +1,47 @@
+"""Shared fixtures: one loopback lab of real DNS, HTTPS and SMTP servers for the whole session."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+import pytest
+
+from mtasts_tui.lab import Lab, scenarios
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    with Lab(scenarios.ALL) as running:
+        yield running
+
+
+def lab_network_args(lab: Lab, timeout: float = 3.0) -> list[str]:
+    """The command-line options that point a run at the lab instead of the internet."""
+    host, port = lab.dns_address
+    return [
+        "--resolver",
+        f"{host}:{port}",
+        "--ca-file",
+        lab.ca_file,
+        "--https-port",
+        str(lab.https_port),
+        "--smtp-port",
+        str(lab.smtp_port),
+        "--timeout",
+        str(timeout),
+    ]
+
+
+def lab_namespace(lab: Lab, timeout: float = 3.0, **extra: object) -> argparse.Namespace:
+    host, port = lab.dns_address
+    values: dict[str, object] = {
+        "resolver": [f"{host}:{port}"],
+        "ca_file": lab.ca_file,
+        "https_port": lab.https_port,
+        "smtp_port": lab.smtp_port,
+        "timeout": timeout,
+        "no_smtp": False,
+    }
+    values.update(extra)
+    return argparse.Namespace(**values)

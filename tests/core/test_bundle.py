@@ -1,0 +1,173 @@
+"""The deploy bundle: validation of every input (make_bundle_spec) and the files (build_bundle)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+
+from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
+from mtasts_tui.core.policy import MAX_AGE_LIMIT, Policy, parse_policy
+from mtasts_tui.core.stsrecord import check_sts_records
+from mtasts_tui.core.tlsrpt import check_tlsrpt_records
+
+CREATED = date(2026, 3, 2)
+
+
+def spec(
+    domain: str = "example.com",
+    mode: str = "testing",
+    mx: Sequence[str] = ("mail.example.com", "*.example.net"),
+    max_age: int = 86400,
+    rua: Sequence[str] = ("mailto:tlsrpt@example.com",),
+    policy_id: str = "20260302T101500Z",
+) -> BundleSpec | list[str]:
+    return make_bundle_spec(domain, mode, mx, max_age, rua, policy_id, CREATED)
+
+
+def good(**kwargs: object) -> BundleSpec:
+    result = spec(**kwargs)  # type: ignore[arg-type]
+    assert isinstance(result, BundleSpec), result
+    return result
+
+
+class TestValidation:
+    def test_valid_input_gives_a_spec(self) -> None:
+        s = good()
+        assert s.domain.ascii == "example.com"
+        assert s.policy == Policy("testing", ("mail.example.com", "*.example.net"), 86400)
+        assert s.rua == ("mailto:tlsrpt@example.com",)
+
+    def test_domain_is_normalised(self) -> None:
+        assert good(domain="Bücher.example.").domain.ascii == "xn--bcher-kva.example"
+
+    def test_mode_none_needs_no_mx(self) -> None:
+        assert good(mode="none", mx=()).policy.mx == ()
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {"domain": "../x"},
+            {"domain": "a/b"},
+            {"domain": "http://x"},
+            {"domain": "192.0.2.1"},
+            {"domain": ""},
+            {"mode": "Enforce"},
+            {"mode": "off"},
+            {"mx": ("mail.example.com.",)},
+            {"mx": ("a.*.example.com",)},
+            {"mx": ()},
+            {"mode": "enforce", "mx": ()},
+            {"max_age": MAX_AGE_LIMIT + 1},
+            {"max_age": -1},
+            {"policy_id": ""},
+            {"policy_id": "2026-03-02"},
+            {"policy_id": "a" * 33},
+            {"rua": ("http://r.example.com/",)},
+            {"rua": ("reports@example.com",)},
+            {"mx": ("mail.example.com\nmx: evil.example",)},
+        ],
+    )
+    def test_unusable_input_gives_messages(self, kwargs: dict[str, object]) -> None:
+        result = spec(**kwargs)  # type: ignore[arg-type]
+        assert isinstance(result, list)
+        assert result
+        assert all(isinstance(m, str) and m for m in result)
+
+    def test_every_problem_is_listed_at_once(self) -> None:
+        result = spec(domain="a/b", mode="off", max_age=-1, policy_id="x-y")
+        assert isinstance(result, list)
+        assert len(result) == 4
+
+
+class TestFiles:
+    def test_the_bundle_holds_exactly_the_documented_files(self) -> None:
+        files = build_bundle(good())
+        assert set(files) == {
+            "CHECKLIST.md",
+            "mta-sts.example.com/.well-known/mta-sts.txt",
+            "dns/example.com.zone",
+            "dns/records.txt",
+            "hosting/nginx.conf",
+            "hosting/Caddyfile",
+            "bundle.json",
+        }
+
+    def test_idn_domain_uses_the_a_label_in_paths(self) -> None:
+        files = build_bundle(good(domain="Bücher.example.", mx=("mail.xn--bcher-kva.example",)))
+        assert "mta-sts.xn--bcher-kva.example/.well-known/mta-sts.txt" in files
+        assert "dns/xn--bcher-kva.example.zone" in files
+        assert "bücher.example" in files["CHECKLIST.md"]
+
+    def test_policy_file_is_crlf_and_parses_back_to_the_same_policy(self) -> None:
+        s = good()
+        text = build_bundle(s)["mta-sts.example.com/.well-known/mta-sts.txt"]
+        assert text.startswith("version: STSv1\r\nmode: testing\r\n")
+        assert "\n" not in text.replace("\r\n", "")
+        assert parse_policy(text).policy == s.policy
+
+    def test_zone_file_has_both_records_with_short_ttl(self) -> None:
+        zone = build_bundle(good())["dns/example.com.zone"]
+        records = [line for line in zone.splitlines() if not line.startswith(";")]
+        assert len(records) == 2
+        assert records[0].split()[:4] == ["_mta-sts.example.com.", "300", "IN", "TXT"]
+        assert '"v=STSv1; id=20260302T101500Z"' in records[0]
+        assert records[1].split()[0] == "_smtp._tls.example.com."
+        assert '"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"' in records[1]
+
+    def test_zone_without_rua_suggests_one_in_a_comment(self) -> None:
+        zone = build_bundle(good(rua=()))["dns/example.com.zone"]
+        records = [line for line in zone.splitlines() if not line.startswith(";")]
+        assert len(records) == 1
+        assert "_smtp._tls.example.com." in zone
+
+    def test_a_long_tlsrpt_value_is_split_into_255_byte_strings_in_the_zone(self) -> None:
+        rua = tuple(f"mailto:tlsrpt-{i:02d}@reports.example.com" for i in range(10))
+        s = good(rua=rua)
+        zone = build_bundle(s)["dns/example.com.zone"]
+        line = next(x for x in zone.splitlines() if x.startswith("_smtp._tls"))
+        strings = line.split(" TXT ", 1)[1].strip()[1:-1].split('" "')
+        assert len(strings) > 1
+        assert all(len(part) <= 255 for part in strings)
+        assert check_tlsrpt_records([strings]).rua == rua
+        assert "enter as" in build_bundle(s)["dns/records.txt"]
+
+    def test_record_list_values_check_valid(self) -> None:
+        text = build_bundle(good())["dns/records.txt"]
+        values = [
+            line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Value:")
+        ]
+        assert check_sts_records([values[0]]).id == "20260302T101500Z"
+        assert check_tlsrpt_records([values[1]]).valid
+
+    def test_manifest_describes_the_bundle(self) -> None:
+        data = json.loads(build_bundle(good())["bundle.json"])
+        assert data["domain"] == "example.com"
+        assert data["created"] == "2026-03-02"
+        assert data["policy_id"] == "20260302T101500Z"
+        assert data["policy"] == {
+            "mode": "testing",
+            "mx": ["mail.example.com", "*.example.net"],
+            "max_age": 86400,
+        }
+        assert data["policy_url"] == "https://mta-sts.example.com/.well-known/mta-sts.txt"
+        assert [r["name"] for r in data["records"]] == [
+            "_mta-sts.example.com",
+            "_smtp._tls.example.com",
+        ]
+
+    @pytest.mark.parametrize("name", ["hosting/nginx.conf", "hosting/Caddyfile"])
+    def test_web_server_configs_serve_the_policy_path_as_text_plain(self, name: str) -> None:
+        text = build_bundle(good())[name]
+        assert "mta-sts.example.com" in text
+        assert "/.well-known/mta-sts.txt" in text
+        assert "text/plain" in text
+
+    def test_checklist_orders_the_policy_file_before_the_record_and_has_the_ramp(self) -> None:
+        text = build_bundle(good())["CHECKLIST.md"]
+        assert text.index("Upload `mta-sts.example.com/") < text.index(
+            "publish or update `_mta-sts"
+        )
+        assert "| 2026-03-16 | enforce | 86400" in text

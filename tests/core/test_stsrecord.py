@@ -1,0 +1,184 @@
+"""The `_mta-sts` TXT record (RFC 8461 §3.1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtasts_tui.core.stsrecord import check_sts_records, sts_record_value
+
+from .helpers import codes, severity_of
+
+RFC_EXAMPLE = "v=STSv1; id=20160831085700Z;"
+
+
+class TestValidRecords:
+    def test_the_rfc_example_is_valid(self) -> None:
+        result = check_sts_records([RFC_EXAMPLE])
+        assert result.valid
+        assert result.id == "20160831085700Z"
+        assert result.record == RFC_EXAMPLE
+        assert result.findings == ()
+
+    @pytest.mark.parametrize(
+        "record",
+        ["v=STSv1;id=abc", "v=STSv1; id=abc", "v=STSv1;  id=abc ;", "v=STSv1;\tid=abc"],
+    )
+    def test_blanks_around_field_delimiters_are_allowed(self, record: str) -> None:
+        result = check_sts_records([record])
+        assert result.valid
+        assert result.id == "abc"
+
+    @pytest.mark.parametrize("policy_id", ["a", "Z9", "A" * 32, "20261128T120000Z"])
+    def test_id_is_one_to_32_letters_or_digits(self, policy_id: str) -> None:
+        assert check_sts_records([f"v=STSv1; id={policy_id}"]).id == policy_id
+
+    def test_extension_fields_are_allowed_and_kept(self) -> None:
+        result = check_sts_records(["v=STSv1; id=abc; ext_1.x-y=value; other=42"])
+        assert result.valid
+        assert result.extensions == (("ext_1.x-y", "value"), ("other", "42"))
+
+    def test_field_order_is_not_significant(self) -> None:
+        result = check_sts_records(["v=STSv1; ext=1; id=abc"])
+        assert result.valid
+        assert result.id == "abc"
+
+    def test_bytes_records_are_accepted(self) -> None:
+        assert check_sts_records([b"v=STSv1; id=abc"]).id == "abc"
+
+
+class TestWhitespaceBeforeTheFirstDelimiter:
+    """The ABNF delimiter is *WSP ";" *WSP (erratum 6285): valid, with a compatibility note."""
+
+    @pytest.mark.parametrize("record", ["v=STSv1 ; id=abc", "v=STSv1\t;id=abc"])
+    def test_is_valid_with_an_info_finding(self, record: str) -> None:
+        result = check_sts_records([record])
+        assert result.valid
+        assert result.id == "abc"
+        assert codes(result.findings) == ["sts-record-compat"]
+        assert severity_of(result.findings, "sts-record-compat") == "info"
+
+
+class TestStringsAndRecords:
+    def test_strings_of_one_record_are_joined_without_spaces(self) -> None:
+        result = check_sts_records([["v=STSv1; id=2016", "0831085700Z;"]])
+        assert result.valid
+        assert result.id == "20160831085700Z"
+
+    def test_strings_may_split_anywhere_even_inside_the_version(self) -> None:
+        result = check_sts_records([["v=ST", "Sv1;", " id=abc"]])
+        assert result.valid
+        assert result.id == "abc"
+
+    def test_byte_strings_of_one_record_are_joined(self) -> None:
+        assert check_sts_records([[b"v=STSv1; ", b"id=abc"]]).id == "abc"
+
+    def test_separate_records_are_never_joined(self) -> None:
+        result = check_sts_records(["v=STSv1;", "id=abc"])
+        assert not result.valid
+        assert result.id is None
+        assert result.record == "v=STSv1;"
+        assert set(codes(result.findings)) == {"sts-record-invalid"}
+
+
+class TestDiscardThenCount:
+    def test_records_without_the_version_prefix_are_discarded(self) -> None:
+        records = ["google-site-verification=xyz", "v=spf1 -all", "v=STSv1; id=abc"]
+        result = check_sts_records(records)
+        assert result.valid
+        assert result.id == "abc"
+
+    def test_no_records_at_all_is_missing(self) -> None:
+        result = check_sts_records([])
+        assert not result.valid
+        assert codes(result.findings) == ["sts-record-missing"]
+        assert severity_of(result.findings, "sts-record-missing") == "error"
+
+    def test_only_unrelated_records_is_missing(self) -> None:
+        result = check_sts_records(["v=spf1 -all", "hello"])
+        assert not result.valid
+        assert result.record is None
+        assert codes(result.findings) == ["sts-record-missing"]
+
+    def test_two_sts_records_is_multiple_even_when_each_is_valid(self) -> None:
+        result = check_sts_records(["v=STSv1; id=old1", "v=STSv1; id=new2"])
+        assert not result.valid
+        assert result.id is None
+        assert codes(result.findings) == ["sts-record-multiple"]
+        assert severity_of(result.findings, "sts-record-multiple") == "error"
+
+    def test_a_spaced_record_counts_towards_multiple(self) -> None:
+        result = check_sts_records(["v=STSv1; id=a", "v=STSv1 ; id=b"])
+        assert codes(result.findings) == ["sts-record-multiple"]
+
+    @pytest.mark.parametrize(
+        "near_miss",
+        ["v=stsv1; id=abc", "V=STSv1; id=abc", "v=STSv1", "v=STSv1 id=abc", " v=STSv1;"],
+    )
+    def test_a_near_miss_is_discarded_and_reported_as_invalid(self, near_miss: str) -> None:
+        result = check_sts_records([near_miss])
+        assert not result.valid
+        assert result.id is None
+        assert result.record is None
+        assert codes(result.findings) == ["sts-record-invalid"]
+
+    def test_a_near_miss_beside_a_valid_record_is_simply_discarded(self) -> None:
+        result = check_sts_records(["V=STSv1; id=old", "v=STSv1; id=abc"])
+        assert result.valid
+        assert result.id == "abc"
+
+    def test_version_must_be_followed_by_the_delimiter(self) -> None:
+        result = check_sts_records(["v=STSv10; id=abc"])
+        assert not result.valid
+
+
+class TestInvalidRecord:
+    @pytest.mark.parametrize(
+        "record",
+        [
+            "v=STSv1;",
+            "v=STSv1; ",
+            "v=STSv1; ext=1",
+            "v=STSv1; id=",
+            "v=STSv1; id=" + "a" * 33,
+            "v=STSv1; id=2016-08-31",
+            "v=STSv1; id=abc.def",
+            "v=STSv1; id=abc def",
+            "v=STSv1; id=ábc",
+            "v=STSv1; id=abc;; ext=1",
+            "v=STSv1; id=abc; novalue",
+            "v=STSv1; id=abc; _bad=1",
+            "v=STSv1; id=abc; ext=a=b",
+            "v=STSv1; ID=abc",
+        ],
+    )
+    def test_is_an_error_and_yields_no_id(self, record: str) -> None:
+        result = check_sts_records([record])
+        assert not result.valid
+        assert result.id is None
+        assert set(codes(result.findings)) == {"sts-record-invalid"}
+        assert severity_of(result.findings, "sts-record-invalid") == "error"
+        assert result.record == record
+
+    def test_repeated_id_warns_and_the_first_wins(self) -> None:
+        result = check_sts_records(["v=STSv1; id=first; id=second"])
+        assert result.valid
+        assert result.id == "first"
+        assert severity_of(result.findings, "sts-record-invalid") == "warning"
+
+
+class TestRendering:
+    def test_value_to_publish(self) -> None:
+        assert sts_record_value("20160831085700Z") == "v=STSv1; id=20160831085700Z"
+
+    def test_rendered_value_checks_valid(self) -> None:
+        result = check_sts_records([sts_record_value("abc123")])
+        assert result.valid
+        assert result.findings == ()
+
+
+class TestTrailingNewlineIsNotSmuggledThrough:
+    def test_id_with_a_final_newline_is_invalid(self) -> None:
+        assert not check_sts_records(["v=STSv1; id=abc\n"]).valid
+
+    def test_extension_value_with_a_final_newline_is_invalid(self) -> None:
+        assert not check_sts_records(["v=STSv1; id=abc; ext=1\n"]).valid

@@ -1,0 +1,143 @@
+"""`mtasts-tui check`: the JSON contract, exit codes and hostile input, against the lab."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mtasts_tui.cli import main
+from mtasts_tui.lab import Lab
+from tests.conftest import lab_network_args
+
+JSON_KEYS = {
+    "domain",
+    "mx",
+    "sts_record",
+    "policy",
+    "tlsrpt",
+    "mx_tls",
+    "findings",
+    "enforce_ready",
+}
+
+
+def run_check(lab: Lab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args, *lab_network_args(lab)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_is_one_object_per_domain_per_line_with_the_contract_keys(lab, capsys) -> None:
+    domains = [lab.domain("good"), lab.domain("demo"), lab.domain("no-sts")]
+    code, out, _ = run_check(lab, capsys, "--json", *domains)
+    lines = out.splitlines()
+    assert len(lines) == 3
+    objects = {obj["domain"]: obj for obj in map(json.loads, lines)}
+    assert set(objects) == set(domains)
+    for obj in objects.values():
+        assert obj.keys() >= JSON_KEYS
+        assert obj["sts_record"].keys() >= {"present", "raw", "id", "valid"}
+        assert obj["policy"].keys() >= {"url", "fetched", "raw", "mode", "mx", "max_age", "valid"}
+        assert obj["tlsrpt"].keys() >= {"present", "raw", "rua", "valid"}
+        for finding in obj["findings"]:
+            assert set(finding) == {"severity", "code", "message"}
+        for mx in obj["mx_tls"]:
+            assert mx.keys() >= {
+                "host",
+                "starttls",
+                "tls_version",
+                "cert_valid",
+                "matches_policy",
+                "error",
+            }
+    good = objects[lab.domain("good")]
+    assert good["enforce_ready"] is True
+    assert good["policy"]["mode"] == "enforce" and good["policy"]["fetched"] is True
+    assert all(m["matches_policy"] and m["cert_valid"] for m in good["mx_tls"])
+    demo = objects[lab.domain("demo")]
+    assert demo["enforce_ready"] is False
+    assert [m["matches_policy"] for m in demo["mx_tls"]].count(False) == 1
+    assert objects[lab.domain("no-sts")]["sts_record"]["present"] is False
+    assert code == 1  # no-sts carries an error finding
+
+
+def test_exit_code_is_0_without_error_findings(lab, capsys) -> None:
+    code, out, _ = run_check(lab, capsys, lab.domain("good"))
+    assert code == 0
+    assert "Enforcing" in out
+
+
+def test_exit_code_is_1_with_any_error_finding(lab, capsys) -> None:
+    code, _, _ = run_check(lab, capsys, "--json", lab.domain("no-starttls"))
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["check"],
+        ["check", "../etc/passwd"],
+        ["check", "example.com", "--resolver", "not-an-ip"],
+        ["check", "example.com", "--timeout", "0"],
+        ["check", "example.com", "--concurrency", "0"],
+    ],
+)
+def test_usage_errors_exit_2(bad: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main(bad))
+    assert exc.value.code == 2
+    assert capsys.readouterr().err
+
+
+def test_idn_uppercase_and_trailing_dot_are_folded_and_shown_both_ways(lab, capsys) -> None:
+    idn = lab.domain("idn")  # the A-label form
+    unicode_name = lab.scenario("idn").domain
+    typed = ("bücher.test" if "bcher" in idn else unicode_name).upper() + "."
+    code, out, _ = run_check(lab, capsys, "--json", typed)
+    obj = json.loads(out)
+    assert obj["domain"] == idn
+    assert obj["domain_unicode"] == "bücher.test"
+    assert code == 0
+
+
+def test_remote_markup_and_escapes_come_out_literally(lab, capsys) -> None:
+    code, out, _ = run_check(lab, capsys, "--json", lab.domain("hostile"))
+    obj = json.loads(out)
+    assert "[bold red]pwned[/]" in obj["policy"]["raw"]
+    assert "\x1b[31m" in obj["policy"]["raw"]  # JSON keeps the data exact
+    _, human, _ = run_check(lab, capsys, lab.domain("hostile"))
+    assert "\x1b" not in human and "\x07" not in human
+    assert "\\x1b[31m" in human
+    assert "[bold red]pwned[/]" in human
+
+
+def test_a_failing_domain_does_not_stop_the_others(lab, capsys) -> None:
+    names = ["hang", "good", "servfail", "testing"]
+    code, out, _ = run_check(
+        lab, capsys, "--json", "--concurrency", "2", *[lab.domain(n) for n in names]
+    )
+    got = {json.loads(line)["domain"] for line in out.splitlines()}
+    assert got == {lab.domain(n) for n in names}
+    assert code == 1
+
+
+def test_python_dash_m_runs_the_same_command(lab) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mtasts_tui",
+            "check",
+            "--json",
+            lab.domain("good"),
+            *lab_network_args(lab),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["enforce_ready"] is True
