@@ -65,13 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_arguments(
         commands.add_parser("export", help="write the deploy bundle for a policy")
     )
-    reports = commands.add_parser("reports", help="summarise TLS-RPT reports")
-    try:
-        from mtasts_tui.reports import command as reports_command
-    except ImportError:  # pragma: no cover - the reports module is optional during development
-        reports_command = None
-    if reports_command is not None:
-        reports_command.add_arguments(reports)
+    import mtasts_tui.reports.command as reports_command
+
+    reports_command.add_arguments(
+        commands.add_parser("reports", help="summarise TLS-RPT reports (RFC 8460)")
+    )
     return parser
 
 
@@ -121,9 +119,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return check.run(args, out, err)
     if args.command == "reports":
-        from mtasts_tui.reports import command as reports_command
+        import mtasts_tui.reports.command as reports_command
 
-        return reports_command.run(args, out)
+        return reports_command.run(args, out, err)
     _parser().print_help()
     return 2
 

@@ -108,6 +108,7 @@ def test_remote_markup_and_escapes_come_out_literally(lab, capsys) -> None:
     obj = json.loads(out)
     assert "[bold red]pwned[/]" in obj["policy"]["raw"]
     assert "\x1b[31m" in obj["policy"]["raw"]  # JSON keeps the data exact
+    assert code == 1  # the escape characters make the policy invalid
     _, human, _ = run_check(lab, capsys, lab.domain("hostile"))
     assert "\x1b" not in human and "\x07" not in human
     assert "\\x1b[31m" in human
