@@ -86,10 +86,11 @@ class TcpService:
         self, listening: Sequence[socket.socket], reserved: Sequence[socket.socket] = ()
     ) -> None:
         """Start accepting on ``listening``; keep ``reserved`` sockets open until ``close()``."""
+        loop = asyncio.get_running_loop()
         self._reserved.extend(reserved)
         for sock in listening:
             self._listeners.append(sock)
-            self.spawn(self._accept_loop(sock))
+            loop.add_reader(sock.fileno(), self._accept, sock)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a task that ``close()`` cancels."""
@@ -97,20 +98,17 @@ class TcpService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _accept_loop(self, listener: socket.socket) -> None:
-        loop = asyncio.get_running_loop()
-        while not self._closed:
+    def _accept(self, listener: socket.socket) -> None:
+        """Reader callback: accept what is queued; each socket is tracked the moment it exists."""
+        for _ in range(BACKLOG):
             try:
-                conn, _ = await loop.sock_accept(listener)
-            except OSError:
-                if self._closed:
-                    return
-                await asyncio.sleep(0.05)  # e.g. EMFILE under a benchmark: try again shortly
-                continue
-            if self._closed:
-                conn.close()
+                conn, _ = listener.accept()
+            except OSError:  # empty queue (EAGAIN), or EMFILE under a benchmark
                 return
+            conn.setblocking(False)
             self._accepted.add(conn)
+            if self._closed:
+                return
             self.spawn(self._serve(conn))
 
     async def _serve(self, conn: socket.socket) -> None:

@@ -28,7 +28,10 @@ async def _read_reply(reader: asyncio.StreamReader) -> tuple[int, list[str]]:
     """One SMTP reply (possibly multi-line), bounded in lines and line length."""
     lines: list[str] = []
     while len(lines) < MAX_REPLY_LINES:
-        raw = await reader.readline()
+        try:
+            raw = await reader.readline()
+        except ValueError as exc:  # a line beyond the stream limit (64 KiB): hostile or broken
+            raise SmtpError("the server sent an overlong line") from exc
         if not raw:
             raise SmtpError("the server closed the connection")
         line = raw[:MAX_LINE].decode("utf-8", errors="replace").rstrip("\r\n")

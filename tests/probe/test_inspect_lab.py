@@ -137,3 +137,20 @@ def test_independent_lookups_start_before_the_mx_lookup_finishes(lab: Lab) -> No
     assert {"dns-mx", "dns-sts", "dns-tlsrpt", "policy"} <= started_before
     smtp_rows = [e for e in events if e.step.startswith("smtp:") and e.state != "running"]
     assert len(smtp_rows) == 2 and all(e.elapsed is not None for e in smtp_rows)
+
+
+def test_a_name_server_that_drops_queries_gives_dns_error_within_the_deadline() -> None:
+    with Lab(scenarios.SLOW) as slow:
+        started = time.monotonic()
+        result = inspect(slow, "dns-timeout", timeout=1.0)
+        assert time.monotonic() - started < 2.5
+    assert "dns-error" in codes(result)
+    assert "sts-record-missing" not in codes(result)
+
+
+def test_a_slow_policy_server_is_cut_off_at_the_step_timeout() -> None:
+    with Lab(scenarios.SLOW) as slow:
+        started = time.monotonic()
+        result = inspect(slow, "slow-policy", timeout=1.0)
+        assert time.monotonic() - started < 2.5
+    assert "policy-fetch-failed" in codes(result)
