@@ -36,6 +36,8 @@ class MxLookup:
     status: LookupStatus
     records: tuple[MxRecord, ...] = ()
     error: str | None = None
+    null_mx: bool = False
+    """The domain publishes a null MX (RFC 7505 "0 ."): it accepts no mail at all."""
 
 
 @dataclass(frozen=True, slots=True)

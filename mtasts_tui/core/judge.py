@@ -43,6 +43,15 @@ def judge(facts: DomainFacts) -> Judgement:
     if facts.mx.status == "error":
         findings.append(_dns_error("MX", facts.domain, facts.mx.error, "error"))
         blockers.append("the MX lookup failed")
+    elif facts.mx.null_mx and not facts.mx.records:
+        findings.append(
+            error(
+                "mx-missing",
+                f"{facts.domain} publishes a null MX (RFC 7505): it accepts no mail, so there is "
+                "nothing for MTA-STS to protect. Publish real MX records if it should get mail.",
+            )
+        )
+        blockers.append("the domain accepts no mail (null MX)")
     elif facts.mx.status in ("nxdomain", "nodata") or not facts.mx.records:
         findings.append(
             error(

@@ -63,8 +63,10 @@ async def lookup_mx(resolver: dns.asyncresolver.Resolver, domain: str, timeout: 
         if rdata.rdtype == dns.rdatatype.MX
     )
     # A null MX (RFC 7505: "0 .") says the domain accepts no mail.
-    records = tuple(r for r in records if r.host not in ("", "."))
-    return MxLookup(status="ok" if records else "nodata", records=records)
+    real = tuple(r for r in records if r.host not in ("", "."))
+    return MxLookup(
+        status="ok" if real else "nodata", records=real, null_mx=len(real) < len(records)
+    )
 
 
 async def lookup_addresses(
