@@ -1,0 +1,129 @@
+"""Step 1: which domain? Live validation, IDN shown both ways, recent domains."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.text import one_line
+from mtasts_tui.tui.draft import Live
+
+if TYPE_CHECKING:
+    from mtasts_tui.tui.app import WizardApp
+
+
+class DomainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "offline", "New policy offline"),
+        Binding("f5", "inspect", "Inspect", show=False),
+    ]
+
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self.initial = initial
+
+    @property
+    def wizard(self) -> WizardApp:
+        return cast("WizardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="domain-box"):
+            if self.wizard.banner:
+                yield Static(Text(self.wizard.banner), id="banner")
+            yield Label("Mail domain to inspect or draft a policy for")
+            yield Input(
+                value=self.initial,
+                placeholder="example.com or bücher.example",
+                id="domain",
+                select_on_focus=False,
+            )
+            yield Static(id="domain-status")
+            with Horizontal(classes="buttons"):
+                yield Button("Inspect (enter)", id="inspect", variant="primary")
+                yield Button("New policy offline (ctrl+o)", id="offline")
+            yield Label("Recent domains", classes="section")
+            yield OptionList(id="recent")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        inp = self.query_one("#domain", Input)
+        inp.cursor_blink = not self.wizard.deterministic
+        inp.focus()
+        self._validate(inp.value)
+        self._load_recent()
+
+    @work(thread=True, exclusive=True, group="recent", exit_on_error=False)
+    def _load_recent(self) -> None:
+        store = self.wizard.store
+        recent = [(name, store.has_draft(name)) for name in store.recent()]
+        self.app.call_from_thread(self._show_recent, recent)
+
+    def _show_recent(self, recent: list[tuple[str, bool]]) -> None:
+        options = self.query_one("#recent", OptionList)
+        options.clear_options()
+        for name, has_draft in recent:
+            parsed = parse_domain(name)
+            label = Text(one_line(parsed.display() if isinstance(parsed, DomainName) else name))
+            if has_draft:
+                label.append("  draft saved", style="italic dim")
+            options.add_option(Option(label, id=name))
+        if not recent:
+            options.add_option(Option(Text("(none yet)", style="dim"), disabled=True))
+
+    def on_screen_resume(self) -> None:
+        self._load_recent()
+
+    def _validate(self, value: str) -> DomainName | None:
+        status = self.query_one("#domain-status", Static)
+        if not value.strip():
+            status.update(Text("Type a domain name.", style="dim"))
+            return None
+        parsed = parse_domain(value)
+        if isinstance(parsed, str):
+            status.update(Text("✗ " + one_line(parsed), style="red"))
+            return None
+        text = Text("✓ ", style="green")
+        text.append(one_line(parsed.unicode), style="bold")
+        if parsed.is_idn:
+            text.append("  punycode: ")
+            text.append(parsed.ascii, style="bold")
+        status.update(text)
+        return parsed
+
+    @on(Input.Changed, "#domain")
+    def _changed(self, event: Input.Changed) -> None:
+        self._validate(event.value)
+
+    @on(Input.Submitted, "#domain")
+    @on(Button.Pressed, "#inspect")
+    def action_inspect(self) -> None:
+        parsed = self._validate(self.query_one("#domain", Input).value)
+        if parsed is None:
+            self.notify("Fix the domain name first.", severity="warning")
+            return
+        self.wizard.open_inspection(parsed)
+
+    @on(Button.Pressed, "#offline")
+    def action_offline(self) -> None:
+        parsed = self._validate(self.query_one("#domain", Input).value)
+        if parsed is None:
+            self.notify("Type the domain the policy is for first.", severity="warning")
+            self.query_one("#domain", Input).focus()
+            return
+        self.wizard.open_editor(parsed, Live(), offline=True)
+
+    @on(OptionList.OptionSelected, "#recent")
+    def _recent(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.query_one("#domain", Input).value = event.option.id
+            self.action_inspect()

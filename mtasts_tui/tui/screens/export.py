@@ -1,0 +1,177 @@
+"""Step 5: write the bundle, copy record values, tick off the rollout checklist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    SelectionList,
+    Static,
+)
+
+from mtasts_tui.core.bundle import BundleSpec, build_bundle, dns_records
+from mtasts_tui.core.checklist import ramp
+from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.policy import describe_duration
+from mtasts_tui.core.text import one_line
+from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
+from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
+
+if TYPE_CHECKING:
+    from mtasts_tui.tui.app import WizardApp
+
+
+class ExportScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "write", "Write bundle"),
+        Binding("c", "copy", "Copy value"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, domain: DomainName, live: Live, draft: Draft) -> None:
+        super().__init__()
+        self.domain = domain
+        self.live = live
+        self.draft = draft
+        self.spec: BundleSpec | list[str] = []
+        self._ticks_loaded = False
+
+    @property
+    def wizard(self) -> WizardApp:
+        return cast("WizardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="export"):
+            yield Static(Text("Export: " + self.domain.display(), style="bold"))
+            yield Label("Folder", classes="field")
+            with Horizontal(classes="row"):
+                yield Input(f"./mta-sts-{self.domain.ascii}", id="folder")
+                yield Button("Write (ctrl+s)", id="write", variant="primary")
+            yield Checkbox("Overwrite existing files", id="force")
+            yield Static(id="written")
+            yield Label("DNS records (enter or c copies the selected value)", classes="section")
+            yield DataTable(id="records", cursor_type="row")
+            yield Label(
+                "Rollout checklist (space ticks a step; saved per domain)", classes="section"
+            )
+            yield SelectionList[int](id="checklist")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#folder", Input).cursor_blink = not self.wizard.deterministic
+        self.spec = bundle_spec(self.domain.ascii, self.draft, self.wizard.clock.today())
+        table = self.query_one("#records", DataTable)
+        table.add_columns("name", "type", "value")
+        written = self.query_one("#written", Static)
+        problems = list(self.spec) if isinstance(self.spec, list) else []
+        check = check_draft(self.draft, self.live)
+        if check.policy_id:
+            problems.append(check.policy_id)
+        if problems:
+            self.query_one("#write", Button).disabled = True
+            written.update(Text("✗ " + "\n✗ ".join(one_line(p) for p in problems), style="red"))
+            return
+        assert isinstance(self.spec, BundleSpec)
+        for name, rrtype, value in dns_records(self.spec):
+            table.add_row(Text(name), Text(rrtype), Text(one_line(value)), key=name)
+        checklist = self.query_one("#checklist", SelectionList)
+        for i, step in enumerate(ramp(self.spec.policy, self.spec.created)):
+            age = describe_duration(step.max_age)
+            label = f"{step.not_before:%Y-%m-%d}  {step.mode}, max_age {age}: {step.note}"
+            checklist.add_option((Text(one_line(label)), i))
+        written.update(Text("Not written yet.", style="dim"))
+        self._load_ticks()
+
+    @work(thread=True, exclusive=True, group="ticks", exit_on_error=False)
+    def _load_ticks(self) -> None:
+        ticks = self.wizard.store.ticks(self.domain.ascii)
+        self.app.call_from_thread(self._show_ticks, ticks)
+
+    def _show_ticks(self, ticks: list[int]) -> None:
+        checklist = self.query_one("#checklist", SelectionList)
+        for i in ticks:
+            if i < checklist.option_count:
+                checklist.select(i)
+        self._ticks_loaded = True
+
+    @on(SelectionList.SelectedChanged, "#checklist")
+    def _ticked(self) -> None:
+        if not self._ticks_loaded:
+            return
+        selected = list(self.query_one("#checklist", SelectionList).selected)
+        self.wizard.store.queue_ticks(self.domain.ascii, selected)
+        self.wizard.save_state()
+
+    @on(Input.Submitted, "#folder")
+    @on(Button.Pressed, "#write")
+    def action_write(self) -> None:
+        if not isinstance(self.spec, BundleSpec) or self.query_one("#write", Button).disabled:
+            self.notify("The draft has problems; go back and fix them.", severity="error")
+            return
+        folder = self.query_one("#folder", Input).value.strip()
+        if not folder:
+            self.notify("Give a folder.", severity="warning")
+            return
+        force = self.query_one("#force", Checkbox).value
+        self.query_one("#written", Static).update(Text("Writing…", style="italic"))
+        self._write(folder, build_bundle(self.spec), force)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _write(self, folder: str, files: dict[str, str], force: bool) -> None:
+        try:
+            paths = write_bundle(Path(folder), files, force=force)
+        except BundleExistsError as exc:
+            message = Text(
+                f"✗ {one_line(str(exc))}\nTick 'Overwrite existing files' to replace them.",
+                style="red",
+            )
+            self.app.call_from_thread(self._written, message, False)
+        except ExportError as exc:
+            self.app.call_from_thread(
+                self._written, Text("✗ " + one_line(str(exc)), style="red"), False
+            )
+        else:
+            text = Text(f"✓ Wrote {len(paths)} files to {folder}:\n", style="green")
+            for rel in files:
+                text.append(f"  {folder.rstrip('/')}/{rel}\n", style="")
+            text.rstrip()
+            self.app.call_from_thread(self._written, text, True)
+
+    def _written(self, text: Text, ok: bool) -> None:
+        self.query_one("#written", Static).update(text)
+        if ok:
+            self.notify("Bundle written.")
+
+    @on(DataTable.RowSelected, "#records")
+    def _row_selected(self) -> None:
+        self.action_copy()
+
+    def action_copy(self) -> None:
+        if not isinstance(self.spec, BundleSpec):
+            return
+        table = self.query_one("#records", DataTable)
+        records = dns_records(self.spec)
+        if not records:
+            return
+        row = min(max(table.cursor_row, 0), len(records) - 1)
+        name, _, value = records[row]
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied the value of {name}.")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

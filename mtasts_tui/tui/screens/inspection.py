@@ -1,0 +1,278 @@
+"""Step 2: inspect the live domain. Every check is a row that turns from spinner to result.
+
+The probe runs in an exclusive async worker that only posts messages; each message carries the
+generation it belongs to, so a reply from an older run never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, Static
+
+from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.findings import sort_findings
+from mtasts_tui.core.text import one_line, printable
+from mtasts_tui.core.txtrecord import join_record
+from mtasts_tui.probe.inspect import Inspection, StepEvent, inspect_domain
+from mtasts_tui.probe.network import NetworkConfigError
+from mtasts_tui.tui.draft import Live
+from mtasts_tui.tui.messages import InspectionDone, InspectionFailed, StepUpdate
+
+if TYPE_CHECKING:
+    from mtasts_tui.tui.app import WizardApp
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+STATE_ICON = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "failed": ("✗", "red")}
+STATE_ICON["skipped"] = ("-", "dim")
+SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
+SEVERITY_TITLE = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+
+
+class CheckRow(Static):
+    """One step: spinner while running, then icon, detail and timing."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(classes="check-row")
+        self.step = step
+        self.event: StepEvent | None = None
+
+    def show(self, event: StepEvent, frame: int, elapsed: str) -> None:
+        self.event = event
+        text = Text()
+        if event.state == "running":
+            text.append(SPINNER[frame % len(SPINNER)] + " ", style="bold blue")
+        else:
+            icon, style = STATE_ICON.get(event.state, ("?", ""))
+            text.append(icon + " ", style=f"bold {style}")
+        text.append(one_line(event.label))
+        if event.detail:
+            text.append("  " + one_line(event.detail), style="dim")
+        if elapsed:
+            text.append(f"  {elapsed}", style="italic dim")
+        self.update(text)
+
+
+class InspectionScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rerun", "Re-run"),
+        Binding("e", "edit", "Edit draft"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, domain: DomainName) -> None:
+        super().__init__()
+        self.domain = domain
+        self.generation = 0
+        self.inspection: Inspection | None = None
+        self._frame = 0
+
+    @property
+    def wizard(self) -> WizardApp:
+        return cast("WizardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="inspection"):
+            yield Static(Text(self.domain.display(), style="bold"), id="title")
+            yield Static(id="verdict")
+            yield Vertical(id="checks")
+            yield LoadingIndicator(id="loading")
+            with Vertical(id="results"):
+                yield Label("MX hosts", classes="section")
+                yield DataTable(id="mx-table", cursor_type="row", zebra_stripes=True)
+                with Horizontal(id="txt-row"):
+                    with Vertical(id="records-box"):
+                        yield Label("DNS records", classes="section")
+                        yield Static(id="records", markup=False)
+                    with Vertical(id="policy-box"):
+                        yield Label("Live policy (as served)", classes="section")
+                        yield Static(id="policy-raw", markup=False)
+            yield Label("Findings", classes="section", id="findings-title")
+            yield Static(id="findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#mx-table", DataTable)
+        table.add_columns("pref", "host", "STARTTLS", "TLS", "certificate", "covered by")
+        self.query_one("#results").display = False
+        self.query_one("#findings-title").display = False
+        if not self.wizard.deterministic:
+            self.set_interval(0.1, self._spin)
+        self.action_rerun()
+
+    # -- running ----------------------------------------------------------------------------
+    def action_rerun(self) -> None:
+        self.generation += 1
+        self.inspection = None
+        self.query_one("#checks").remove_children()
+        self.query_one("#loading").display = True
+        self.query_one("#verdict", Static).update(Text("Inspecting…", style="italic"))
+        self._inspect(self.generation)
+
+    @work(exclusive=True, group="inspect", exit_on_error=False, description="inspect domain")
+    async def _inspect(self, generation: int) -> None:
+        def sink(event: StepEvent) -> None:
+            self.post_message(StepUpdate(generation, event))
+
+        try:
+            net = self.wizard.network()
+            result = await inspect_domain(self.domain, net, sink)
+        except NetworkConfigError as exc:
+            self.post_message(InspectionFailed(generation, str(exc)))
+        except Exception as exc:  # a bug in a probe must not take the wizard down
+            self.post_message(InspectionFailed(generation, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(InspectionDone(generation, result))
+
+    def _spin(self) -> None:
+        self._frame += 1
+        for row in self.query(CheckRow):
+            if row.event is not None and row.event.state == "running":
+                row.show(row.event, self._frame, "")
+
+    @on(StepUpdate)
+    def _step(self, message: StepUpdate) -> None:
+        if message.generation != self.generation:
+            return  # a stale run
+        event = message.event
+        checks = self.query_one("#checks")
+        rows = [r for r in self.query(CheckRow) if r.step == event.step]
+        if rows:
+            row = rows[0]
+        else:
+            row = CheckRow(event.step)
+            checks.mount(row)
+        row.show(event, self._frame, self.wizard.clock.elapsed(event.elapsed))
+
+    @on(InspectionFailed)
+    def _failed(self, message: InspectionFailed) -> None:
+        if message.generation != self.generation:
+            return
+        self.query_one("#loading").display = False
+        self.query_one("#verdict", Static).update(
+            Text("Inspection failed: " + one_line(message.error), style="bold red")
+        )
+
+    @on(InspectionDone)
+    def _done(self, message: InspectionDone) -> None:
+        if message.generation != self.generation:
+            return
+        self.inspection = result = message.inspection
+        self.query_one("#loading").display = False
+        self.query_one("#results").display = True
+        self.query_one("#findings-title").display = True
+        j = result.judgement
+        verdict = Text(
+            "✓ " if j.enforce_ready else "✗ ", style="bold green" if j.enforce_ready else "bold red"
+        )
+        verdict.append(one_line(j.verdict), style="bold")
+        verdict.append("   " + self.wizard.clock.elapsed(result.elapsed), style="dim")
+        self.query_one("#verdict", Static).update(verdict)
+        self._order_mx_detail(result)
+        self._fill_mx(result)
+        self._fill_records(result)
+        self._fill_findings(result)
+
+    def _order_mx_detail(self, result: Inspection) -> None:
+        """The MX step lists hosts in answer order, which varies: show preference order."""
+        hosts = [host for host, _ in result.judgement.coverage]
+        for row in self.query(CheckRow):
+            if row.step == "dns-mx" and row.event is not None and row.event.state == "ok" and hosts:
+                event = replace(row.event, detail=", ".join(hosts))
+                row.show(event, self._frame, self.wizard.clock.elapsed(event.elapsed))
+
+    def _fill_mx(self, result: Inspection) -> None:
+        table = self.query_one("#mx-table", DataTable)
+        table.clear()
+        probes = {p.host.rstrip(".").lower(): p for p in result.facts.mx_probes}
+        records = sorted(result.facts.mx.records, key=lambda r: (r.preference, r.host.lower()))
+        for record in records:
+            host = record.host.rstrip(".").lower()
+            probe = probes.get(host)
+            if probe is None:
+                starttls, tls, cert = Text("not probed", style="dim"), Text("-"), Text("-")
+            else:
+                if probe.starttls:
+                    starttls = Text("yes", style="green")
+                elif probe.reachable:
+                    starttls = Text("no", style="red")
+                else:
+                    starttls = Text("unreachable", style="red")
+                tls = Text(one_line(probe.tls_version or "-"))
+                if probe.cert_valid:
+                    cert = Text("valid", style="green")
+                elif probe.cert_valid is False:
+                    cert = Text(one_line(str(probe.cert_problem or "invalid")), style="red")
+                else:
+                    cert = Text("-")
+            patterns = result.judgement.covered_by(host)
+            covered = (
+                Text(one_line(", ".join(patterns)), style="green")
+                if patterns
+                else Text("NOT COVERED", style="bold red")
+            )
+            table.add_row(
+                Text(str(record.preference)), Text(one_line(host)), starttls, tls, cert, covered
+            )
+
+    def _fill_records(self, result: Inspection) -> None:
+        facts = result.facts
+        text = Text()
+        for title, lookup in (
+            (f"_mta-sts.{facts.domain}", facts.sts),
+            (f"_smtp._tls.{facts.domain}", facts.tlsrpt),
+        ):
+            text.append(title + "\n", style="bold")
+            if lookup.records:
+                for record in lookup.records:
+                    text.append("  " + one_line(join_record(record)) + "\n")
+            else:
+                text.append(f"  ({lookup.status})\n", style="dim")
+        self.query_one("#records", Static).update(text)
+        fetch = facts.policy
+        if fetch is None or fetch.body is None:
+            why = (
+                (fetch.error or fetch.tls_error or f"HTTP {fetch.status}")
+                if fetch
+                else "not fetched"
+            )
+            raw = Text("(no policy: " + one_line(str(why)) + ")", style="dim")
+        else:
+            body = fetch.body.decode("utf-8", errors="replace")
+            raw = Text(printable(body.replace("\r\n", "\n").replace("\r", "\\r")))
+        self.query_one("#policy-raw", Static).update(raw)
+
+    def _fill_findings(self, result: Inspection) -> None:
+        findings = sort_findings(result.judgement.findings)
+        text = Text()
+        if not findings:
+            text.append("No findings.", style="green")
+        last = None
+        for f in findings:
+            if f.severity != last:
+                if last is not None:
+                    text.append("\n")
+                text.append(SEVERITY_TITLE[f.severity] + "\n", style=SEVERITY_STYLE[f.severity])
+                last = f.severity
+            text.append("  • ", style=SEVERITY_STYLE[f.severity])
+            text.append(f"[{f.code}] ", style="dim")
+            text.append(one_line(f.message) + "\n")
+        self.query_one("#findings", Static).update(text)
+
+    # -- navigation -------------------------------------------------------------------------
+    def action_edit(self) -> None:
+        if self.inspection is None:
+            self.notify("Wait for the inspection to finish.", severity="warning")
+            return
+        self.wizard.open_editor(self.domain, Live.from_inspection(self.inspection))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

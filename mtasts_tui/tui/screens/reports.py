@@ -1,0 +1,133 @@
+"""Reports: summarise TLS-RPT reports from files or folders, with a per-day chart.
+
+Reading runs in a thread worker (files may be large, gzip, zip or mailboxes); the summary and
+the verdict come from `mtasts_tui.reports`, shown as plain text (report contents are remote).
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
+
+from mtasts_tui.core.findings import Finding
+from mtasts_tui.core.text import one_line, printable
+
+if TYPE_CHECKING:
+    from mtasts_tui.tui.app import WizardApp
+
+
+def summarise(paths: list[str]) -> tuple[list[str], int, list[Finding]]:
+    """Headless: (summary lines, reports read, problems). Runs in a worker thread."""
+    from mtasts_tui.reports import ReportSummary, iter_reports, verdict_for
+    from mtasts_tui.reports.render import domain_text
+
+    summary = ReportSummary()
+    problems: list[Finding] = []
+    read = 0
+    for item in iter_reports(paths):
+        if isinstance(item, Finding):
+            problems.append(item)
+            continue
+        read += 1
+        summary.add(item)
+    lines: list[str] = []
+    for name in summary.domains():
+        ds = summary.domain(name)
+        if lines:
+            lines.append("")
+        lines.extend(domain_text(ds, verdict_for(ds)))
+    return lines, read, problems
+
+
+class ReportsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self.initial = initial
+
+    @property
+    def wizard(self) -> WizardApp:
+        return cast("WizardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="reports"):
+            yield Label(
+                "TLS-RPT reports: files or folders (.json, .gz, .zip, e-mail, mbox, Maildir)"
+            )
+            with Horizontal(classes="row"):
+                yield Input(self.initial, placeholder="~/tlsrpt-reports", id="report-path")
+                yield Button("Summarise", id="load", variant="primary")
+            yield LoadingIndicator(id="report-loading")
+            yield Static(id="report-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        inp = self.query_one("#report-path", Input)
+        inp.cursor_blink = not self.wizard.deterministic
+        inp.focus()
+        self.query_one("#report-loading").display = False
+
+    @on(Input.Submitted, "#report-path")
+    @on(Button.Pressed, "#load")
+    def action_load(self) -> None:
+        text = self.query_one("#report-path", Input).value.strip()
+        try:
+            paths = [str(Path(p).expanduser()) for p in shlex.split(text)]
+        except ValueError as exc:
+            self.notify(f"Cannot read the paths: {exc}", severity="error")
+            return
+        missing = [p for p in paths if not Path(p).exists()]
+        if not paths or missing:
+            what = ", ".join(one_line(p) for p in missing) or "nothing given"
+            self.query_one("#report-summary", Static).update(
+                Text("✗ No such file or folder: " + what, style="red")
+            )
+            return
+        self.query_one("#report-loading").display = True
+        self._load(paths)
+
+    @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
+    def _load(self, paths: list[str]) -> None:
+        try:
+            result = summarise(paths)
+        except Exception as exc:  # a reader bug must not take the wizard down
+            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+        else:
+            self.app.call_from_thread(self._show, *result)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#report-loading").display = False
+        self.query_one("#report-summary", Static).update(
+            Text("✗ " + one_line(message), style="red")
+        )
+
+    def _show(self, lines: list[str], read: int, problems: list[Finding]) -> None:
+        self.query_one("#report-loading").display = False
+        text = Text(f"{read} report(s) read, {len(problems)} problem(s).\n\n", style="bold")
+        body = Text(printable("\n".join(lines)))
+        body.highlight_regex("█+", "green")
+        body.highlight_regex("░+", "red")
+        body.highlight_regex("NOT safe to enforce", "bold red")
+        body.highlight_regex(r"Verdict: safe to enforce", "bold green")
+        text.append_text(body)
+        if read == 0:
+            text.append("No TLS-RPT report was found there.", style="yellow")
+        if problems:
+            text.append("\n\nProblems (skipped)\n", style="bold yellow")
+            for p in problems:
+                text.append("  • " + one_line(p.message) + "\n")
+        self.query_one("#report-summary", Static).update(text)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

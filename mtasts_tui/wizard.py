@@ -1,0 +1,47 @@
+"""Open the wizard (`mtasts-tui [DOMAIN] [--demo]`). Textual is imported only from here on."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run_wizard(args: argparse.Namespace) -> int:
+    from mtasts_tui.commands.check import config_from_args
+    from mtasts_tui.probe.network import NetworkConfigError, ProbeConfig
+
+    try:
+        config = config_from_args(args)
+    except NetworkConfigError as exc:
+        print(f"mtasts-tui: {exc}", file=sys.stderr)
+        return 2
+
+    lab = None
+    domain = args.domain
+    banner = ""
+    if args.demo:
+        from mtasts_tui.lab import Lab, scenarios
+
+        lab = Lab(scenarios.ALL).start()
+        config = ProbeConfig(
+            resolvers=(lab.dns_address,),
+            ca_file=lab.ca_file,
+            https_port=lab.https_port,
+            smtp_port=lab.smtp_port,
+            timeout=config.timeout,
+            smtp=config.smtp,
+        )
+        domain = domain or scenarios.DEMO_DOMAIN
+        names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
+        banner = (
+            f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
+            f"domains ({names}, …). Nothing leaves this machine."
+        )
+    try:
+        from mtasts_tui.tui.app import WizardApp
+
+        WizardApp(config, domain, banner=banner).run()
+    finally:
+        if lab is not None:
+            lab.stop()
+    return 0

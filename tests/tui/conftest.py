@@ -1,0 +1,57 @@
+"""One loopback lab for every wizard test; each app gets its own data dir and a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.probe.network import ProbeConfig
+from mtasts_tui.tui.app import WizardApp
+from mtasts_tui.tui.store import Store
+
+SIZE = (100, 32)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    lab = Lab(scenarios.ALL).start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture
+def config(lab: Lab) -> ProbeConfig:
+    return ProbeConfig(
+        resolvers=(lab.dns_address,),
+        ca_file=lab.ca_file,
+        https_port=lab.https_port,
+        smtp_port=lab.smtp_port,
+        timeout=5.0,
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv("MTASTS_TUI_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def make_app(config: ProbeConfig, data_dir: Path):  # type: ignore[no-untyped-def]
+    def make(domain: str | None = None) -> WizardApp:
+        return WizardApp(config, domain, store=Store(data_dir), deterministic=True)
+
+    return make
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let every worker finish and the screen repaint."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

@@ -1,0 +1,275 @@
+"""Pilot tests of the wizard's flows against the loopback lab."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
+
+from mtasts_tui.core.bundle import POLICY_PATH
+from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.tui.draft import Draft
+from mtasts_tui.tui.messages import InspectionDone, StepUpdate
+from mtasts_tui.tui.screens.domain import DomainScreen
+from mtasts_tui.tui.screens.edit import EditScreen
+from mtasts_tui.tui.screens.export import ExportScreen
+from mtasts_tui.tui.screens.inspection import InspectionScreen
+from mtasts_tui.tui.screens.review import ReviewScreen
+
+from .conftest import SIZE, settle
+
+DEMO = scenarios.DEMO_DOMAIN
+BACKUP = "backup.mailhost-legacy.test"
+
+
+def plain(widget: Static) -> str:
+    visual = widget.visual
+    if isinstance(visual, Text):
+        return visual.plain
+    return str(widget.render())
+
+
+async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DomainScreen)
+        await pilot.press(*"bücher.test")
+        status = plain(app.screen.query_one("#domain-status", Static))
+        assert "bücher.test" in status and "xn--bcher-kva.test" in status
+        app.screen.query_one("#domain", Input).value = "not a domain!"
+        await pilot.pause()
+        assert plain(app.screen.query_one("#domain-status", Static)).startswith("✗")
+        await pilot.press("enter")
+        assert isinstance(app.screen, DomainScreen)
+
+
+async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
+    app = make_app(DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+        assert screen.inspection is not None
+        assert "not covered" in plain(screen.query_one("#verdict", Static))
+        table = screen.query_one("#mx-table", DataTable)
+        assert table.row_count == 3
+        assert "NOT COVERED" in str(table.get_row_at(2)[-1])
+
+        await pilot.press("e")
+        await settle(pilot)
+        edit = app.screen
+        assert isinstance(edit, EditScreen)
+        assert edit.draft.mx == (f"mx1.{DEMO}", f"mx2.{DEMO}")
+        assert BACKUP in plain(edit.query_one("#mx-status", Static))
+        live_id = edit.live.policy_id
+
+        # An invalid pattern is reported next to the field as you type.
+        mx = edit.query_one("#mx", TextArea)
+        mx.text = mx.text + "\nbad pattern!"
+        await pilot.pause()
+        assert "✗ bad pattern!" in plain(edit.query_one("#mx-status", Static))
+        assert not edit.check.ok
+
+        # Fix it: cover the backup MX, switch to enforce.
+        mx.text = f"mx1.{DEMO}\nmx2.{DEMO}\n{BACKUP}"
+        await pilot.click("#mode-enforce")
+        await pilot.pause()
+        assert edit.draft.mode == "enforce"
+        assert edit.check.ok, edit.check
+        assert edit.draft.policy_id != live_id  # bumped because the policy changed
+        assert "would be refused" not in plain(edit.query_one("#mx-status", Static))
+        assert "mode: enforce" in plain(edit.query_one("#preview", Static))
+
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        diff = plain(review.query_one("#diff", Static))
+        assert "- mode: testing" in diff and "+ mode: enforce" in diff
+        assert f"+ mx: {BACKUP}" in diff
+        changes = plain(review.query_one("#changes", Static))
+        assert "mode testing → enforce" in changes and f"mx added: {BACKUP}" in changes
+        assert "2026-11-29 12:00 UTC" in plain(review.query_one("#horizon", Static))
+
+        await pilot.press("x")
+        await settle(pilot)
+        export = app.screen
+        assert isinstance(export, ExportScreen)
+        out = tmp_path / "bundle"
+        export.query_one("#folder", Input).value = str(out)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Wrote 7 files" in plain(export.query_one("#written", Static))
+        policy = (out / f"mta-sts.{DEMO}" / POLICY_PATH).read_bytes().decode()
+        assert "mode: enforce\r\n" in policy and f"mx: {BACKUP}\r\n" in policy
+        manifest = json.loads((out / "bundle.json").read_text())
+        assert json.dumps(manifest).count(edit.draft.policy_id) >= 1
+
+        # Writing again without overwrite is refused, with the reason shown.
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Overwrite" in plain(export.query_one("#written", Static))
+
+        # Copy a record value, tick a checklist step.
+        await pilot.press("c")
+        assert app.clipboard.startswith("v=STSv1; id=")
+        checklist = export.query_one("#checklist", SelectionList)
+        assert checklist.option_count >= 3
+        checklist.select(0)
+        await settle(pilot)
+        ticks = app.store.root / "checklists" / f"{DEMO}.json"
+        assert json.loads(ticks.read_text()) == [0]
+
+    # Ticks come back for the domain in a new session.
+    app2 = make_app(DEMO)
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("ctrl+r", "x")
+        await settle(pilot)
+        assert isinstance(app2.screen, ExportScreen)
+        assert list(app2.screen.query_one("#checklist", SelectionList).selected) == [0]
+
+
+async def test_unchanged_id_is_refused(make_app) -> None:
+    app = make_app(DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        edit = app.screen
+        assert isinstance(edit, EditScreen)
+        edit.query_one("#mode-enforce").value = True
+        await pilot.pause()
+        assert edit.draft.policy_id != edit.live.policy_id
+        edit.query_one("#policy-id", Input).value = edit.live.policy_id or ""
+        await pilot.pause()
+        assert edit.check.policy_id and "id did not" in edit.check.policy_id
+        assert not edit.check.ok
+        await pilot.press("ctrl+r")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)  # export refused
+
+
+async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
+    app = make_app(lab.domain("hostile"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+        raw = plain(screen.query_one("#policy-raw", Static))
+        assert "[bold red]pwned[/]" in raw
+        assert "[link=https://evil.test]click me[/link]" in raw
+        assert "\\x1b[31mred" in raw and "\x1b" not in raw
+        records = plain(screen.query_one("#records", Static))
+        assert "[red]pwned[/red][blink]" in records
+        # Rendered lines hold the markup as text too (nothing was interpreted).
+        lines = "\n".join(
+            strip.text
+            for strip in screen.query_one("#policy-raw", Static).render_lines(
+                screen.query_one("#policy-raw", Static).region.reset_offset
+            )
+        )
+        assert "[bold red]pwned[/]" in lines
+
+
+async def test_killed_session_draft_comes_back(make_app) -> None:
+    app = make_app(DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        edit = app.screen
+        assert isinstance(edit, EditScreen)
+        edit.query_one("#max-age", Input).value = "604800"
+        await pilot.pause()
+        await settle(pilot)
+        saved = edit.draft
+    # A new app instance (the first one is gone, as if killed) resumes the draft.
+    app2 = make_app(DEMO)
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        edit2 = app2.screen
+        assert isinstance(edit2, EditScreen)
+        assert edit2.resumed
+        assert edit2.draft == saved
+        assert edit2.query_one("#max-age", Input).value == "604800"
+        assert "1 week" in plain(edit2.query_one("#max-age-status", Static))
+
+
+async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
+    app = make_app(DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+        first = screen.inspection
+        assert first is not None
+        old_generation = screen.generation
+        # Slow DNS: the re-run is still going when an old reply arrives.
+        lab.set_dns_delay(0.3)
+        try:
+            await pilot.press("r")
+            await pilot.pause()
+            assert screen.generation == old_generation + 1
+            screen.post_message(InspectionDone(old_generation, first))
+            screen.post_message(StepUpdate(old_generation, _event("dns-mx", "stale-only row")))
+            await pilot.pause()
+            assert screen.inspection is None  # the stale result was not shown
+            assert "stale-only" not in " ".join(
+                plain(row) for row in screen.query(".check-row").results(Static)
+            )
+            # Two quick re-runs: only the newest survives (exclusive worker + generation).
+            await pilot.press("r")
+            await settle(pilot)
+        finally:
+            lab.set_dns_delay(0)
+        assert screen.inspection is not None
+        assert screen.generation == old_generation + 2
+
+
+def _event(step: str, detail: str):  # type: ignore[no-untyped-def]
+    from mtasts_tui.probe.inspect import StepEvent
+
+    return StepEvent(DEMO, step, "MX " + DEMO, "ok", 0.1, detail)
+
+
+async def test_offline_draft_and_help(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"offline.test")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        edit = app.screen
+        assert isinstance(edit, EditScreen)
+        assert edit.draft.mx == ()
+        assert "needs at least one mx pattern" in plain(edit.query_one("#mx-status", Static))
+        assert edit.draft.rua == ("mailto:tlsrpt@offline.test",)
+        await pilot.press("f1")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert app.screen is edit
+
+
+def test_draft_json_round_trip() -> None:
+    draft = Draft("enforce", ("mx.example.com",), "604800", ("mailto:a@example.com",), "abc1")
+    assert Draft.from_json(json.loads(json.dumps(draft.to_json()))) == draft
+    assert Draft.from_json({"mode": "x"}) is None
+
+
+def test_store_recent_keeps_queued_entries(data_dir: Path) -> None:
+    from mtasts_tui.tui.store import Store
+
+    store = Store(data_dir)
+    for name in ("a.test", "b.test", "a.test", "c.test"):
+        store.queue_recent(name)
+    store.flush()
+    assert Store(data_dir).recent() == ["c.test", "a.test", "b.test"]

@@ -1,0 +1,106 @@
+"""The optional Reports screen: a folder of TLS-RPT reports summarised with a per-day chart."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from mtasts_tui.tui.screens.reports import ReportsScreen
+
+from .conftest import SIZE, settle
+
+REPORT = {
+    "organization-name": "Company-X [bold]x[/]",
+    "date-range": {
+        "start-datetime": "2026-11-01T00:00:00Z",
+        "end-datetime": "2026-11-01T23:59:59Z",
+    },
+    "contact-info": "sts-reporting@company-x.example",
+    "report-id": "r1",
+    "policies": [
+        {
+            "policy": {
+                "policy-type": "sts",
+                "policy-string": ["version: STSv1", "mode: testing", "mx: mx1.shop.test"],
+                "policy-domain": "shop.test",
+                "mx-host": "mx1.shop.test",
+            },
+            "summary": {
+                "total-successful-session-count": 90,
+                "total-failure-session-count": 10,
+            },
+            "failure-details": [
+                {
+                    "result-type": "certificate-expired",
+                    "sending-mta-ip": "192.0.2.1",
+                    "receiving-mx-hostname": "mx1.shop.test",
+                    "failed-session-count": 10,
+                }
+            ],
+        }
+    ],
+}
+
+
+def _write_reports(folder: Path) -> None:
+    folder.mkdir()
+    second = copy.deepcopy(REPORT)
+    second["report-id"] = "r2"
+    second["date-range"] = {
+        "start-datetime": "2026-11-02T00:00:00Z",
+        "end-datetime": "2026-11-02T23:59:59Z",
+    }
+    second["policies"][0]["summary"] = {
+        "total-successful-session-count": 200,
+        "total-failure-session-count": 0,
+    }
+    del second["policies"][0]["failure-details"]
+    (folder / "r1.json").write_text(json.dumps(REPORT))
+    (folder / "r2.json").write_text(json.dumps(second))
+
+
+async def test_reports_screen_summarises_a_folder(make_app, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    _write_reports(folder)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        screen.query_one("#report-path", Input).value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = str(screen.query_one("#report-summary", Static).visual)
+        assert "2 report(s) read" in text
+        assert "shop.test" in text
+        assert "2026-11-01" in text and "2026-11-02" in text
+        assert "█" in text and "░" in text
+        assert "certificate-expired" in text
+
+        screen.query_one("#report-path", Input).value = str(tmp_path / "missing")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No such file" in str(screen.query_one("#report-summary", Static).visual)
+
+
+def test_reports_snapshot(snap_compare, make_app, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    _write_reports(folder)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        # Show a short path in the input so the tmp folder's name stays out of the snapshot.
+        pilot.app.screen.query_one("#report-path", Input).value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#report-path", Input).value = "reports/"
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
