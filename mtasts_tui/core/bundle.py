@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from mtasts_tui.core.checklist import ramp
+from mtasts_tui.core.checklist import SECTIONS, checklist_items
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.findings import has_errors
 from mtasts_tui.core.mxpattern import mx_pattern_problem
@@ -220,76 +220,41 @@ mta-sts.{d} {{
 
 
 def render_checklist(spec: BundleSpec) -> str:
-    d = spec.domain.ascii
     shown = spec.domain.display()
     policy = spec.policy
-    steps = ramp(policy, spec.created)
+    items = checklist_items(spec.domain.ascii, policy, spec.policy_id, bool(spec.rua), spec.created)
     out = [
         f"# MTA-STS rollout for {shown}",
         "",
         f"Bundle made {spec.created.isoformat()}: mode **{policy.mode}**, max_age "
         f"{policy.max_age} ({describe_duration(policy.max_age)}), policy id `{spec.policy_id}`.",
-        "",
-        "## 1. Publish, in this order",
-        "",
-        f"- [ ] Point `mta-sts.{d}` at a web server (A/AAAA or CNAME) with an HTTPS certificate "
-        f"valid for `mta-sts.{d}`.",
-        f"- [ ] Upload `mta-sts.{d}/{POLICY_PATH}` so it is served at "
-        f"`https://mta-sts.{d}/{POLICY_PATH}` with status 200, `Content-Type: text/plain` and no "
-        "redirect (see `hosting/` for nginx and Caddy).",
-        f"- [ ] Verify the file: `curl -sS -D - https://mta-sts.{d}/{POLICY_PATH}` shows the "
-        "policy, and `mtasts-tui lint policy` on the downloaded copy says it is valid.",
     ]
-    if spec.rua:
-        out.append(
-            f"- [ ] Publish the TLS-RPT record `_smtp._tls.{d}` (in `dns/{d}.zone`), so failures "
-            "are reported from the first day."
-        )
-    else:
-        out.append(
-            f"- [ ] **Add a TLS-RPT destination** and publish `_smtp._tls.{d}`: without reports "
-            "you cannot see what enforce would block."
-        )
-    out += [
-        f"- [ ] Only now publish or update `_mta-sts.{d}` TXT `v=STSv1; id={spec.policy_id}`. "
-        "Senders fetch the policy when they see a new id, so the file must already be online.",
-        f"- [ ] Check the live result: `mtasts-tui check {d}` reports no errors.",
-        "",
-        "## 2. Ramp up",
-        "",
-        "Each row is a policy change: edit the file first, then publish a **new id** in the "
-        "`_mta-sts` record (senders keep the old policy until the id changes). Move to the next "
-        "row only when the TLS-RPT reports since the last change show no STS failures "
-        "(`mtasts-tui reports <folder>`).",
-        "",
-        "| Not before | mode | max_age | What to do |",
-        "| --- | --- | --- | --- |",
-    ]
-    for step in steps:
-        out.append(
-            f"| {step.not_before.isoformat()} | {step.mode} | {step.max_age} "
-            f"({describe_duration(step.max_age)}) | {step.note} |"
-        )
-    out += [
-        "",
-        "## 3. Every later change",
-        "",
-        "- [ ] Change the policy file, verify it, then change the id (`mtasts-tui export` makes a "
-        "fresh one). Never reuse an id.",
-        "- [ ] Adding or replacing an MX host: add its pattern to the policy **before** the MX "
-        "record goes live; in enforce, senders refuse an MX that no pattern covers.",
-        "- [ ] Remember the cache: senders may apply the previous policy until its max_age has "
-        "passed since they last fetched it. A mistake in enforce lasts that long.",
-        "- [ ] To retire MTA-STS: publish `mode: none` with a new id, wait the old max_age, then "
-        "remove the records (RFC 8461 §8.3).",
-        "",
-        "## 4. Subdomains",
-        "",
-        f"- [ ] Policies are not inherited: every subdomain that receives mail (e.g. "
-        f"`user@sub.{d}`) needs its own `_mta-sts.sub.{d}` record, `mta-sts.sub.{d}` host and "
-        "policy file.",
-        "",
-    ]
+    for key, title in SECTIONS:
+        section = [item for item in items if item.section == key]
+        if not section:
+            continue
+        out += ["", f"## {title}", ""]
+        if key == "ramp":
+            steps = [item.step for item in section if item.step is not None]
+            out += [
+                "Each row is a policy change: edit the file first, then publish a **new id** in "
+                "the `_mta-sts` record (senders keep the old policy until the id changes).",
+                "",
+            ]
+            out += [f"- [ ] {item.text}" for item in section if item.step is None]
+            out += [
+                "",
+                "| Done | Not before | mode | max_age | What to do |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            out += [
+                f"| [ ] | {step.not_before.isoformat()} | {step.mode} | {step.max_age} "
+                f"({describe_duration(step.max_age)}) | {step.note} |"
+                for step in steps
+            ]
+            continue
+        out += [f"- [ ] {item.text}" for item in section]
+    out.append("")
     return "\n".join(out)
 
 

@@ -54,3 +54,133 @@ def ramp(policy: Policy, start: date) -> list[RampStep]:
         steps.append(RampStep(day, "enforce", rung, f"raise max_age to {describe_duration(rung)}"))
         current = rung
     return steps
+
+
+REPORT_WATCH_DAYS = 14
+"""How many days of clean TLS-RPT reports the checklist asks for before each step."""
+
+SECTIONS = (
+    ("publish", "1. Publish, in this order"),
+    ("ramp", "2. Ramp up"),
+    ("change", "3. Every later change"),
+    ("subdomains", "4. Subdomains"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    key: str
+    """Stable across sessions and bundles, so saved ticks stay on the right step."""
+    section: str
+    """One of the keys of SECTIONS."""
+    text: str
+    """The step, with `code` in backticks (Markdown); see :attr:`plain`."""
+    step: RampStep | None = None
+    """For the ramp: the policy change this step makes."""
+
+    @property
+    def plain(self) -> str:
+        return self.text.replace("`", "").replace("**", "")
+
+
+def checklist_items(
+    domain: str, policy: Policy, policy_id: str, has_rua: bool, start: date
+) -> list[ChecklistItem]:
+    """The rollout, in order: one list for CHECKLIST.md and for the wizard's ticks."""
+    d = domain
+    path = "/.well-known/mta-sts.txt"
+    items = [
+        ChecklistItem(
+            "point-policy-host",
+            "publish",
+            f"Point `mta-sts.{d}` at a web server (A/AAAA or CNAME) with an HTTPS certificate "
+            f"valid for `mta-sts.{d}`.",
+        ),
+        ChecklistItem(
+            "upload-policy",
+            "publish",
+            f"Upload `mta-sts.{d}{path}` so that `https://mta-sts.{d}{path}` answers 200 with "
+            "`Content-Type: text/plain` and no redirect (see `hosting/` for nginx and Caddy).",
+        ),
+        ChecklistItem(
+            "verify-policy",
+            "publish",
+            f"Verify it: `curl -sS -D - https://mta-sts.{d}{path}` shows the policy, and "
+            "`mtasts-tui lint policy` on the downloaded copy says it is valid.",
+        ),
+        ChecklistItem(
+            "publish-tlsrpt",
+            "publish",
+            f"Publish the TLS-RPT record `_smtp._tls.{d}` (in `dns/{d}.zone`), so failures are "
+            "reported from the first day."
+            if has_rua
+            else f"**Add a TLS-RPT destination** and publish `_smtp._tls.{d}`: without reports "
+            "you cannot see what enforce would block.",
+        ),
+        ChecklistItem(
+            "publish-sts-record",
+            "publish",
+            f"Only now publish or update `_mta-sts.{d}` TXT `v=STSv1; id={policy_id}`. Senders "
+            "fetch the policy when they see a new id, so the file must already be online.",
+        ),
+        ChecklistItem(
+            "check-live",
+            "publish",
+            f"Check the live result: `mtasts-tui check {d}` reports no errors.",
+        ),
+    ]
+    steps = ramp(policy, start)
+    if len(steps) > 1:
+        items.append(
+            ChecklistItem(
+                "watch-reports",
+                "ramp",
+                f"Before each step below: no STS failures in the last {REPORT_WATCH_DAYS} days "
+                "of TLS-RPT reports (`mtasts-tui reports <folder>`).",
+            )
+        )
+    for step in steps[1:]:
+        items.append(
+            ChecklistItem(
+                f"ramp-{step.mode}-{step.max_age}",
+                "ramp",
+                f"Not before {step.not_before.isoformat()}: mode {step.mode}, max_age "
+                f"{step.max_age} ({describe_duration(step.max_age)}), with a new id: "
+                f"{step.note}.",
+                step,
+            )
+        )
+    items += [
+        ChecklistItem(
+            "change-order",
+            "change",
+            "Every change: edit the policy file, verify it, then publish a new id "
+            "(`mtasts-tui export` makes a fresh one). Never reuse an id.",
+        ),
+        ChecklistItem(
+            "new-mx-first",
+            "change",
+            "Adding or replacing an MX host: add its pattern to the policy **before** the MX "
+            "record goes live; in enforce, senders refuse an MX that no pattern covers.",
+        ),
+        ChecklistItem(
+            "cache-horizon",
+            "change",
+            "Remember the cache: senders may apply the previous policy until its max_age has "
+            "passed since they last fetched it. A mistake in enforce lasts that long.",
+        ),
+        ChecklistItem(
+            "retire",
+            "change",
+            "To retire MTA-STS: publish `mode: none` with a new id, wait the old max_age, then "
+            "remove the records (RFC 8461 §8.3).",
+        ),
+        ChecklistItem(
+            "subdomains",
+            "subdomains",
+            f"Policies are not inherited: every subdomain that receives mail (e.g. "
+            f"`user@sub.{d}`) needs its own `_mta-sts.sub.{d}` record, `mta-sts.sub.{d}` host "
+            "and policy file.",
+        ),
+    ]
+    return items

@@ -122,18 +122,18 @@ async def inspect_domain(
         label = f"MX {d}"
         t = steps.start("dns-mx", label)
         mx = await lookup_mx(resolver, d, deadline.for_step())
-        if mx.status == "ok":
-            hosts = ", ".join(r.host for r in mx.records)
-            steps.finish("dns-mx", label, t, "ok", hosts)
-        else:
-            steps.finish("dns-mx", label, t, "failed", mx.error or "no MX records")
-        if not net.config.smtp or mx.status != "ok":
-            return mx, ()
+        # Preference order, not answer order: servers rotate answers between queries.
         hosts_seen: list[str] = []
         for record in sorted(mx.records, key=lambda r: (r.preference, r.host.lower())):
             host = record.host.rstrip(".").lower()
             if host not in hosts_seen:
                 hosts_seen.append(host)
+        if mx.status == "ok":
+            steps.finish("dns-mx", label, t, "ok", ", ".join(hosts_seen))
+        else:
+            steps.finish("dns-mx", label, t, "failed", mx.error or "no MX records")
+        if not net.config.smtp or mx.status != "ok":
+            return mx, ()
         probes = await asyncio.gather(*(one_mx(h) for h in hosts_seen))
         return mx, tuple(probes)
 

@@ -9,7 +9,14 @@ from mtasts_tui.reports.model import FailureDetail, ParsedReport, PolicyResult
 from mtasts_tui.reports.parse import ReportParseError, parse_report
 from mtasts_tui.reports.sources import RawReport, iter_report_sources, iter_reports
 from mtasts_tui.reports.summary import DayTotals, DomainSummary, ReportSummary
-from mtasts_tui.reports.verdict import Cause, Verdict, fix_for, no_sts_failures_in_last, verdict_for
+from mtasts_tui.reports.verdict import (
+    Cause,
+    Verdict,
+    combine_with_inspection,
+    fix_for,
+    no_sts_failures_in_last,
+    verdict_for,
+)
 
 __all__ = [
     "Cause",
@@ -22,6 +29,7 @@ __all__ = [
     "ReportParseError",
     "ReportSummary",
     "Verdict",
+    "combine_with_inspection",
     "fix_for",
     "iter_report_sources",
     "iter_reports",

@@ -246,3 +246,33 @@ def no_sts_failures_in_last(
     if ds.sts_sessions == 0:
         return None
     return ds.sts_failed == 0
+
+
+def combine_with_inspection(ready: bool, line: str, verdict: Verdict | None) -> tuple[bool, str]:
+    """The inspection's enforce verdict, corrected by what the reports saw.
+
+    The live check says whether the servers would pass today; the reports say whether real
+    senders' sessions did. Enforce is safe only when both agree, so reports with STS failures
+    overrule a clean inspection.
+    """
+    if verdict is None:
+        return ready, line
+    if verdict.status == "sts-failures":
+        reason = (
+            f"the TLS-RPT reports show {_plural(verdict.sts_failures, 'failed session')} under "
+            "the MTA-STS policy"
+        )
+        if ready:
+            return False, f"Not safe to enforce: {reason}."
+        return False, f"{line.rstrip('.')}; also {reason}."
+    if verdict.status == "safe":
+        return ready, (
+            f"{line.rstrip('.')}. The TLS-RPT reports agree: no MTA-STS failures over "
+            f"{_plural(verdict.days_covered, 'day')}."
+            if ready
+            else line
+        )
+    return (
+        ready,
+        f"{line.rstrip('.')}. The TLS-RPT reports loaded cannot tell yet (no MTA-STS sessions).",
+    )

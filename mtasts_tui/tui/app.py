@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -11,10 +12,20 @@ from textual.worker import Worker, WorkerState
 
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.probe.network import Network, ProbeConfig
+from mtasts_tui.reports import Verdict
 from mtasts_tui.tui.clock import Clock
 from mtasts_tui.tui.commands import WizardCommands
 from mtasts_tui.tui.draft import Draft, Live
 from mtasts_tui.tui.store import Store
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What the TLS-RPT reports loaded in this session say about one domain."""
+
+    verdict: Verdict
+    clean_recently: bool | None
+    """No STS failure in the checklist's watch window: True, False, or None (cannot tell)."""
 
 
 class WizardApp(App[None]):
@@ -46,6 +57,8 @@ class WizardApp(App[None]):
         self.deterministic = deterministic
         self.banner = banner
         self._network: Network | None = None
+        self.report_outcomes: dict[str, ReportOutcome] = {}
+        """Per policy domain, from the Reports screen: feeds the verdict line and checklist."""
 
     # -- shared services --------------------------------------------------------------------
     def network(self) -> Network:

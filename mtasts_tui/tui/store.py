@@ -56,9 +56,10 @@ class Store:
     def has_draft(self, domain: str) -> bool:
         return self._draft_path(domain).is_file()
 
-    def ticks(self, domain: str) -> list[int]:
+    def ticks(self, domain: str) -> list[str]:
+        """The keys of the checklist steps ticked for ``domain``."""
         data = self._read(self.root / "checklists" / f"{_safe_name(domain)}.json")
-        return [int(i) for i in data if isinstance(i, int)] if isinstance(data, list) else []
+        return [i for i in data if isinstance(i, str)] if isinstance(data, list) else []
 
     # -- writing: queue, then flush from a worker thread --------------------------------------
     def _draft_path(self, domain: str) -> Path:
@@ -74,7 +75,7 @@ class Store:
     def queue_draft(self, domain: str, data: dict[str, Any]) -> None:
         self._queue(self._draft_path(domain), data)
 
-    def queue_ticks(self, domain: str, ticks: list[int]) -> None:
+    def queue_ticks(self, domain: str, ticks: list[str]) -> None:
         self._queue(self.root / "checklists" / f"{_safe_name(domain)}.json", sorted(ticks))
 
     def _queue(self, path: Path, data: Any) -> None:

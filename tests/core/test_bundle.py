@@ -170,4 +170,4 @@ class TestFiles:
         assert text.index("Upload `mta-sts.example.com/") < text.index(
             "publish or update `_mta-sts"
         )
-        assert "| 2026-03-16 | enforce | 86400" in text
+        assert "| [ ] | 2026-03-16 | enforce | 86400" in text

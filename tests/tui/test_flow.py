@@ -118,10 +118,10 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         assert app.clipboard.startswith("v=STSv1; id=")
         checklist = export.query_one("#checklist", SelectionList)
         assert checklist.option_count >= 3
-        checklist.select(0)
+        checklist.select("upload-policy")
         await settle(pilot)
         ticks = app.store.root / "checklists" / f"{DEMO}.json"
-        assert json.loads(ticks.read_text()) == [0]
+        assert json.loads(ticks.read_text()) == ["upload-policy"]
 
     # Ticks come back for the domain in a new session.
     app2 = make_app(DEMO)
@@ -132,7 +132,9 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         await pilot.press("ctrl+r", "x")
         await settle(pilot)
         assert isinstance(app2.screen, ExportScreen)
-        assert list(app2.screen.query_one("#checklist", SelectionList).selected) == [0]
+        assert list(app2.screen.query_one("#checklist", SelectionList).selected) == [
+            "upload-policy"
+        ]
 
 
 async def test_unchanged_id_is_refused(make_app) -> None:

@@ -104,3 +104,50 @@ def test_reports_snapshot(snap_compare, make_app, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_reports_with_sts_failures_overrule_a_clean_inspection(
+    make_app, lab, tmp_path: Path
+) -> None:
+    good = lab.domain("good")
+    report = copy.deepcopy(REPORT)
+    report["policies"][0]["policy"]["policy-domain"] = good
+    report["policies"][0]["failure-details"][0]["receiving-mx-hostname"] = f"mx1.{good}"
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "r1.json").write_text(json.dumps(report))
+
+    app = make_app(good)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        verdict = app.screen.query_one("#verdict", Static)
+        assert str(verdict.visual).startswith("✓")  # the servers alone pass
+
+        await pilot.press("f3")
+        await pilot.pause()
+        app.screen.query_one("#report-path", Input).value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        text = str(app.screen.query_one("#verdict", Static).visual)
+        assert text.startswith("✗")
+        assert "TLS-RPT reports show 10 failed sessions" in text
+
+
+async def test_the_reports_path_input_completes_folders(make_app, tmp_path: Path) -> None:
+    (tmp_path / "tlsrpt-archive").mkdir()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        field = app.screen.query_one("#report-path", Input)
+        field.focus()
+        field.value = str(tmp_path / "tlsrpt-a")
+        field.cursor_position = len(field.value)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await pilot.press("right")
+        assert field.value == str(tmp_path / "tlsrpt-archive") + "/"

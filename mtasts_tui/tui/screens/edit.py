@@ -245,12 +245,13 @@ class EditScreen(Screen[None]):
                 text.append_text(problem_text(f"{pattern}: {c.mx[i]}"))
             else:
                 hosts = [h for h, pats in c.coverage.items() if pattern in pats]
-                text.append("✓ ", style="green")
+                unused = not hosts and bool(self.live.hosts)
+                text.append("! " if unused else "✓ ", style="yellow" if unused else "green")
                 text.append(one_line(pattern))
                 if hosts:
                     text.append(" covers " + ", ".join(hosts), style="dim")
-                elif self.live.hosts:
-                    text.append(" covers no current MX", style="yellow")
+                elif unused:
+                    text.append(" covers no current MX (remove it if unused)", style="yellow")
             text.append("\n")
         for host in c.uncovered:
             text.append("✗ MX ", style="bold red")

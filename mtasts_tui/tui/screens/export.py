@@ -24,9 +24,8 @@ from textual.widgets import (
 )
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, dns_records
-from mtasts_tui.core.checklist import ramp
+from mtasts_tui.core.checklist import REPORT_WATCH_DAYS, checklist_items
 from mtasts_tui.core.domain import DomainName
-from mtasts_tui.core.policy import describe_duration
 from mtasts_tui.core.text import one_line
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
 from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
@@ -69,7 +68,7 @@ class ExportScreen(Screen[None]):
             yield Label(
                 "Rollout checklist (space ticks a step; saved per domain)", classes="section"
             )
-            yield SelectionList[int](id="checklist")
+            yield SelectionList[str](id="checklist")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -90,10 +89,19 @@ class ExportScreen(Screen[None]):
         for name, rrtype, value in dns_records(self.spec):
             table.add_row(Text(name), Text(rrtype), Text(one_line(value)), key=name)
         checklist = self.query_one("#checklist", SelectionList)
-        for i, step in enumerate(ramp(self.spec.policy, self.spec.created)):
-            age = describe_duration(step.max_age)
-            label = f"{step.not_before:%Y-%m-%d}  {step.mode}, max_age {age}: {step.note}"
-            checklist.add_option((Text(one_line(label)), i))
+        spec = self.spec
+        for item in checklist_items(
+            spec.domain.ascii, spec.policy, spec.policy_id, bool(spec.rua), spec.created
+        ):
+            label = item.plain
+            outcome = self.wizard.report_outcomes.get(spec.domain.ascii)
+            if item.key == "watch-reports" and outcome is not None:
+                label += {
+                    True: f" Loaded reports: no STS failures in the last {REPORT_WATCH_DAYS} days.",
+                    False: f" Loaded reports: STS failures in the last {REPORT_WATCH_DAYS} days!",
+                    None: " Loaded reports: no MTA-STS sessions in that window yet.",
+                }[outcome.clean_recently]
+            checklist.add_option((Text(one_line(label)), item.key))
         written.update(Text("Not written yet.", style="dim"))
         self._load_ticks()
 
@@ -102,11 +110,12 @@ class ExportScreen(Screen[None]):
         ticks = self.wizard.store.ticks(self.domain.ascii)
         self.app.call_from_thread(self._show_ticks, ticks)
 
-    def _show_ticks(self, ticks: list[int]) -> None:
+    def _show_ticks(self, ticks: list[str]) -> None:
         checklist = self.query_one("#checklist", SelectionList)
-        for i in ticks:
-            if i < checklist.option_count:
-                checklist.select(i)
+        known = {checklist.get_option_at_index(i).value for i in range(checklist.option_count)}
+        for key in ticks:
+            if key in known:
+                checklist.select(key)
         self._ticks_loaded = True
 
     @on(SelectionList.SelectedChanged, "#checklist")

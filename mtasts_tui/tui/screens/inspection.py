@@ -6,7 +6,6 @@ generation it belongs to, so a reply from an older run never overwrites a newer 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -23,6 +22,7 @@ from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.txtrecord import join_record
 from mtasts_tui.probe.inspect import Inspection, StepEvent, inspect_domain
 from mtasts_tui.probe.network import NetworkConfigError
+from mtasts_tui.reports import combine_with_inspection
 from mtasts_tui.tui.draft import Live
 from mtasts_tui.tui.messages import InspectionDone, InspectionFailed, StepUpdate
 
@@ -169,25 +169,30 @@ class InspectionScreen(Screen[None]):
         self.query_one("#loading").display = False
         self.query_one("#results").display = True
         self.query_one("#findings-title").display = True
-        j = result.judgement
-        verdict = Text(
-            "✓ " if j.enforce_ready else "✗ ", style="bold green" if j.enforce_ready else "bold red"
-        )
-        verdict.append(one_line(j.verdict), style="bold")
-        verdict.append("   " + self.wizard.clock.elapsed(result.elapsed), style="dim")
-        self.query_one("#verdict", Static).update(verdict)
-        self._order_mx_detail(result)
+        self._show_verdict()
         self._fill_mx(result)
         self._fill_records(result)
         self._fill_findings(result)
 
-    def _order_mx_detail(self, result: Inspection) -> None:
-        """The MX step lists hosts in answer order, which varies: show preference order."""
-        hosts = [host for host, _ in result.judgement.coverage]
-        for row in self.query(CheckRow):
-            if row.step == "dns-mx" and row.event is not None and row.event.state == "ok" and hosts:
-                event = replace(row.event, detail=", ".join(hosts))
-                row.show(event, self._frame, self.wizard.clock.elapsed(event.elapsed))
+    def _show_verdict(self) -> None:
+        """The enforce verdict: the live check, corrected by any TLS-RPT reports loaded (F3)."""
+        result = self.inspection
+        if result is None:
+            return
+        outcome = self.wizard.report_outcomes.get(self.domain.ascii)
+        ready, line = combine_with_inspection(
+            result.judgement.enforce_ready,
+            result.judgement.verdict,
+            outcome.verdict if outcome else None,
+        )
+        verdict = Text("✓ " if ready else "✗ ", style="bold green" if ready else "bold red")
+        verdict.append(one_line(line), style="bold")
+        verdict.append("   " + self.wizard.clock.elapsed(result.elapsed), style="dim")
+        self.query_one("#verdict", Static).update(verdict)
+
+    def on_screen_resume(self) -> None:
+        # Reports may have been loaded (F3) while this screen was covered.
+        self._show_verdict()
 
     def _fill_mx(self, result: Inspection) -> None:
         table = self.query_one("#mx-table", DataTable)

@@ -7,6 +7,7 @@ the verdict come from `mtasts_tui.reports`, shown as plain text (report contents
 from __future__ import annotations
 
 import shlex
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -18,17 +19,27 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
 
+from mtasts_tui.core.checklist import REPORT_WATCH_DAYS
 from mtasts_tui.core.findings import Finding
 from mtasts_tui.core.text import one_line, printable
+from mtasts_tui.tui.path_suggester import PathSuggester
 
 if TYPE_CHECKING:
-    from mtasts_tui.tui.app import WizardApp
+    from mtasts_tui.tui.app import ReportOutcome, WizardApp
 
 
-def summarise(paths: list[str]) -> tuple[list[str], int, list[Finding]]:
-    """Headless: (summary lines, reports read, problems). Runs in a worker thread."""
-    from mtasts_tui.reports import ReportSummary, iter_reports, verdict_for
+def summarise(
+    paths: list[str], today: date | None = None
+) -> tuple[list[str], int, list[Finding], dict[str, ReportOutcome]]:
+    """Headless: (summary lines, reports read, problems, per-domain outcome). A worker thread."""
+    from mtasts_tui.reports import (
+        ReportSummary,
+        iter_reports,
+        no_sts_failures_in_last,
+        verdict_for,
+    )
     from mtasts_tui.reports.render import domain_text
+    from mtasts_tui.tui.app import ReportOutcome
 
     summary = ReportSummary()
     problems: list[Finding] = []
@@ -40,12 +51,16 @@ def summarise(paths: list[str]) -> tuple[list[str], int, list[Finding]]:
         read += 1
         summary.add(item)
     lines: list[str] = []
+    outcomes: dict[str, ReportOutcome] = {}
     for name in summary.domains():
         ds = summary.domain(name)
+        verdict = verdict_for(ds)
+        clean = no_sts_failures_in_last(summary, name, REPORT_WATCH_DAYS, today=today)
+        outcomes[name] = ReportOutcome(verdict, clean)
         if lines:
             lines.append("")
-        lines.extend(domain_text(ds, verdict_for(ds)))
-    return lines, read, problems
+        lines.extend(domain_text(ds, verdict))
+    return lines, read, problems, outcomes
 
 
 class ReportsScreen(Screen[None]):
@@ -66,7 +81,12 @@ class ReportsScreen(Screen[None]):
                 "TLS-RPT reports: files or folders (.json, .gz, .zip, e-mail, mbox, Maildir)"
             )
             with Horizontal(classes="row"):
-                yield Input(self.initial, placeholder="~/tlsrpt-reports", id="report-path")
+                yield Input(
+                    self.initial,
+                    placeholder="~/tlsrpt-reports  (→ completes a path)",
+                    id="report-path",
+                    suggester=PathSuggester(),
+                )
                 yield Button("Summarise", id="load", variant="primary")
             yield LoadingIndicator(id="report-loading")
             yield Static(id="report-summary")
@@ -100,7 +120,7 @@ class ReportsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
     def _load(self, paths: list[str]) -> None:
         try:
-            result = summarise(paths)
+            result = summarise(paths, self.wizard.clock.today())
         except Exception as exc:  # a reader bug must not take the wizard down
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
         else:
@@ -112,7 +132,14 @@ class ReportsScreen(Screen[None]):
             Text("✗ " + one_line(message), style="red")
         )
 
-    def _show(self, lines: list[str], read: int, problems: list[Finding]) -> None:
+    def _show(
+        self,
+        lines: list[str],
+        read: int,
+        problems: list[Finding],
+        outcomes: dict[str, ReportOutcome],
+    ) -> None:
+        self.wizard.report_outcomes.update(outcomes)
         self.query_one("#report-loading").display = False
         text = Text(f"{read} report(s) read, {len(problems)} problem(s).\n\n", style="bold")
         body = Text(printable("\n".join(lines)))
