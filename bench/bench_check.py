@@ -29,16 +29,6 @@ from mtasts_tui.probe.network import Network, ProbeConfig
 DELAY = 0.100
 
 
-def config(lab: Lab) -> ProbeConfig:
-    return ProbeConfig(
-        resolvers=(lab.dns_address,),
-        ca_file=lab.ca_file,
-        https_port=lab.https_port,
-        smtp_port=lab.smtp_port,
-        timeout=10.0,
-    )
-
-
 def domain(name: str) -> DomainName:
     parsed = parse_domain(name)
     assert isinstance(parsed, DomainName)
@@ -47,7 +37,7 @@ def domain(name: str) -> DomainName:
 
 def single_domain() -> None:
     with Lab(scenarios.DEMO) as lab:
-        net = Network.from_config(config(lab))
+        net = Network.from_config(lab.probe_config(timeout=10.0))
         target = domain(scenarios.DEMO_DOMAIN)
         asyncio.run(inspect_domain(target, net))  # warm up certificates and sockets
         lab.set_dns_delay(0)

@@ -72,16 +72,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from mtasts_tui.lab import Lab, scenarios
-    from mtasts_tui.probe.network import ProbeConfig
 
     with Lab(scenarios.DEMO) as lab, tempfile.TemporaryDirectory() as tmp:
-        config = ProbeConfig(
-            resolvers=(lab.dns_address,),
-            ca_file=lab.ca_file,
-            https_port=lab.https_port,
-            smtp_port=lab.smtp_port,
-            timeout=5.0,
-        )
+        config = lab.probe_config(timeout=5.0)
         launches = [asyncio.run(launch_ms(config, Path(tmp) / f"l{i}")) for i in range(5)]
         keys = asyncio.run(keypress_ms(config, Path(tmp) / "k", scenarios.DEMO_DOMAIN, args.runs))
     print(

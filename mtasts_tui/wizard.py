@@ -8,7 +8,7 @@ import sys
 
 def run_wizard(args: argparse.Namespace) -> int:
     from mtasts_tui.commands.check import config_from_args
-    from mtasts_tui.probe.network import NetworkConfigError, ProbeConfig
+    from mtasts_tui.probe.network import NetworkConfigError
 
     try:
         config = config_from_args(args)
@@ -23,14 +23,7 @@ def run_wizard(args: argparse.Namespace) -> int:
         from mtasts_tui.lab import Lab, scenarios
 
         lab = Lab(scenarios.ALL).start()
-        config = ProbeConfig(
-            resolvers=(lab.dns_address,),
-            ca_file=lab.ca_file,
-            https_port=lab.https_port,
-            smtp_port=lab.smtp_port,
-            timeout=config.timeout,
-            smtp=config.smtp,
-        )
+        config = lab.probe_config(timeout=config.timeout, smtp=config.smtp)
         domain = domain or scenarios.DEMO_DOMAIN
         names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
         banner = (

@@ -54,7 +54,6 @@ async def capture() -> list[Path]:
     from textual.widgets import Input, TextArea
 
     from mtasts_tui.lab import Lab, scenarios
-    from mtasts_tui.probe.network import ProbeConfig
     from mtasts_tui.tui.app import WizardApp
     from mtasts_tui.tui.store import Store
 
@@ -62,13 +61,7 @@ async def capture() -> list[Path]:
     written: list[Path] = []
     with Lab(scenarios.ALL) as lab, tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # the export screen writes ./mta-sts-<domain>
-        config = ProbeConfig(
-            resolvers=(lab.dns_address,),
-            ca_file=lab.ca_file,
-            https_port=lab.https_port,
-            smtp_port=lab.smtp_port,
-            timeout=5.0,
-        )
+        config = lab.probe_config(timeout=5.0)
         app = WizardApp(config, None, store=Store(Path(tmp) / "data"), deterministic=True)
         async with app.run_test(size=SIZE) as pilot:
 

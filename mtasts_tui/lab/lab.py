@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import dns.asyncresolver
 import dns.resolver
@@ -19,6 +20,9 @@ from .dns_server import DnsServer, Zone
 from .https_server import HttpsServer, HttpsSite
 from .model import MxServer, PolicyHost, Scenario
 from .smtp_server import MxBinding, SmtpServers
+
+if TYPE_CHECKING:
+    from mtasts_tui.probe.network import ProbeConfig
 
 MAIN_ADDRESS = "127.0.0.1"
 """DNS and the ordinary HTTPS hosts."""
@@ -252,6 +256,19 @@ class Lab:
             if binding.hostname == _host(host):
                 return binding.server
         raise KeyError(f"the lab has no MX host {host!r}")
+
+    def probe_config(self, timeout: float = 5.0, smtp: bool = True) -> ProbeConfig:
+        """Probe settings that send every lookup and connection to this lab, trusting its CA."""
+        from mtasts_tui.probe.network import ProbeConfig
+
+        return ProbeConfig(
+            resolvers=(self.dns_address,),
+            ca_file=self.ca_file,
+            https_port=self.https_port,
+            smtp_port=self.smtp_port,
+            timeout=timeout,
+            smtp=smtp,
+        )
 
     def client_ssl_context(self) -> ssl.SSLContext:
         """A client context trusting only the lab CA."""

@@ -26,13 +26,7 @@ def lab() -> Iterator[Lab]:
 
 @pytest.fixture
 def config(lab: Lab) -> ProbeConfig:
-    return ProbeConfig(
-        resolvers=(lab.dns_address,),
-        ca_file=lab.ca_file,
-        https_port=lab.https_port,
-        smtp_port=lab.smtp_port,
-        timeout=5.0,
-    )
+    return lab.probe_config(timeout=5.0)
 
 
 @pytest.fixture

@@ -48,6 +48,8 @@ class ExportScreen(Screen[None]):
         self.draft = draft
         self.spec: BundleSpec | list[str] = []
         self._ticks_loaded = False
+        self._step_text: dict[str, str] = {}
+        """Full text of each checklist step: the list cuts long ones, the detail shows them."""
 
     @property
     def wizard(self) -> WizardApp:
@@ -69,6 +71,7 @@ class ExportScreen(Screen[None]):
                 "Rollout checklist (space ticks a step; saved per domain)", classes="section"
             )
             yield SelectionList[str](id="checklist")
+            yield Static(id="checklist-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,6 +105,7 @@ class ExportScreen(Screen[None]):
                     None: " Loaded reports: no MTA-STS sessions in that window yet.",
                 }[outcome.clean_recently]
             checklist.add_option((Text(one_line(label)), item.key))
+            self._step_text[item.key] = label
         written.update(Text("Not written yet.", style="dim"))
         self._load_ticks()
 
@@ -117,6 +121,11 @@ class ExportScreen(Screen[None]):
             if key in known:
                 checklist.select(key)
         self._ticks_loaded = True
+
+    @on(SelectionList.SelectionHighlighted, "#checklist")
+    def _highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
+        text = self._step_text.get(event.selection.value, "")
+        self.query_one("#checklist-detail", Static).update(Text(one_line(text)))
 
     @on(SelectionList.SelectedChanged, "#checklist")
     def _ticked(self) -> None:
