@@ -41,7 +41,9 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
     rpt_raw = [join_record(r) for r in facts.tlsrpt.records]
     fetch = facts.policy
     pcheck = verdict.policy
-    body = fetch.body if fetch else None
+    # Only a 200 answer is a policy; the body of a redirect or error page is not.
+    fetched = bool(fetch and fetch.status == 200 and fetch.body is not None)
+    body = fetch.body if fetch and fetched else None
     covered = dict(verdict.coverage)
     return {
         "domain": result.domain.ascii,
@@ -58,13 +60,13 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
         },
         "policy": {
             "url": fetch.url if fetch else f"https://mta-sts.{result.domain.ascii}/",
-            "fetched": bool(fetch and fetch.status == 200 and body is not None),
+            "fetched": fetched,
             "status": fetch.status if fetch else None,
             "raw": body.decode("utf-8", errors="replace") if body is not None else None,
             "mode": pcheck.mode if pcheck else None,
             "mx": list(pcheck.mx) if pcheck else [],
             "max_age": pcheck.max_age if pcheck else None,
-            "valid": bool(pcheck and pcheck.valid),
+            "valid": verdict.policy_valid,
         },
         "tlsrpt": {
             "present": any(starts_with_version(r, TLSRPT_VERSION) for r in rpt_raw),

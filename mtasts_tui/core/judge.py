@@ -22,6 +22,8 @@ class Judgement:
     tlsrpt: TlsRptCheck | None
     policy: PolicyCheck | None
     """None when no policy body was fetched."""
+    policy_valid: bool
+    """The policy parses and is served so that senders accept it (200, text/plain, small)."""
     coverage: tuple[tuple[str, tuple[str, ...]], ...]
     """(MX host, patterns covering it) in MX preference order."""
     findings: tuple[Finding, ...]
@@ -84,9 +86,11 @@ def judge(facts: DomainFacts) -> Judgement:
         if body_ok and facts.policy.body is not None:
             policy_check = parse_policy(facts.policy.body)
             findings.extend(policy_check.findings)
-    if policy_check is None or policy_check.policy is None:
+    policy_valid = policy_check is not None and policy_check.policy is not None
+    if not policy_valid:
         blockers.append("no valid policy is served")
     elif any(f.code == "policy-content-type" for f in findings):
+        policy_valid = False
         blockers.append("the policy is not served as text/plain")
 
     policy = policy_check.policy if policy_check else None
@@ -117,6 +121,7 @@ def judge(facts: DomainFacts) -> Judgement:
         sts=sts_check,
         tlsrpt=rpt_check,
         policy=policy_check,
+        policy_valid=policy_valid,
         coverage=tuple((h, tuple(p)) for h, p in cover.items()),
         findings=tuple(sort_findings(findings)),
         enforce_ready=enforce_ready,

@@ -90,7 +90,8 @@ def test_an_unfetchable_policy_matters_only_when_a_record_points_to_it() -> None
 def test_html_content_type_blocks_enforce_even_with_a_valid_body() -> None:
     j = judge(facts(policy=replace(facts().policy, content_type="text/html")))
     assert {x.code for x in j.findings} == {"policy-content-type"}
-    assert j.policy is not None and j.policy.valid
+    assert j.policy is not None and j.policy.valid  # the text itself is fine
+    assert not j.policy_valid  # but senders would not accept it as served
     assert not j.enforce_ready
 
 

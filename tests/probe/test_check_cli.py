@@ -142,3 +142,19 @@ def test_python_dash_m_runs_the_same_command(lab) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["enforce_ready"] is True
+
+
+def test_a_policy_served_as_html_was_fetched_but_is_not_valid(lab, capsys) -> None:
+    code, out, _ = run_check(lab, capsys, "--json", lab.domain("html"))
+    policy = json.loads(out)["policy"]
+    assert policy["fetched"] is True
+    assert policy["mode"] == "enforce"
+    assert policy["valid"] is False
+    assert code == 1
+
+
+def test_a_redirect_is_not_fetched(lab, capsys) -> None:
+    _, out, _ = run_check(lab, capsys, "--json", lab.domain("redirect"))
+    policy = json.loads(out)["policy"]
+    assert policy["fetched"] is False and policy["valid"] is False
+    assert policy["raw"] is None and policy["status"] == 301
