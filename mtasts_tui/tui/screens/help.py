@@ -20,7 +20,8 @@ Screens
   3 Edit        mode, mx patterns (one per line), max_age, reports, id
   4 Review      live vs draft, what changes for senders, cache horizon
   5 Export      write the bundle, copy records, tick the rollout plan
-  F3 Reports    summarise TLS-RPT reports with a per-day chart
+  F3 Reports    summarise TLS-RPT reports with a per-day chart; their verdict
+                joins the inspection's and the checklist's (→ completes paths)
 
 Keys
   F1 / ?    this help              ctrl+p   command palette
