@@ -109,6 +109,18 @@ def judge(facts: DomainFacts) -> Judgement:
     if facts.smtp_checked:
         for probe in facts.mx_probes:
             _judge_mx(probe, mode, findings, blockers)
+        probed = {p.host for p in facts.mx_probes}
+        unprobed = [h for h in hosts if h not in probed]
+        if unprobed:
+            shown = ", ".join(unprobed[:5]) + (" …" if len(unprobed) > 5 else "")
+            findings.append(
+                info(
+                    "mx-not-checked",
+                    f"{len(unprobed)} MX host(s) were not probed for STARTTLS ({shown}); only "
+                    "the most preferred ones are. Check them separately before enforcing.",
+                )
+            )
+            blockers.append(f"{len(unprobed)} MX host(s) were not probed")
     elif hosts:
         findings.append(
             info("mx-not-checked", "The MX hosts' STARTTLS was not checked (--no-smtp).")

@@ -21,6 +21,9 @@ from mtasts_tui.probe.https import fetch_policy, policy_url
 from mtasts_tui.probe.network import Deadline, Network
 from mtasts_tui.probe.smtp import probe_mx
 
+MAX_MX_PROBES = 32
+"""More MX hosts than this are listed and checked for coverage, but not probed."""
+
 StepState = Literal["running", "ok", "warning", "failed", "skipped"]
 
 
@@ -134,7 +137,8 @@ async def inspect_domain(
             steps.finish("dns-mx", label, t, "failed", mx.error or "no MX records")
         if not net.config.smtp or mx.status != "ok":
             return mx, ()
-        probes = await asyncio.gather(*(one_mx(h) for h in hosts_seen))
+        # A hostile or broken zone may list hundreds of MX hosts: probe the most preferred ones.
+        probes = await asyncio.gather(*(one_mx(h) for h in hosts_seen[:MAX_MX_PROBES]))
         return mx, tuple(probes)
 
     try:

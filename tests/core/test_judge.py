@@ -164,3 +164,12 @@ def test_findings_come_sorted_errors_first() -> None:
     rpt_missing = TxtLookup(f"_smtp._tls.{D}", "nodata")
     severities = [x.severity for x in judge(facts(sts=no_record, tlsrpt=rpt_missing)).findings]
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
+
+
+def test_mx_hosts_left_unprobed_are_named_and_block_enforce() -> None:
+    many = MxLookup("ok", tuple(MxRecord(f"mx{i}.example.com", i) for i in range(1, 4)))
+    body = policy_body(mx=("*.example.com",))
+    j = judge(facts(mx=many, policy=replace(facts().policy, body=body)))
+    finding = next(x for x in j.findings if x.code == "mx-not-checked")
+    assert "mx2.example.com" in finding.message and "mx3.example.com" in finding.message
+    assert not j.enforce_ready
