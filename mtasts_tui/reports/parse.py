@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -148,7 +149,7 @@ def parse_report(
             if p.policy_type != NO_POLICY_FOUND:
                 ctx.warn("report-policy-domain-missing", "A policy has no policy-domain.")
             if fallback is not None:
-                p = _replace_domain(p, fallback)
+                p = replace(p, policy_domain=fallback)
         resolved.append(p)
 
     return ParsedReport(
@@ -160,18 +161,6 @@ def parse_report(
         end=end,
         policies=tuple(resolved),
         warnings=tuple(ctx.findings),
-    )
-
-
-def _replace_domain(p: PolicyResult, domain: str) -> PolicyResult:
-    return PolicyResult(
-        policy_type=p.policy_type,
-        policy_domain=domain,
-        policy_strings=p.policy_strings,
-        mx_hosts=p.mx_hosts,
-        successful=p.successful,
-        failed=p.failed,
-        failure_details=p.failure_details,
     )
 
 

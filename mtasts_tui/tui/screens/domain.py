@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.text import one_line
 from mtasts_tui.tui.draft import Live
-
-if TYPE_CHECKING:
-    from mtasts_tui.tui.app import WizardApp
+from mtasts_tui.tui.screens.base import WizardScreen
 
 
-class DomainScreen(Screen[None]):
+class DomainScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "offline", "New policy offline"),
         Binding("f5", "inspect", "Inspect", show=False),
@@ -30,10 +27,6 @@ class DomainScreen(Screen[None]):
     def __init__(self, initial: str = "") -> None:
         super().__init__()
         self.initial = initial
-
-    @property
-    def wizard(self) -> WizardApp:
-        return cast("WizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

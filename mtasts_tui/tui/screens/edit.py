@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     Footer,
@@ -31,9 +30,7 @@ from mtasts_tui.core.stsrecord import sts_record_value
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.tlsrpt import tlsrpt_record_value
 from mtasts_tui.tui.draft import Draft, DraftCheck, Live, check_draft
-
-if TYPE_CHECKING:
-    from mtasts_tui.tui.app import WizardApp
+from mtasts_tui.tui.screens.base import WizardScreen
 
 PRESETS = (("1 hour", 3600), ("1 day", 86_400), ("1 week", 604_800), ("1 year", 31_557_600))
 _SPLIT = re.compile(r"[\s,]+")
@@ -47,7 +44,7 @@ def problem_text(message: str) -> Text:
     return Text("✗ " + one_line(message), style="red")
 
 
-class EditScreen(Screen[None]):
+class EditScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "review", "Review"),
         Binding("ctrl+n", "new_id", "New id"),
@@ -70,10 +67,6 @@ class EditScreen(Screen[None]):
         self.draft = saved or Draft.initial(domain.ascii, live, now)
         self.check: DraftCheck = check_draft(self.draft, live)
         self._ready = False
-
-    @property
-    def wizard(self) -> WizardApp:
-        return cast("WizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         d = self.draft

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -29,12 +28,10 @@ from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.text import one_line
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
 from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
-
-if TYPE_CHECKING:
-    from mtasts_tui.tui.app import WizardApp
+from mtasts_tui.tui.screens.base import WizardScreen
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "write", "Write bundle"),
         Binding("c", "copy", "Copy value"),
@@ -50,10 +47,6 @@ class ExportScreen(Screen[None]):
         self._ticks_loaded = False
         self._step_text: dict[str, str] = {}
         """Full text of each checklist step: the list cuts long ones, the detail shows them."""
-
-    @property
-    def wizard(self) -> WizardApp:
-        return cast("WizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

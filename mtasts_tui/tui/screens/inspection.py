@@ -6,14 +6,13 @@ generation it belongs to, so a reply from an older run never overwrites a newer 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, Static
 
 from mtasts_tui.core.domain import DomainName
@@ -25,9 +24,7 @@ from mtasts_tui.probe.network import NetworkConfigError
 from mtasts_tui.reports import combine_with_inspection
 from mtasts_tui.tui.draft import Live
 from mtasts_tui.tui.messages import InspectionDone, InspectionFailed, StepUpdate
-
-if TYPE_CHECKING:
-    from mtasts_tui.tui.app import WizardApp
+from mtasts_tui.tui.screens.base import WizardScreen
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_ICON = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "failed": ("✗", "red")}
@@ -60,7 +57,7 @@ class CheckRow(Static):
         self.update(text)
 
 
-class InspectionScreen(Screen[None]):
+class InspectionScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun", "Re-run"),
         Binding("e", "edit", "Edit draft"),
@@ -73,10 +70,6 @@ class InspectionScreen(Screen[None]):
         self.generation = 0
         self.inspection: Inspection | None = None
         self._frame = 0
-
-    @property
-    def wizard(self) -> WizardApp:
-        return cast("WizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -9,23 +9,23 @@ from __future__ import annotations
 import shlex
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
 
 from mtasts_tui.core.checklist import REPORT_WATCH_DAYS
 from mtasts_tui.core.findings import Finding
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.tui.path_suggester import PathSuggester
+from mtasts_tui.tui.screens.base import WizardScreen
 
 if TYPE_CHECKING:
-    from mtasts_tui.tui.app import ReportOutcome, WizardApp
+    from mtasts_tui.tui.app import ReportOutcome
 
 
 def summarise(
@@ -63,16 +63,12 @@ def summarise(
     return lines, read, problems, outcomes
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(self, initial: str = "") -> None:
         super().__init__()
         self.initial = initial
-
-    @property
-    def wizard(self) -> WizardApp:
-        return cast("WizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

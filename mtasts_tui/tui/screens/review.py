@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from mtasts_tui.core.domain import DomainName
@@ -23,14 +22,12 @@ from mtasts_tui.tui.draft import (
     policy_diff,
     sender_changes,
 )
-
-if TYPE_CHECKING:
-    from mtasts_tui.tui.app import WizardApp
+from mtasts_tui.tui.screens.base import WizardScreen
 
 DIFF_STYLE = {"+": "green", "-": "red", " ": ""}
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "export", "Export"),
         Binding("escape,e", "back", "Back to edit"),
@@ -41,10 +38,6 @@ class ReviewScreen(Screen[None]):
         self.domain = domain
         self.live = live
         self.draft = draft
-
-    @property
-    def wizard(self) -> WizardApp:
-        return cast("WizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -1,0 +1,17 @@
+"""What every wizard screen shares: typed access to the app's services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from mtasts_tui.tui.app import WizardApp
+
+
+class WizardScreen(Screen[None]):
+    @property
+    def wizard(self) -> WizardApp:
+        """The app, typed: clock, store, network, report outcomes."""
+        return cast("WizardApp", self.app)
