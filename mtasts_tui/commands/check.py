@@ -85,6 +85,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
                 "cert_valid": p.cert_valid,
                 "cert_names": list(p.cert_names),
                 "cert_not_after": p.cert_not_after,
+                "banner": p.banner,
                 "matches_policy": bool(covered.get(p.host)),
                 "error": p.error,
             }

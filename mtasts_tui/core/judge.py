@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from mtasts_tui.core.facts import DomainFacts, MxProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
@@ -13,6 +14,8 @@ from mtasts_tui.core.text import one_line
 from mtasts_tui.core.tlsrpt import TlsRptCheck, check_tlsrpt_records
 
 MODERN_TLS_VERSIONS = frozenset({"TLSv1.2", "TLSv1.3"})
+CERT_EXPIRY_WARNING_DAYS = 14
+"""A valid MX certificate closer than this to expiry gets a warning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,8 @@ class Judgement:
         return next((patterns for h, patterns in self.coverage if h == host), ())
 
 
-def judge(facts: DomainFacts) -> Judgement:
+def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
+    """Judge what the probes saw. ``now`` enables the certificate-expiry warning."""
     findings: list[Finding] = []
     blockers: list[str] = []
 
@@ -108,7 +112,7 @@ def judge(facts: DomainFacts) -> Judgement:
     mode = policy.mode if policy else None
     if facts.smtp_checked:
         for probe in facts.mx_probes:
-            _judge_mx(probe, mode, findings, blockers)
+            _judge_mx(probe, mode, findings, blockers, now)
         probed = {p.host for p in facts.mx_probes}
         unprobed = [h for h in hosts if h not in probed]
         if unprobed:
@@ -236,8 +240,20 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
     return True
 
 
+def _days_until(not_after: str, now: datetime) -> int | None:
+    try:
+        moment = datetime.strptime(not_after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return (moment - now).days
+
+
 def _judge_mx(
-    probe: MxProbe, mode: str | None, findings: list[Finding], blockers: list[str]
+    probe: MxProbe,
+    mode: str | None,
+    findings: list[Finding],
+    blockers: list[str],
+    now: datetime | None,
 ) -> None:
     host = probe.host
     enforcing = mode == "enforce"
@@ -316,6 +332,18 @@ def _judge_mx(
             )
         )
         blockers.append(f"the TLS handshake with {host} failed")
+    elif probe.cert_valid and probe.cert_not_after and now is not None:
+        left = _days_until(probe.cert_not_after, now)
+        if left is not None and left < CERT_EXPIRY_WARNING_DAYS:
+            findings.append(
+                warning(
+                    "mx-cert-expiring",
+                    f"{host}'s certificate expires in {left} day(s) ({probe.cert_not_after}). "
+                    "Once it expires, senders enforcing MTA-STS refuse this MX: renew it now and "
+                    "automate renewal.",
+                    subject=host,
+                )
+            )
 
 
 def _verdict(ready: bool, blockers: list[str], mode: str | None, facts: DomainFacts) -> str:

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from mtasts_tui.core.domain import DomainName
@@ -165,4 +166,5 @@ async def inspect_domain(
         mx_probes=probes,
         smtp_checked=net.config.smtp,
     )
-    return Inspection(domain, facts, judge(facts), time.monotonic() - started)
+    judgement = judge(facts, now=datetime.now(UTC))
+    return Inspection(domain, facts, judgement, time.monotonic() - started)

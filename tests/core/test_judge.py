@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from mtasts_tui.core.facts import (
     DomainFacts,
@@ -173,3 +174,14 @@ def test_mx_hosts_left_unprobed_are_named_and_block_enforce() -> None:
     finding = next(x for x in j.findings if x.code == "mx-not-checked")
     assert "mx2.example.com" in finding.message and "mx3.example.com" in finding.message
     assert not j.enforce_ready
+
+
+def test_a_certificate_close_to_expiry_gets_a_warning() -> None:
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    soon = replace(good_probe(), cert_not_after="2026-12-05T00:00:00Z")
+    later = replace(good_probe(), cert_not_after="2027-02-01T00:00:00Z")
+    finding = next(x for x in judge(facts(mx_probes=(soon,)), now=now).findings)
+    assert finding.code == "mx-cert-expiring" and finding.severity == "warning"
+    assert "7 day" in finding.message
+    assert judge(facts(mx_probes=(later,)), now=now).findings == ()
+    assert judge(facts(mx_probes=(soon,))).findings == ()  # no clock, no opinion
