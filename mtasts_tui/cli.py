@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
             "Inspect, draft, export and roll out MTA-STS (RFC 8461) and TLS-RPT (RFC 8460). "
             "Without a command, opens the wizard."
         ),
+        epilog=(
+            "wizard: mtasts-tui [DOMAIN] [--demo] [--resolver IP[:PORT]] [--ca-file PEM] "
+            "[--https-port N] [--smtp-port N] [--timeout S] [--no-smtp]  "
+            "(--demo runs the built-in loopback lab; no network needed)"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"mtasts-tui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
