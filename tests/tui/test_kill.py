@@ -1,0 +1,108 @@
+"""A wizard killed with SIGKILL mid-edit loses nothing: the draft on disk comes back.
+
+The wizard runs for real in a pseudo-terminal (`mtasts-tui --demo`), so this exercises the same
+save path a user's session does, and the kill gives it no chance to clean up.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import signal
+import struct
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mtasts_tui.lab import scenarios
+from mtasts_tui.tui.screens.edit import EditScreen
+
+from .conftest import SIZE, settle
+
+DEMO = scenarios.DEMO_DOMAIN
+LIVE_ID = "20261101T093000"
+ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+class Terminal:
+    """The wizard in a pty: keystrokes in, screen text (escape sequences removed) out."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # pragma: no cover - the child
+            os.execve(sys.executable, [sys.executable, "-m", "mtasts_tui", "--demo"], env)
+        rows, cols = 32, 100
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.output = ""
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output += ANSI.sub("", chunk.decode("utf-8", errors="replace"))
+
+    def press(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the wizard")
+
+
+def saved_id(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text()).get("policy_id")
+    except (OSError, ValueError):
+        return None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the lab binds 127.x addresses (Linux)")
+async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app) -> None:
+    env = {**os.environ, "MTASTS_TUI_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
+    draft_file = data_dir / "drafts" / f"{DEMO}.json"
+    term = Terminal(env)
+    try:
+        wait_for(lambda: "Not safe to enforce" in term.output)  # the inspection finished
+        term.press("e")
+        wait_for(lambda: "Policy file preview" in term.output)  # the editor is open
+        term.press("\x0e")  # ctrl+n: a new policy id, a change to the draft
+        wait_for(lambda: saved_id(draft_file) not in (None, LIVE_ID))
+    finally:
+        term.kill()
+    killed_with = saved_id(draft_file)
+    assert killed_with is not None and killed_with != LIVE_ID
+
+    # A new session on the same data folder resumes exactly that draft.
+    app = make_app(DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        edit = app.screen
+        assert isinstance(edit, EditScreen)
+        assert edit.resumed
+        assert edit.draft.policy_id == killed_with
