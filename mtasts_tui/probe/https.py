@@ -62,7 +62,9 @@ async def _fetch_one(
         "User-Agent": "mtasts-tui (MTA-STS checker)",
     }
     try:
-        async with asyncio.timeout(timeout):
+        # httpx's own timeouts fire first and close the socket cleanly; the outer bound only
+        # catches a server that trickles bytes slowly enough to reset httpx's per-read timer.
+        async with asyncio.timeout(timeout + 0.5):
             async with httpx.AsyncClient(
                 verify=net.ssl_context,
                 follow_redirects=False,
