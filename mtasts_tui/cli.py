@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     from mtasts_tui.commands import export_cmd, lint
 
     check = commands.add_parser("check", help="inspect live domains (headless)")
-    check.add_argument("domains", nargs="+", metavar="DOMAIN")
+    check.add_argument(
+        "domains", nargs="+", metavar="DOMAIN", help="domains to check; - reads them from stdin"
+    )
     check.add_argument("--json", action="store_true", help="one JSON object per domain per line")
     check.add_argument(
         "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any, TextIO
 
 from mtasts_tui.commands.output import write_findings, write_json
@@ -200,14 +201,34 @@ async def _run(
     return any_error
 
 
+def _named_domains(names: list[str], stdin: TextIO) -> list[str]:
+    """The domains given; ``-`` stands for one domain per line of standard input (# comments)."""
+    out: list[str] = []
+    for name in names:
+        if name != "-":
+            out.append(name)
+            continue
+        for line in stdin:
+            text = line.split("#", 1)[0].strip()
+            if text:
+                out.append(text)
+    return out
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     domains: list[DomainName] = []
-    for raw in args.domains:
+    seen: set[str] = set()
+    for raw in _named_domains(args.domains, sys.stdin):
         parsed = parse_domain(raw)
         if isinstance(parsed, str):
             err.write(f"mtasts-tui check: {printable(parsed)}\n")
             return 2
-        domains.append(parsed)
+        if parsed.ascii not in seen:  # the same domain twice is checked once
+            seen.add(parsed.ascii)
+            domains.append(parsed)
+    if not domains:
+        err.write("mtasts-tui check: no domain given\n")
+        return 2
     if args.concurrency < 1:
         err.write("mtasts-tui check: --concurrency must be at least 1\n")
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -158,3 +159,18 @@ def test_a_redirect_is_not_fetched(lab, capsys) -> None:
     policy = json.loads(out)["policy"]
     assert policy["fetched"] is False and policy["valid"] is False
     assert policy["raw"] is None and policy["status"] == 301
+
+
+def test_domains_can_come_from_stdin_one_per_line(lab, capsys, monkeypatch) -> None:
+    text = f"# batch\n{lab.domain('good')}\n\n{lab.domain('testing')}  # trailing note\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    code, out, _ = run_check(lab, capsys, "--json", "-", lab.domain("good"))
+    got = [json.loads(line)["domain"] for line in out.splitlines()]
+    assert sorted(got) == sorted([lab.domain("good"), lab.domain("testing")])  # no duplicate
+    assert code == 0
+
+
+def test_an_empty_stdin_is_a_usage_error(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("# nothing\n"))
+    assert main(["check", "-"]) == 2
+    assert "no domain" in capsys.readouterr().err
