@@ -170,6 +170,9 @@ async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
         assert "\\x1b[31mred" in raw and "\x1b" not in raw
         records = plain(screen.query_one("#records", Static))
         assert "[red]pwned[/red][blink]" in records
+        banner = plain(screen.query_one("#mx-detail", Static))  # the first MX's SMTP greeting
+        assert "[bold red]pwned[/]" in banner
+        assert "\\x1b[31m" in banner and "\x1b" not in banner
         # Rendered lines hold the markup as text too (nothing was interpreted).
         lines = "\n".join(
             strip.text

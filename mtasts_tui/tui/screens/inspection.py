@@ -81,6 +81,7 @@ class InspectionScreen(WizardScreen):
             with Vertical(id="results"):
                 yield Label("MX hosts", classes="section")
                 yield DataTable(id="mx-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="mx-detail")
                 with Horizontal(id="txt-row"):
                     with Vertical(id="records-box"):
                         yield Label("DNS records", classes="section")
@@ -202,8 +203,8 @@ class InspectionScreen(WizardScreen):
                     starttls = Text("yes", style="green")
                 elif probe.reachable:
                     starttls = Text("no", style="red")
-                else:
-                    starttls = Text("unreachable", style="red")
+                else:  # port 25 blocked from here is common: inconclusive, not broken
+                    starttls = Text("unreachable", style="yellow")
                 tls = Text(one_line(probe.tls_version or "-"))
                 if probe.cert_valid:
                     cert = Text("valid", style="green")
@@ -218,8 +219,47 @@ class InspectionScreen(WizardScreen):
                 else Text("NOT COVERED", style="bold red")
             )
             table.add_row(
-                Text(str(record.preference)), Text(one_line(host)), starttls, tls, cert, covered
+                Text(str(record.preference)),
+                Text(one_line(host)),
+                starttls,
+                tls,
+                cert,
+                covered,
+                key=host,
             )
+        self._show_mx_detail(records[0].host.rstrip(".").lower() if records else None)
+
+    @on(DataTable.RowHighlighted, "#mx-table")
+    def _mx_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_mx_detail(event.row_key.value)
+
+    def _show_mx_detail(self, host: str | None) -> None:
+        """Everything the probe saw of one MX, for the row under the cursor."""
+        detail = self.query_one("#mx-detail", Static)
+        probe = (
+            next((p for p in self.inspection.facts.mx_probes if p.host == host), None)
+            if self.inspection and host
+            else None
+        )
+        if probe is None:
+            detail.update(Text(f"{one_line(host)}: not probed" if host else "", style="dim"))
+            return
+        text = Text()
+        text.append(one_line(probe.host), style="bold")
+        if probe.address:
+            text.append(f"  {one_line(probe.address)}")
+        if probe.cipher:
+            text.append(f"  {one_line(probe.tls_version or '')} {one_line(probe.cipher)}")
+        if probe.cert_names:
+            names = ", ".join(probe.cert_names[:4])
+            text.append(f"\ncertificate for {one_line(names)}")
+            if probe.cert_not_after:
+                text.append(f", valid until {one_line(probe.cert_not_after)}")
+        if probe.banner:
+            text.append("\nbanner: " + one_line(probe.banner.splitlines()[0]), style="dim")
+        if probe.error:
+            text.append("\n" + one_line(probe.error), style="yellow")
+        detail.update(text)
 
     def _fill_records(self, result: Inspection) -> None:
         facts = result.facts
