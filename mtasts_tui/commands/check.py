@@ -68,6 +68,9 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
             "mx": list(pcheck.mx) if pcheck else [],
             "max_age": pcheck.max_age if pcheck else None,
             "valid": verdict.policy_valid,
+            "tls_version": fetch.tls_version if fetch else None,
+            "cert_names": list(fetch.cert_names) if fetch else [],
+            "cert_not_after": fetch.cert_not_after if fetch else None,
         },
         "tlsrpt": {
             "present": any(starts_with_version(r, TLSRPT_VERSION) for r in rpt_raw),

@@ -59,6 +59,10 @@ class PolicyFetch:
     error: str | None = None
     """Resolution, connection or timeout problem, in words."""
     tls_version: str | None = None
+    cert_names: tuple[str, ...] = ()
+    """DNS names of the policy host's certificate, when the handshake succeeded."""
+    cert_not_after: str | None = None
+    """Its expiry as ISO 8601 UTC."""
 
 
 CertProblem = Literal["name-mismatch", "untrusted", "expired", "other"]

@@ -87,6 +87,16 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
     policy_check = None
     if facts.policy is not None:
         body_ok = _judge_fetch(facts.policy, sts_present, findings)
+        if facts.policy.status is not None:  # the TLS handshake succeeded
+            findings.extend(
+                _expiring(
+                    "policy-cert-expiring",
+                    f"mta-sts.{facts.domain}",
+                    facts.policy.cert_not_after,
+                    now,
+                    "senders cannot fetch the policy and stop applying it when their copy expires",
+                )
+            )
         if body_ok and facts.policy.body is not None:
             policy_check = parse_policy(facts.policy.body)
             findings.extend(policy_check.findings)
@@ -240,12 +250,27 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
     return True
 
 
-def _days_until(not_after: str, now: datetime) -> int | None:
+def _expiring(
+    code: str, host: str, not_after: str | None, now: datetime | None, consequence: str
+) -> list[Finding]:
+    """A warning when a certificate that verifies today expires within the warning window."""
+    if not_after is None or now is None:
+        return []
     try:
         moment = datetime.strptime(not_after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
-        return None
-    return (moment - now).days
+        return []
+    left = (moment - now).days
+    if left >= CERT_EXPIRY_WARNING_DAYS:
+        return []
+    return [
+        warning(
+            code,
+            f"{host}'s certificate expires in {left} day(s) ({not_after}). Once it expires, "
+            f"{consequence}: renew it now and automate renewal.",
+            subject=host,
+        )
+    ]
 
 
 def _judge_mx(
@@ -332,18 +357,16 @@ def _judge_mx(
             )
         )
         blockers.append(f"the TLS handshake with {host} failed")
-    elif probe.cert_valid and probe.cert_not_after and now is not None:
-        left = _days_until(probe.cert_not_after, now)
-        if left is not None and left < CERT_EXPIRY_WARNING_DAYS:
-            findings.append(
-                warning(
-                    "mx-cert-expiring",
-                    f"{host}'s certificate expires in {left} day(s) ({probe.cert_not_after}). "
-                    "Once it expires, senders enforcing MTA-STS refuse this MX: renew it now and "
-                    "automate renewal.",
-                    subject=host,
-                )
+    elif probe.cert_valid:
+        findings.extend(
+            _expiring(
+                "mx-cert-expiring",
+                host,
+                probe.cert_not_after,
+                now,
+                "senders enforcing MTA-STS refuse this MX",
             )
+        )
 
 
 def _verdict(ready: bool, blockers: list[str], mode: str | None, facts: DomainFacts) -> str:

@@ -10,6 +10,7 @@ import httpx
 from mtasts_tui.core.facts import PolicyFetch
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
+    certificate_names,
     classify_verification,
     find_ssl_error,
     find_verification_error,
@@ -77,7 +78,7 @@ async def _fetch_one(
                 )
                 response = await client.send(request, stream=True)
                 try:
-                    tls_version = _tls_version(response)
+                    tls_version, names, not_after = _tls_details(response)
                     body, truncated = await _read_capped(response)
                 finally:
                     await response.aclose()
@@ -105,6 +106,8 @@ async def _fetch_one(
         body=body,
         truncated=truncated,
         tls_version=tls_version,
+        cert_names=names,
+        cert_not_after=not_after,
     )
 
 
@@ -119,12 +122,15 @@ async def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-def _tls_version(response: httpx.Response) -> str | None:
+def _tls_details(response: httpx.Response) -> tuple[str | None, tuple[str, ...], str | None]:
+    """TLS version, certificate names and expiry of the connection that served ``response``."""
     stream = response.extensions.get("network_stream")
-    if stream is None:
-        return None
-    ssl_object = stream.get_extra_info("ssl_object")
-    return ssl_object.version() if ssl_object is not None else None
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None, (), None
+    der = ssl_object.getpeercert(binary_form=True)
+    names, not_after = certificate_names(der) if der else ((), None)
+    return ssl_object.version(), names, not_after
 
 
 def _describe(exc: BaseException) -> str:

@@ -185,3 +185,11 @@ def test_a_certificate_close_to_expiry_gets_a_warning() -> None:
     assert "7 day" in finding.message
     assert judge(facts(mx_probes=(later,)), now=now).findings == ()
     assert judge(facts(mx_probes=(soon,))).findings == ()  # no clock, no opinion
+
+
+def test_a_policy_host_certificate_close_to_expiry_gets_a_warning() -> None:
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    fetch = replace(facts().policy, cert_not_after="2026-12-01T00:00:00Z")
+    finding = next(x for x in judge(facts(policy=fetch), now=now).findings)
+    assert finding.code == "policy-cert-expiring" and finding.severity == "warning"
+    assert f"mta-sts.{D}" in finding.message

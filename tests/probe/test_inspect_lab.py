@@ -46,6 +46,9 @@ def test_a_healthy_enforcing_domain_is_enforce_ready_with_no_findings(lab: Lab) 
     assert j.sts is not None and j.sts.valid and j.sts.id
     assert j.policy is not None and j.policy.policy is not None
     assert j.policy.policy.mode == "enforce"
+    fetch = result.facts.policy
+    assert fetch is not None and f"mta-sts.{lab.domain('good')}" in fetch.cert_names
+    assert fetch.tls_version in ("TLSv1.2", "TLSv1.3") and fetch.cert_not_after
     probes = result.facts.mx_probes
     assert len(probes) == 2
     for probe in probes:
