@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
     )
+    check.add_argument(
+        "--reports",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="TLS-RPT reports (files or folders, repeatable) whose verdict joins the check's",
+    )
     add_network_arguments(check)
 
     lint.add_arguments(commands.add_parser("lint", help="check a policy or record offline"))

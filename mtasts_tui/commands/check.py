@@ -5,17 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.core.findings import has_errors
+from mtasts_tui.core.findings import Finding, has_errors, sort_findings
 from mtasts_tui.core.stsrecord import STS_VERSION
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
 from mtasts_tui.core.txtrecord import join_record, starts_with_version
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network, NetworkConfigError, ProbeConfig, parse_resolver
+from mtasts_tui.reports import (
+    ReportSummary,
+    Verdict,
+    combine_with_inspection,
+    iter_reports,
+    reports_finding,
+    verdict_for,
+)
 
 
 def config_from_args(args: argparse.Namespace) -> ProbeConfig:
@@ -151,8 +161,45 @@ def _tri(value: bool | None) -> str:
     return "yes" if value else ("no" if value is False else "-")
 
 
+def with_reports(result: Inspection, verdict: Verdict | None) -> Inspection:
+    """Fold the TLS-RPT reports' verdict into the live one (``check --reports``).
+
+    Reports with STS failures add an error finding and make the domain not ready to enforce, even
+    when today's servers pass: real senders' sessions failed.
+    """
+    if verdict is None:
+        return result
+    j = result.judgement
+    ready, line = combine_with_inspection(j.enforce_ready, j.verdict, verdict)
+    judgement = replace(
+        j,
+        findings=tuple(sort_findings([*j.findings, reports_finding(verdict)])),
+        enforce_ready=ready,
+        verdict=line,
+    )
+    return replace(result, judgement=judgement)
+
+
+def load_report_verdicts(paths: list[str], err: TextIO) -> dict[str, Verdict]:
+    """Read every report once, before the checks; unreadable files are reported and skipped."""
+    summary = ReportSummary()
+    for item in iter_reports(paths):
+        if isinstance(item, Finding):
+            err.write(
+                f"mtasts-tui check: {printable(item.message)} ({printable(item.subject or '')})\n"
+            )
+        else:
+            summary.add(item)
+    return {name: verdict_for(summary.domain(name)) for name in summary.domains()}
+
+
 async def _run(
-    domains: list[DomainName], config: ProbeConfig, concurrency: int, json_out: bool, out: TextIO
+    domains: list[DomainName],
+    config: ProbeConfig,
+    concurrency: int,
+    json_out: bool,
+    out: TextIO,
+    report_verdicts: dict[str, Verdict] | None = None,
 ) -> bool:
     """Inspect with at most ``concurrency`` domains in flight; print each result as it lands.
 
@@ -173,6 +220,8 @@ async def _run(
                 return
             try:
                 result = await inspect_domain(domain, net)
+                if report_verdicts is not None:
+                    result = with_reports(result, report_verdicts.get(domain.ascii))
             except Exception as exc:  # one broken domain never stops the others
                 any_error = True
                 failure = {
@@ -195,7 +244,11 @@ async def _run(
             if has_errors(result.judgement.findings):
                 any_error = True
             if json_out:
-                write_json(out, inspection_to_json(result), compact=True)
+                data = inspection_to_json(result)
+                if report_verdicts is not None:
+                    verdict = report_verdicts.get(domain.ascii)
+                    data["reports"] = verdict.to_json() if verdict else None
+                write_json(out, data, compact=True)
             else:
                 write_human(out, result)
             out.flush()
@@ -235,9 +288,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.concurrency < 1:
         err.write("mtasts-tui check: --concurrency must be at least 1\n")
         return 2
+    verdicts = None
+    if args.reports:
+        missing = [p for p in args.reports if not Path(p).exists()]
+        if missing:
+            err.write(f"mtasts-tui check: no such file or folder: {printable(missing[0])}\n")
+            return 2
+        verdicts = load_report_verdicts(args.reports, err)
     try:
         config = config_from_args(args)
-        any_error = asyncio.run(_run(domains, config, args.concurrency, args.json, out))
+        any_error = asyncio.run(_run(domains, config, args.concurrency, args.json, out, verdicts))
     except NetworkConfigError as exc:
         err.write(f"mtasts-tui check: {printable(str(exc))}\n")
         return 2

@@ -15,6 +15,7 @@ from mtasts_tui.reports.verdict import (
     combine_with_inspection,
     fix_for,
     no_sts_failures_in_last,
+    reports_finding,
     verdict_for,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "iter_reports",
     "no_sts_failures_in_last",
     "parse_report",
+    "reports_finding",
     "verdict_for",
 ]

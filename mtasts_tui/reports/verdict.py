@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from mtasts_tui.core.findings import Finding, error, info
 from mtasts_tui.reports.summary import DomainSummary, ReportSummary
 
 Status = Literal["safe", "sts-failures", "no-sts-data", "no-data"]
@@ -276,3 +277,18 @@ def combine_with_inspection(ready: bool, line: str, verdict: Verdict | None) -> 
         ready,
         f"{line.rstrip('.')}. The TLS-RPT reports loaded cannot tell yet (no MTA-STS sessions).",
     )
+
+
+def reports_finding(verdict: Verdict) -> Finding:
+    """The reports' verdict as a finding beside the live check's (``check --reports``)."""
+    if verdict.status == "sts-failures":
+        causes = ", ".join(f"{c.result_type} ({c.count})" for c in verdict.causes[:3])
+        return error(
+            "reports-sts-failures",
+            f"TLS-RPT reports show {_plural(verdict.sts_failures, 'failed session')} under the "
+            f"MTA-STS policy over {_plural(verdict.days_covered, 'day')}: {causes}. Fix these "
+            "before enforcing; 'mtasts-tui reports' lists the fix for each.",
+        )
+    if verdict.status == "safe":
+        return info("reports-clean", verdict.message)
+    return info("reports-no-data", verdict.message)

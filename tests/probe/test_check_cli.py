@@ -174,3 +174,68 @@ def test_an_empty_stdin_is_a_usage_error(capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("# nothing\n"))
     assert main(["check", "-"]) == 2
     assert "no domain" in capsys.readouterr().err
+
+
+def _report(domain: str, failed: int) -> dict[str, object]:
+    details = (
+        [
+            {
+                "result-type": "certificate-expired",
+                "sending-mta-ip": "192.0.2.1",
+                "receiving-mx-hostname": f"mx1.{domain}",
+                "failed-session-count": failed,
+            }
+        ]
+        if failed
+        else []
+    )
+    return {
+        "organization-name": "Sender Inc.",
+        "date-range": {
+            "start-datetime": "2026-11-20T00:00:00Z",
+            "end-datetime": "2026-11-20T23:59:59Z",
+        },
+        "contact-info": "tlsrpt@sender.example",
+        "report-id": f"r-{domain}-{failed}",
+        "policies": [
+            {
+                "policy": {
+                    "policy-type": "sts",
+                    "policy-string": ["version: STSv1", "mode: testing"],
+                    "policy-domain": domain,
+                    "mx-host": [f"mx1.{domain}"],
+                },
+                "summary": {
+                    "total-successful-session-count": 500,
+                    "total-failure-session-count": failed,
+                },
+                "failure-details": details,
+            }
+        ],
+    }
+
+
+def test_reports_with_sts_failures_join_the_verdict_and_the_exit_code(
+    lab, capsys, tmp_path
+) -> None:
+    good, testing = lab.domain("good"), lab.domain("testing")
+    (tmp_path / "a.json").write_text(json.dumps(_report(good, 12)))
+    (tmp_path / "b.json").write_text(json.dumps(_report(testing, 0)))
+    code, out, _ = run_check(
+        lab, capsys, "--json", "--reports", str(tmp_path), good, testing, lab.domain("charset")
+    )
+    objects = {o["domain"]: o for o in map(json.loads, out.splitlines())}
+    failing = objects[good]
+    assert failing["enforce_ready"] is False  # the servers pass, real sessions did not
+    assert "12 failed sessions" in failing["verdict"]
+    assert any(f["code"] == "reports-sts-failures" for f in failing["findings"])
+    assert failing["reports"]["status"] == "sts-failures"
+    clean = objects[testing]
+    assert clean["enforce_ready"] is True and "reports agree" in clean["verdict"]
+    assert objects[lab.domain("charset")]["reports"] is None  # no report for that domain
+    assert code == 1
+
+
+def test_a_missing_reports_path_is_a_usage_error(lab, capsys, tmp_path) -> None:
+    code, _, err = run_check(lab, capsys, "--reports", str(tmp_path / "nope"), lab.domain("good"))
+    assert code == 2 and "no such file" in err
