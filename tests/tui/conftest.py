@@ -44,6 +44,18 @@ def make_app(config: ProbeConfig, data_dir: Path):  # type: ignore[no-untyped-de
     return make
 
 
+async def open_editor(pilot):  # type: ignore[no-untyped-def]
+    """From a finished inspection, press e and return the edit screen."""
+    from mtasts_tui.tui.screens.edit import EditScreen
+
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, EditScreen)
+    return screen
+
+
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Let every worker finish and the screen repaint."""
     for _ in range(3):

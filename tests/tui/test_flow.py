@@ -18,7 +18,7 @@ from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, settle
+from .conftest import SIZE, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 BACKUP = "backup.mailhost-legacy.test"
@@ -140,11 +140,7 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
 async def test_unchanged_id_is_refused(make_app) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        edit = app.screen
-        assert isinstance(edit, EditScreen)
+        edit = await open_editor(pilot)
         edit.query_one("#mode-enforce").value = True
         await pilot.pause()
         assert edit.draft.policy_id != edit.live.policy_id
@@ -186,11 +182,7 @@ async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
 async def test_killed_session_draft_comes_back(make_app) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        edit = app.screen
-        assert isinstance(edit, EditScreen)
+        edit = await open_editor(pilot)
         edit.query_one("#max-age", Input).value = "604800"
         await pilot.pause()
         await settle(pilot)
@@ -198,11 +190,7 @@ async def test_killed_session_draft_comes_back(make_app) -> None:
     # A new app instance (the first one is gone, as if killed) resumes the draft.
     app2 = make_app(DEMO)
     async with app2.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        edit2 = app2.screen
-        assert isinstance(edit2, EditScreen)
+        edit2 = await open_editor(pilot)
         assert edit2.resumed
         assert edit2.draft == saved
         assert edit2.query_one("#max-age", Input).value == "604800"

@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 
 from mtasts_tui.lab import scenarios
-from mtasts_tui.tui.screens.edit import EditScreen
 
-from .conftest import SIZE, settle
+from .conftest import SIZE, open_editor
 
 DEMO = scenarios.DEMO_DOMAIN
 LIVE_ID = "20261101T093000"
@@ -99,10 +98,6 @@ async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app) -> None
     # A new session on the same data folder resumes exactly that draft.
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        edit = app.screen
-        assert isinstance(edit, EditScreen)
+        edit = await open_editor(pilot)
         assert edit.resumed
         assert edit.draft.policy_id == killed_with
