@@ -82,9 +82,7 @@ async def _fetch_one(
                     body, truncated = await _read_capped(response)
                 finally:
                     await response.aclose()
-    except TimeoutError:
-        return PolicyFetch(url=url, address=address, error=f"timed out after {timeout:g} s")
-    except httpx.TimeoutException:
+    except (TimeoutError, httpx.TimeoutException):
         return PolicyFetch(url=url, address=address, error=f"timed out after {timeout:g} s")
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
         verification = find_verification_error(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from dataclasses import replace
 
 from mtasts_tui.core.facts import MxProbe
 from mtasts_tui.probe.network import Network
@@ -71,13 +72,7 @@ async def probe_mx(net: Network, host: str, addresses: list[str], timeout: float
         if result.reachable:
             break
     assert result is not None
-    return _with_elapsed(result, time.monotonic() - started)
-
-
-def _with_elapsed(probe: MxProbe, elapsed: float) -> MxProbe:
-    from dataclasses import replace
-
-    return replace(probe, elapsed=elapsed)
+    return replace(result, elapsed=time.monotonic() - started)
 
 
 async def _probe_address(net: Network, host: str, address: str) -> MxProbe:

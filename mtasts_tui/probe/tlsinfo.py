@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ssl
-from datetime import UTC, datetime
+from datetime import UTC
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from mtasts_tui.core.facts import CertProblem
+
+E = TypeVar("E", bound=BaseException)
 
 
 def certificate_names(der: bytes) -> tuple[tuple[str, ...], str | None]:
@@ -29,27 +32,24 @@ def certificate_names(der: bytes) -> tuple[tuple[str, ...], str | None]:
     return tuple(names), not_after
 
 
-def find_verification_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """Walk the cause chain (httpx and asyncio wrap the ssl error) to the verification error."""
+def _find_in_chain(exc: BaseException, kind: type[E]) -> E | None:
+    """Walk the cause chain (httpx and asyncio wrap the ssl error) to the first ``kind``."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
+        if isinstance(current, kind):
             return current
         current = current.__cause__ or current.__context__
     return None
+
+
+def find_verification_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    return _find_in_chain(exc, ssl.SSLCertVerificationError)
 
 
 def find_ssl_error(exc: BaseException) -> ssl.SSLError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLError):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
+    return _find_in_chain(exc, ssl.SSLError)
 
 
 def classify_verification(err: ssl.SSLCertVerificationError) -> tuple[CertProblem, str]:
@@ -72,13 +72,3 @@ def classify_verification(err: ssl.SSLCertVerificationError) -> tuple[CertProble
 def is_protocol_version_error(err: ssl.SSLError) -> bool:
     text = f"{err.reason or ''} {err}".lower()
     return "unsupported protocol" in text or "protocol version" in text or "no protocols" in text
-
-
-def is_expired(not_after: str | None) -> bool:
-    if not not_after:
-        return False
-    try:
-        moment = datetime.strptime(not_after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return False
-    return moment < datetime.now(UTC)
