@@ -7,14 +7,12 @@ import sys
 from typing import TextIO
 
 from mtasts_tui.commands.output import write_findings, write_json
-from mtasts_tui.core.findings import error, has_errors, sort_findings
+from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
-from mtasts_tui.core.policy import parse_policy
+from mtasts_tui.core.policy import MAX_POLICY_BYTES, parse_policy, policy_too_large
 from mtasts_tui.core.stsrecord import check_sts_records
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
-
-MAX_POLICY_BYTES = 64 * 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,13 +98,7 @@ def _lint_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = parse_policy(data[:MAX_POLICY_BYTES])
     findings = list(result.findings)
     if too_large:
-        findings.append(
-            error(
-                "policy-too-large",
-                "The policy is larger than 64 KiB; senders may stop reading there. A policy is a "
-                "few lines: remove whatever else is in the file.",
-            )
-        )
+        findings.append(policy_too_large(args.file))
     hosts: list[str] = args.host
     covered = coverage([p for p in result.mx if is_valid_mx_pattern(p)], hosts)
     if result.policy is not None and hosts:

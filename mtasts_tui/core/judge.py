@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from mtasts_tui.core.facts import DomainFacts, MxProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
-from mtasts_tui.core.policy import PolicyCheck, parse_policy
+from mtasts_tui.core.policy import PolicyCheck, parse_policy, policy_too_large
 from mtasts_tui.core.stsrecord import StsRecordCheck, check_sts_records
 from mtasts_tui.core.text import one_line
 from mtasts_tui.core.tlsrpt import TlsRptCheck, check_tlsrpt_records
@@ -238,14 +238,7 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
             )
         )
     if fetch.truncated:
-        findings.append(
-            error(
-                "policy-too-large",
-                f"{url} is larger than 64 KiB; senders stop reading there (RFC 8461 §3.3). A "
-                "policy is a few lines: serve only the policy.",
-                subject=url,
-            )
-        )
+        findings.append(policy_too_large(url))
         return False
     return True
 

@@ -16,6 +16,8 @@ from mtasts_tui.core.mxpattern import mx_pattern_findings
 MODES = ("enforce", "testing", "none")
 MAX_AGE_LIMIT = 31_557_600
 """The largest max_age RFC 8461 allows: one year of 365.25 days, in seconds."""
+MAX_POLICY_BYTES = 64 * 1024
+"""RFC 8461 §3.3 suggests 64 kilobytes as the largest policy a sender reads."""
 ONE_DAY = 86_400
 ONE_WEEK = 604_800
 
@@ -258,6 +260,16 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         max_age=max_age,
         line_endings=line_endings,
         findings=tuple(findings),
+    )
+
+
+def policy_too_large(where: str) -> Finding:
+    """A policy file or URL longer than MAX_POLICY_BYTES."""
+    return error(
+        "policy-too-large",
+        f"{where} is larger than 64 KiB; senders stop reading there (RFC 8461 §3.3). A policy is "
+        "a few lines: remove everything else from it.",
+        subject=where,
     )
 
 

@@ -8,6 +8,7 @@ import ssl
 import httpx
 
 from mtasts_tui.core.facts import PolicyFetch
+from mtasts_tui.core.policy import MAX_POLICY_BYTES
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -17,8 +18,6 @@ from mtasts_tui.probe.tlsinfo import (
 )
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
-MAX_POLICY_BYTES = 64 * 1024
-"""RFC 8461 §3.3 suggests 64 kilobytes as the largest policy a sender reads."""
 
 
 def policy_url(domain: str) -> str:
