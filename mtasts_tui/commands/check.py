@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.core.findings import Finding, has_errors, sort_findings
+from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.stsrecord import STS_VERSION
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
@@ -19,11 +19,10 @@ from mtasts_tui.core.txtrecord import join_record, starts_with_version
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network, NetworkConfigError, ProbeConfig, parse_resolver
 from mtasts_tui.reports import (
-    ReportSummary,
     Verdict,
     combine_with_inspection,
-    iter_reports,
     reports_finding,
+    summarise_paths,
     verdict_for,
 )
 
@@ -182,14 +181,10 @@ def with_reports(result: Inspection, verdict: Verdict | None) -> Inspection:
 
 def load_report_verdicts(paths: list[str], err: TextIO) -> dict[str, Verdict]:
     """Read every report once, before the checks; unreadable files are reported and skipped."""
-    summary = ReportSummary()
-    for item in iter_reports(paths):
-        if isinstance(item, Finding):
-            err.write(
-                f"mtasts-tui check: {printable(item.message)} ({printable(item.subject or '')})\n"
-            )
-        else:
-            summary.add(item)
+    summary, _, problems = summarise_paths(paths)
+    for problem in problems:
+        where = printable(problem.subject or "")
+        err.write(f"mtasts-tui check: {printable(problem.message)} ({where})\n")
     return {name: verdict_for(summary.domain(name)) for name in summary.domains()}
 
 

@@ -7,7 +7,12 @@
 
 from mtasts_tui.reports.model import FailureDetail, ParsedReport, PolicyResult
 from mtasts_tui.reports.parse import ReportParseError, parse_report
-from mtasts_tui.reports.sources import RawReport, iter_report_sources, iter_reports
+from mtasts_tui.reports.sources import (
+    RawReport,
+    iter_report_sources,
+    iter_reports,
+    summarise_paths,
+)
 from mtasts_tui.reports.summary import DayTotals, DomainSummary, ReportSummary
 from mtasts_tui.reports.verdict import (
     Cause,
@@ -37,5 +42,6 @@ __all__ = [
     "no_sts_failures_in_last",
     "parse_report",
     "reports_finding",
+    "summarise_paths",
     "verdict_for",
 ]

@@ -28,6 +28,7 @@ from typing import Any
 from mtasts_tui.core.findings import Finding, warning
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.parse import ReportParseError, domain_from_filename, parse_report
+from mtasts_tui.reports.summary import ReportSummary
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 """Largest decompressed report accepted (RFC 8460 §5.2 mentions 10 MB receiver limits)."""
@@ -113,6 +114,22 @@ def iter_reports(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParsedRepo
             yield parse_report(item.data, item.source, domain_hint=item.domain_hint)
         except ReportParseError as exc:
             yield exc.finding
+
+
+def summarise_paths(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[ReportSummary, int, list[Finding]]:
+    """Read every report under ``paths`` into one summary: (summary, reports read, problems)."""
+    summary = ReportSummary()
+    problems: list[Finding] = []
+    read = 0
+    for item in iter_reports(paths):
+        if isinstance(item, Finding):
+            problems.append(item)
+        else:
+            read += 1
+            summary.add(item)
+    return summary, read, problems
 
 
 def _why(exc: BaseException) -> str:

@@ -32,24 +32,11 @@ def summarise(
     paths: list[str], today: date | None = None
 ) -> tuple[list[str], int, list[Finding], dict[str, ReportOutcome]]:
     """Headless: (summary lines, reports read, problems, per-domain outcome). A worker thread."""
-    from mtasts_tui.reports import (
-        ReportSummary,
-        iter_reports,
-        no_sts_failures_in_last,
-        verdict_for,
-    )
+    from mtasts_tui.reports import no_sts_failures_in_last, summarise_paths, verdict_for
     from mtasts_tui.reports.render import domain_text
     from mtasts_tui.tui.app import ReportOutcome
 
-    summary = ReportSummary()
-    problems: list[Finding] = []
-    read = 0
-    for item in iter_reports(paths):
-        if isinstance(item, Finding):
-            problems.append(item)
-            continue
-        read += 1
-        summary.add(item)
+    summary, read, problems = summarise_paths(paths)
     lines: list[str] = []
     outcomes: dict[str, ReportOutcome] = {}
     for name in summary.domains():
