@@ -10,6 +10,7 @@ import dns.rdatatype
 import dns.resolver
 
 from mtasts_tui.core.facts import LookupStatus, MxLookup, MxRecord, TxtLookup
+from mtasts_tui.core.zone import txt_strings_from_rdata
 
 
 async def _resolve(
@@ -46,7 +47,7 @@ async def lookup_txt(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
     if answer is None:
         return TxtLookup(name=name, status=status, error=why)
     records = tuple(
-        tuple(s.decode("utf-8", errors="replace") for s in rdata.strings)
+        tuple(txt_strings_from_rdata(rdata.strings))
         for rdata in answer
         if rdata.rdtype == dns.rdatatype.TXT
     )
