@@ -9,10 +9,8 @@ from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.policyid import policy_id_problem
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
-    join_record,
-    looks_like,
+    discover,
     parse_fields,
-    starts_with_version,
     strictly_prefixed,
 )
 
@@ -34,11 +32,9 @@ class StsRecordCheck:
 
 def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
     """Apply the sender's discovery rule to every TXT record at ``_mta-sts.<domain>``."""
-    joined = [join_record(r) for r in records]
-    candidates = [r for r in joined if starts_with_version(r, STS_VERSION)]
+    candidates, near = discover(records, STS_VERSION)
     findings: list[Finding] = []
     if not candidates:
-        near = [r for r in joined if looks_like(r, STS_VERSION)]
         if near:
             return StsRecordCheck(
                 valid=False,
@@ -47,10 +43,10 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
                 findings=(
                     error(
                         "sts-record-invalid",
-                        f"The TXT record {near[0]!r} looks like an MTA-STS record but does not "
+                        f"The TXT record {near!r} looks like an MTA-STS record but does not "
                         "begin with exactly 'v=STSv1;' (case and the ';' matter), so senders "
                         "discard it. Publish 'v=STSv1; id=<id>'.",
-                        subject=near[0],
+                        subject=near,
                     ),
                 ),
             )

@@ -11,10 +11,8 @@ from mtasts_tui.core.domain import is_hostname
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
-    join_record,
-    looks_like,
+    discover,
     parse_fields,
-    starts_with_version,
     strictly_prefixed,
 )
 
@@ -81,17 +79,15 @@ class TlsRptCheck:
 
 def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
     """Apply the reporter's discovery rule to every TXT record at ``_smtp._tls.<domain>``."""
-    joined = [join_record(r) for r in records]
-    candidates = [r for r in joined if starts_with_version(r, TLSRPT_VERSION)]
+    candidates, near = discover(records, TLSRPT_VERSION)
     if not candidates:
-        near = [r for r in joined if looks_like(r, TLSRPT_VERSION)]
         if near:
             finding = error(
                 "tlsrpt-invalid",
-                f"The TXT record {near[0]!r} looks like a TLS-RPT record but does not begin with "
+                f"The TXT record {near!r} looks like a TLS-RPT record but does not begin with "
                 "exactly 'v=TLSRPTv1;', so reporters discard it. Publish "
                 "'v=TLSRPTv1; rua=mailto:tlsrpt@<domain>'.",
-                subject=near[0],
+                subject=near,
             )
         else:
             finding = warning(

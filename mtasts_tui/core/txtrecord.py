@@ -57,6 +57,19 @@ def looks_like(record: str, version: str) -> bool:
     return record.lstrip(_WSP).lower().startswith(version.lower())
 
 
+def discover(records: Sequence[TxtRecord], version: str) -> tuple[list[str], str | None]:
+    """The discovery rule both RFCs share: (records that begin with ``version``, a near miss).
+
+    Records are joined string by string; those that do not begin with the version are
+    discarded. The near miss is the first discarded record that looks meant to be one, so the
+    caller can say what is wrong with it instead of only "missing".
+    """
+    joined = [join_record(r) for r in records]
+    candidates = [r for r in joined if starts_with_version(r, version)]
+    near = None if candidates else next((r for r in joined if looks_like(r, version)), None)
+    return candidates, near
+
+
 @dataclass(frozen=True, slots=True)
 class FieldParse:
     fields: tuple[tuple[str, str], ...]
