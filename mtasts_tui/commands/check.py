@@ -60,7 +60,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
         "domain_unicode": result.domain.unicode,
         "mx": [
             {"host": r.host.rstrip(".").lower(), "preference": r.preference}
-            for r in sorted(facts.mx.records, key=lambda r: (r.preference, r.host.lower()))
+            for r in facts.mx.by_preference()
         ],
         "sts_record": {
             "present": any(starts_with_version(r, STS_VERSION) for r in sts_raw),
@@ -121,7 +121,7 @@ def write_human(out: TextIO, result: Inspection) -> None:
         out.write(
             f"   {'pref':>4}  {'MX host':<34} {'STARTTLS':<9} {'TLS':<8} {'cert':<8} policy\n"
         )
-        for record in sorted(facts.mx.records, key=lambda r: (r.preference, r.host.lower())):
+        for record in facts.mx.by_preference():
             host = record.host.rstrip(".").lower()
             probe = probes.get(host)
             starttls = _tri(probe.starttls if probe and probe.reachable else None)

@@ -39,6 +39,10 @@ class MxLookup:
     null_mx: bool = False
     """The domain publishes a null MX (RFC 7505 "0 ."): it accepts no mail at all."""
 
+    def by_preference(self) -> list[MxRecord]:
+        """Records in the order senders try them (name order within a preference)."""
+        return sorted(self.records, key=lambda r: (r.preference, r.host.lower()))
+
 
 @dataclass(frozen=True, slots=True)
 class PolicyFetch:

@@ -68,7 +68,7 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         )
         blockers.append("the domain has no MX records")
     else:
-        ordered = sorted(facts.mx.records, key=lambda r: (r.preference, r.host.lower()))
+        ordered = facts.mx.by_preference()
         hosts = [r.host.rstrip(".").lower() for r in ordered]
 
     sts = _judge_txt(facts.sts, "_mta-sts", findings, blockers)

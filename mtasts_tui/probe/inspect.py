@@ -128,7 +128,7 @@ async def inspect_domain(
         mx = await lookup_mx(resolver, d, deadline.for_step())
         # Preference order, not answer order: servers rotate answers between queries.
         hosts_seen: list[str] = []
-        for record in sorted(mx.records, key=lambda r: (r.preference, r.host.lower())):
+        for record in mx.by_preference():
             host = record.host.rstrip(".").lower()
             if host not in hosts_seen:
                 hosts_seen.append(host)

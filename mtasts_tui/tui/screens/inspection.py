@@ -192,7 +192,7 @@ class InspectionScreen(WizardScreen):
         table = self.query_one("#mx-table", DataTable)
         table.clear()
         probes = {p.host.rstrip(".").lower(): p for p in result.facts.mx_probes}
-        records = sorted(result.facts.mx.records, key=lambda r: (r.preference, r.host.lower()))
+        records = result.facts.mx.by_preference()
         for record in records:
             host = record.host.rstrip(".").lower()
             probe = probes.get(host)
