@@ -1,0 +1,1 @@
+"""Alert outputs shared by `watch` and report intake: webhooks (and, later, others)."""
