@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def test_a_failing_migration_leaves_the_old_schema(tmp_path: Path) -> None:
     conn = open_store(tmp_path / "h.sqlite3")
     before = schema_version(conn)
     bad = [Migration(2000, "bad", "CREATE TABLE ok (x);\nCREATE TABLE broken (;")]
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.Error):
         migrate(conn, bad)
     assert schema_version(conn) == before
     assert conn.execute("SELECT name FROM sqlite_master WHERE name='ok'").fetchone() is None
