@@ -8,16 +8,25 @@ names such as ``MX1.Example.COM.``).
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 
 import idna
 
 from mtasts_tui.core.domain import ldh_problem, normalize_host
 from mtasts_tui.core.findings import Finding, error, info, warning
+from mtasts_tui.core.senders import MOX, TLSPOL, who
+
+_DIGITS_RE = re.compile(r"^[0-9]+\Z")
 
 
 def mx_pattern_problem(pattern: str) -> str | None:
-    """What makes ``pattern`` unusable as an mx value, or None when it is valid."""
+    """What makes ``pattern`` unusable as an mx value, or None when it is valid.
+
+    Unusable means outside ``["*."] Domain`` of RFC 8461 §3.2 (RFC 5321 ``Domain``, A-labels
+    only) or something no MX host name can ever be, such as an IP address.
+    """
     if pattern == "":
         return "the mx value is empty"
     if not pattern.isascii():
@@ -27,10 +36,16 @@ def mx_pattern_problem(pattern: str) -> str | None:
             return "it holds non-ASCII characters and is not a valid internationalised name"
         prefix = "*." if pattern.startswith("*.") else ""
         return f"internationalised names must be written as A-labels: use {prefix}{a_label}"
+    if is_ip_pattern(pattern):
+        return (
+            f"it is an IP address; mx patterns name hosts and no MX host name can equal an "
+            f"address ({who(TLSPOL, MOX)} reject the whole policy). Write the name of the MX "
+            "host instead, e.g. mail.example.com"
+        )
     if pattern.endswith("."):
         return (
             "it ends with a dot; policy patterns are written without the root dot "
-            f"(use {pattern.rstrip('.')})"
+            f"(the RFC grammar has none and {MOX} rejects the policy): use {pattern.rstrip('.')}"
         )
     body = pattern[2:] if pattern.startswith("*.") else pattern
     if "*" in body:
@@ -38,7 +53,49 @@ def mx_pattern_problem(pattern: str) -> str | None:
     problem = ldh_problem(body)
     if problem:
         return problem
+    labels = body.split(".")
+    for label in labels:
+        if label[:4].lower() == "xn--" and not _decodes(label):
+            return (
+                f"the label {label!r} starts with 'xn--' but is not a valid A-label (its "
+                f"punycode does not decode to a valid internationalised name; {MOX} rejects "
+                "the policy). Convert the name with an IDNA tool"
+            )
+    if _DIGITS_RE.match(labels[-1]):
+        return (
+            f"its last label {labels[-1]!r} is all digits; no top-level domain is (RFC 3696 "
+            "§2), so no MX host can have this name"
+        )
     return None
+
+
+def mx_pattern_compat_problem(pattern: str) -> str | None:
+    """What the RFC allows in a valid pattern but some sender rejects, or None."""
+    if mx_pattern_problem(pattern) is not None:
+        return None
+    body = pattern[2:] if pattern.startswith("*.") else pattern
+    for label in body.split("."):
+        if label[2:4] == "--" and label[:4].lower() != "xn--":
+            return (
+                f"the label {label!r} has '--' in its third and fourth characters, which IDNA "
+                f"reserves for A-labels (RFC 5891 §4.2.3.1). RFC 5321 allows the name, but "
+                f"{MOX} rejects the whole policy"
+            )
+    return None
+
+
+def is_ip_pattern(pattern: str) -> bool:
+    """An IPv4 or IPv6 address, an address literal, or all-digit labels that read as one."""
+    text = pattern.removesuffix(".")
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+        text = text[5:] if text[:5].lower() == "ipv6:" else text
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        body = text.removeprefix("*.")
+        return bool(body) and all(_DIGITS_RE.match(label) for label in body.split("."))
+    return True
 
 
 def is_valid_mx_pattern(pattern: str) -> bool:
@@ -46,17 +103,37 @@ def is_valid_mx_pattern(pattern: str) -> bool:
 
 
 def mx_pattern_findings(pattern: str) -> list[Finding]:
+    """The findings for one mx value: policy-mx-ip, policy-mx-invalid or policy-compat."""
     problem = mx_pattern_problem(pattern)
     if problem is None:
-        return []
+        compat = mx_pattern_compat_problem(pattern)
+        if compat is None:
+            return []
+        return [
+            warning(
+                "policy-compat",
+                f"mx pattern {pattern!r}: {compat}. Senders that reject the policy ignore "
+                "MTA-STS for the domain; rename the host if you can.",
+                subject=pattern,
+            )
+        ]
+    code = "policy-mx-ip" if is_ip_pattern(pattern) else "policy-mx-invalid"
     return [
         error(
-            "policy-mx-invalid",
+            code,
             f"mx pattern {pattern!r} is invalid: {problem}. Senders cannot match MX hosts against "
             "it; write a host name or *. followed by a host name.",
             subject=pattern,
         )
     ]
+
+
+def _decodes(label: str) -> bool:
+    try:
+        idna.decode(label.lower())
+    except (idna.IDNAError, UnicodeError):
+        return False
+    return True
 
 
 def mx_matches(pattern: str, host: str) -> bool:

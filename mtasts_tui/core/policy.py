@@ -1,7 +1,9 @@
 """The policy file served at https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.2).
 
-The parser never raises: every problem becomes a finding. Where the RFC prose and grammar differ
-from what some senders or validators do, the RFC wins and a finding says so.
+The parser never raises: every problem becomes a finding. It judges as the strictest major sender
+does: what the RFC grammar rejects and some sender rejects too is an error; what the RFC allows
+but some sender rejects is an error when senders would apply different policies, and a
+``policy-compat`` warning otherwise (README, "Where the RFC and real senders differ").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.mxpattern import mx_pattern_findings
+from mtasts_tui.core.senders import GO_MTASTS, MOX, POSTFIX_RESOLVER, TLSPOL, who
 
 MODES = ("enforce", "testing", "none")
 MAX_AGE_LIMIT = 31_557_600
@@ -30,6 +33,7 @@ MODE_EXPLANATIONS = {
 _LINE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*$")
 _MAX_AGE_RE = re.compile(r"^[0-9]{1,10}$")
 _CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_C1_RE = re.compile("[\x80-\x9f\u2028\u2029]")
 _KNOWN_KEYS = ("version", "mode", "mx", "max_age")
 
 
@@ -114,7 +118,7 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
                 error(
                     "policy-syntax",
                     f"Line {number} ({key}) holds a tab or control character in its value; "
-                    "senders reject the policy. Remove it.",
+                    f"{who(TLSPOL, MOX)} reject the policy. Remove it.",
                     subject=f"line {number}",
                 )
             )
@@ -122,38 +126,26 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         if key == "mx":
             mx_values.append(value)
             continue
+        if key not in _KNOWN_KEYS:
+            # Checked on repeats too: strict parsers read every line before they pick one.
+            findings.extend(_extension_findings(number, key, value))
         if key in first:
-            findings.append(
-                warning(
-                    "policy-duplicate-field",
-                    f"Line {number} repeats {key!r}; senders use the first value "
-                    f"({first[key]!r}) and ignore {value!r}. Delete the repeated line.",
-                    subject=f"line {number}",
-                )
-            )
+            findings.append(_repeated_field(number, key, first[key], value))
             continue
         first[key] = value
         if key not in _KNOWN_KEYS:
-            hint = _case_hint(key)
-            if hint:
-                findings.append(
-                    warning(
-                        "policy-syntax",
-                        f"Line {number}: {key!r} is not {hint!r}; keys are case-sensitive and "
-                        "senders ignore unknown keys. Write it in lowercase.",
-                        subject=f"line {number}",
-                    )
-                )
-            else:
-                extensions.append((key, value))
+            extensions.append((key, value))
 
     if blank_lines:
-        shown = ", ".join(str(n) for n in blank_lines[:5])
+        findings.append(_blank_lines(blank_lines))
+    if any(not value.isascii() for _key, value in extensions):
         findings.append(
             warning(
-                "policy-syntax",
-                f"Blank line(s) at {shown}: RFC 8461's grammar has no empty lines. Most senders "
-                "skip them, strict parsers reject the policy; delete them.",
+                "policy-compat",
+                "An extension value holds non-ASCII characters. RFC 8461 allows UTF-8 there, "
+                f"but {POSTFIX_RESOLVER} reads a policy as ASCII unless it is served "
+                "with 'Content-Type: text/plain; charset=utf-8', and rejects it otherwise. "
+                "Keep the policy ASCII.",
             )
         )
 
@@ -399,6 +391,82 @@ def _bad_line(number: int, line: str) -> Finding:
     )
 
 
+def _blank_lines(numbers: Sequence[int]) -> Finding:
+    shown = ", ".join(str(n) for n in numbers[:5]) + (" …" if len(numbers) > 5 else "")
+    return error(
+        "policy-syntax",
+        f"Line(s) {shown} are empty or hold only blanks. RFC 8461's grammar has no empty lines "
+        f"(an empty line after the last line break counts too), and {who(TLSPOL, MOX, GO_MTASTS)} "
+        "reject the whole policy. Delete them.",
+        subject=f"line {numbers[0]}",
+    )
+
+
+def _repeated_field(number: int, key: str, kept: str, value: str) -> Finding:
+    """RFC 8461 §3.2 keeps the first; two widely used senders keep the last."""
+    if value == kept or key not in _KNOWN_KEYS:
+        return warning(
+            "policy-duplicate-field",
+            f"Line {number} repeats {key!r}; senders use one value and ignore the other. Delete "
+            "the repeated line.",
+            subject=f"line {number}",
+        )
+    return error(
+        "policy-duplicate-field",
+        f"Line {number} repeats {key!r} with a different value ({kept!r}, then {value!r}). The "
+        f"RFC, {TLSPOL} and {MOX} use the first, but {who(POSTFIX_RESOLVER, GO_MTASTS)} use the "
+        f"last (and {MOX} rejects the policy when the repeat is not a valid {key}), so senders "
+        "apply different policies. Keep one line.",
+        subject=f"line {number}",
+    )
+
+
+def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
+    """An unknown key: a mistyped known key, or an extension the RFC says senders ignore."""
+    hint = _case_hint(key)
+    if hint:
+        return [
+            error(
+                "policy-syntax",
+                f"Line {number}: {key!r} is not {hint!r}. Keys are case-sensitive and every "
+                f"sender ignores an unknown key, so this line does nothing. Write {hint!r}.",
+                subject=f"line {number}",
+            )
+        ]
+    if value == "":
+        return [
+            error(
+                "policy-syntax",
+                f"Line {number}: {key!r} has an empty value. The RFC grammar needs at least one "
+                f"character, and {who(TLSPOL, MOX)} reject the policy. Give it a value or delete "
+                "the line.",
+                subject=f"line {number}",
+            )
+        ]
+    findings: list[Finding] = []
+    if ":" in value:
+        findings.append(
+            warning(
+                "policy-compat",
+                f"Line {number}: the value of {key!r} holds a ':'. RFC 8461 allows it, but "
+                f"{GO_MTASTS} splits each line at every ':' and rejects the policy. Remove the "
+                "':' or the line.",
+                subject=f"line {number}",
+            )
+        )
+    if _C1_RE.search(value):
+        findings.append(
+            warning(
+                "policy-compat",
+                f"Line {number}: the value of {key!r} holds a Unicode control or line separator. "
+                f"RFC 8461 allows it, but {TLSPOL} rejects the policy and {POSTFIX_RESOLVER} "
+                "breaks the line there. Remove it.",
+                subject=f"line {number}",
+            )
+        )
+    return findings
+
+
 def _case_hint(key: str) -> str | None:
     folded = key.lower().replace("-", "_")
     for known in _KNOWN_KEYS:
@@ -416,7 +484,10 @@ def _parse_max_age(text: str) -> tuple[int | None, str | None]:
     value = int(text)
     problem = max_age_problem(value)
     if problem:
-        return value, problem + "; senders reject the policy. Use at most 31557600."
+        return value, (
+            f"{problem}; {POSTFIX_RESOLVER} rejects the policy and {TLSPOL} cuts it to the "
+            "limit. Use at most 31557600."
+        )
     return value, None
 
 

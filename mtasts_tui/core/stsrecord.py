@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
+from mtasts_tui.core.findings import Finding, error, has_errors, warning
 from mtasts_tui.core.policyid import policy_id_problem
+from mtasts_tui.core.senders import GO_MTASTS, MOX, POSTFIX_RESOLVER, TLSPOL, who
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
+    case_hint,
     discover,
     parse_fields,
     strictly_prefixed,
@@ -78,7 +80,9 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
             ),
         )
     record = candidates[0]
-    parsed = parse_fields(record, STS_VERSION, value_checked=frozenset({"id"}))
+    parsed = parse_fields(
+        record, STS_VERSION, value_checked=frozenset({"id"}), strict_parsers=who(MOX, TLSPOL)
+    )
     for problem in parsed.problems:
         findings.append(
             error(
@@ -95,7 +99,7 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
             error(
                 "sts-record-invalid",
                 "The _mta-sts record has no id field; senders need it to notice policy "
-                "changes. Add '; id=<letters and digits>'.",
+                "changes. Add '; id=<letters and digits>'." + case_hint(parsed.fields, "id"),
                 subject=record,
             )
         )
@@ -113,24 +117,20 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
         else:
             policy_id = ids[0]
         if len(ids) > 1:
-            findings.append(
-                warning(
-                    "sts-record-invalid",
-                    f"The _mta-sts record has {len(ids)} id fields; senders use the first "
-                    f"({ids[0]!r}) and ignore the rest. Keep one.",
-                    subject=record,
-                )
-            )
+            findings.append(repeated_id(record, len(ids)))
     if not strictly_prefixed(record, STS_VERSION):
         findings.append(
-            info(
+            warning(
                 "sts-record-compat",
-                "The record has a space before the first ';'. RFC 8461's grammar allows it "
-                "(erratum 6285), but senders that test for the literal prefix 'v=STSv1;' discard "
-                "the record. Write 'v=STSv1;' without the space.",
+                "The record has a blank before the first ';'. RFC 8461's grammar allows it "
+                "(erratum 6285), but its own discovery rule keeps only records that begin with "
+                "the literal 'v=STSv1;', so a sender that follows that sentence discards the "
+                "record. Write 'v=STSv1;' without the blank.",
                 subject=record,
             )
         )
+    if len(records) > 1:
+        findings.append(other_records(len(records)))
     extensions = tuple((n, v) for n, v in parsed.fields if n != "id")
     valid = not has_errors(findings)
     return StsRecordCheck(
@@ -145,3 +145,23 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
 def sts_record_value(policy_id: str) -> str:
     """The TXT value to publish at ``_mta-sts.<domain>``."""
     return f"{STS_VERSION}; id={policy_id}"
+
+
+def repeated_id(record: str, count: int) -> Finding:
+    """RFC 8461 §3.2 says to use the first of a repeated field; implementations disagree."""
+    return warning(
+        "sts-record-compat",
+        f"The _mta-sts record has {count} id fields. The RFC keeps the first, but {MOX} rejects "
+        f"the whole record and {who(POSTFIX_RESOLVER, GO_MTASTS)} use the last id. Keep one.",
+        subject=record,
+    )
+
+
+def other_records(count: int) -> Finding:
+    """go-mtasts does not discard unrelated TXT records before counting (RFC 8461 §3.1 does)."""
+    return warning(
+        "sts-record-compat",
+        f"_mta-sts has {count} TXT records. The RFC discards those that do not begin with "
+        f"'v=STSv1;', but {GO_MTASTS} counts every TXT record and ignores MTA-STS unless there "
+        "is exactly one. Delete the other records at _mta-sts (they do nothing there).",
+    )

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from mtasts_tui.core.domain import is_hostname
-from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
+from mtasts_tui.core.findings import Finding, error, has_errors, warning
+from mtasts_tui.core.senders import MOX
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
+    case_hint,
     discover,
     parse_fields,
     strictly_prefixed,
@@ -20,19 +22,33 @@ TLSRPT_VERSION = "v=TLSRPTv1"
 
 _LOCAL_PART_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.%-]+\Z")
 _URI_CHARS_RE = re.compile(r"^[\x21-\x7e]+\Z")
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*\Z")
+
+
+def rua_syntax_problem(uri: str) -> str | None:
+    """Why ``uri`` is outside the RFC 8460 ``tlsrpt-uri`` grammar, or None.
+
+    Such a destination makes the whole record syntactically invalid, so strict reporters
+    (mox) ignore every destination in it, not just this one.
+    """
+    if not uri:
+        return "the destination is empty (a ',' with nothing before or after it)"
+    if not _URI_CHARS_RE.match(uri):
+        return "a URI may not hold blanks, control or non-ASCII characters (percent-encode them)"
+    if any(ch in uri for ch in ",;!"):
+        return "',', ';' and '!' must be percent-encoded inside a destination"
+    scheme, sep, _rest = uri.partition(":")
+    if not sep or not _SCHEME_RE.match(scheme):
+        return "it has no scheme; write mailto:reports@example.com or https://..."
+    return None
 
 
 def rua_problem(uri: str) -> str | None:
     """Why ``uri`` cannot receive reports, or None for a usable mailto: or https: URI."""
-    if not uri:
-        return "the destination is empty"
-    if not _URI_CHARS_RE.match(uri):
-        return "a URI may not hold spaces, control or non-ASCII characters (percent-encode them)"
-    if any(ch in uri for ch in ",;!"):
-        return "',', ';' and '!' must be percent-encoded inside a destination"
-    scheme, sep, rest = uri.partition(":")
-    if not sep:
-        return "it has no scheme; write mailto:reports@example.com or https://..."
+    syntax = rua_syntax_problem(uri)
+    if syntax:
+        return syntax
+    scheme, _sep, rest = uri.partition(":")
     scheme = scheme.lower()
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
@@ -113,7 +129,9 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
         )
     record = candidates[0]
     findings: list[Finding] = []
-    parsed = parse_fields(record, TLSRPT_VERSION, value_checked=frozenset({"rua"}))
+    parsed = parse_fields(
+        record, TLSRPT_VERSION, value_checked=frozenset({"rua"}), strict_parsers=MOX
+    )
     for problem in parsed.problems:
         findings.append(
             error(
@@ -130,7 +148,7 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
             error(
                 "tlsrpt-invalid",
                 "The _smtp._tls record has no rua field, so reporters have nowhere to send "
-                "reports. Add '; rua=mailto:tlsrpt@<domain>'.",
+                "reports. Add '; rua=mailto:tlsrpt@<domain>'." + case_hint(parsed.fields, "rua"),
                 subject=record,
             )
         )
@@ -138,21 +156,24 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
         if len(ruas) > 1:
             findings.append(
                 warning(
-                    "tlsrpt-invalid",
-                    "The record has more than one rua field; reporters use the first. List all "
-                    "destinations in one rua, separated by commas.",
+                    "tlsrpt-compat",
+                    f"The record has {len(ruas)} rua fields. The grammar allows it, but "
+                    f"reporters differ: {MOX} sends to every one, others use only the first. "
+                    "List all destinations in one rua, separated by commas.",
                     subject=record,
                 )
             )
-        destinations = split_rua(ruas[0])
+        findings.extend(_syntax_findings(record, ruas))
         bad: list[tuple[str, str]] = []
-        for uri in destinations:
+        for uri in split_rua(ruas[0]):
             uri_problem = rua_problem(uri)
             if uri_problem:
                 bad.append((uri, uri_problem))
             else:
                 usable.append(uri)
         for uri, why in bad:
+            if rua_syntax_problem(uri):
+                continue  # already an error for the whole record
             findings.append(
                 Finding(
                     "error" if not usable else "warning",
@@ -168,11 +189,12 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
             )
     if not strictly_prefixed(record, TLSRPT_VERSION):
         findings.append(
-            info(
+            warning(
                 "tlsrpt-compat",
-                "The record has a space before the first ';'. The RFC 8460 grammar allows it, "
-                "but reporters that test for the literal prefix 'v=TLSRPTv1;' discard the record. "
-                "Write 'v=TLSRPTv1;' without the space.",
+                "The record has a blank before the first ';'. The RFC 8460 grammar allows it, "
+                "but its own discovery rule keeps only records that begin with the literal "
+                "'v=TLSRPTv1;', so a reporter that follows that sentence discards the record. "
+                "Write 'v=TLSRPTv1;' without the blank.",
                 subject=record,
             )
         )
@@ -183,6 +205,25 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
         record=record,
         findings=tuple(findings),
     )
+
+
+def _syntax_findings(record: str, ruas: Sequence[str]) -> list[Finding]:
+    """Destinations outside the ``tlsrpt-uri`` grammar: the record itself is invalid."""
+    findings: list[Finding] = []
+    for value in ruas:
+        for uri in split_rua(value):
+            problem = rua_syntax_problem(uri)
+            if problem:
+                findings.append(
+                    error(
+                        "tlsrpt-invalid",
+                        f"Report destination {uri!r} breaks the RFC 8460 grammar: {problem}. "
+                        f"{MOX} and other strict reporters then ignore the whole record, "
+                        "so no reports arrive at any destination.",
+                        subject=record,
+                    )
+                )
+    return findings
 
 
 def tlsrpt_record_value(rua: Sequence[str]) -> str:

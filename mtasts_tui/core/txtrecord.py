@@ -78,11 +78,20 @@ class FieldParse:
     """Why the record does not match the ABNF, in plain words; empty when it does."""
 
 
-def parse_fields(record: str, version: str, *, value_checked: frozenset[str]) -> FieldParse:
+def parse_fields(
+    record: str,
+    version: str,
+    *,
+    value_checked: frozenset[str],
+    strict_parsers: str = "strict parsers",
+) -> FieldParse:
     """Split ``version; name=value; ...`` into fields, collecting syntax problems.
 
-    Names in ``value_checked`` have their own value grammar (checked by the caller); all other
-    values must match the extension value grammar shared by both RFCs.
+    The grammar is followed character by character, as the strictest senders do: blanks are
+    allowed only around a ``;`` (the ABNF ``*WSP ";" *WSP``), so blanks after the last field
+    with no ``;`` after them are outside the grammar. Names in ``value_checked`` have their own
+    value grammar (checked by the caller); all other values must match the extension value
+    grammar shared by both RFCs. ``strict_parsers`` names who rejects, for the messages.
     """
     problems: list[str] = []
     if not record.isascii():
@@ -90,31 +99,55 @@ def parse_fields(record: str, version: str, *, value_checked: frozenset[str]) ->
     parts = record.split(";")
     if parts[0].rstrip(_WSP) != version:
         problems.append(f"the record must begin with exactly {version!r}")
-    fields: list[tuple[str, str]] = []
     body = parts[1:]
-    if body and body[-1].strip(_WSP) == "":
-        body = body[:-1]  # one trailing delimiter is allowed
+    # One final ";" (with blanks after it) is the optional trailing delimiter of the ABNF.
+    closed = bool(body) and body[-1].strip(_WSP) == ""
+    if closed:
+        body = body[:-1]
     if not body:
         problems.append("the record has no fields after the version")
-    for raw in body:
-        piece = raw.strip(_WSP)
+    fields: list[tuple[str, str]] = []
+    for index, raw in enumerate(body):
+        piece = raw.lstrip(_WSP)
+        stripped = piece.rstrip(_WSP)
+        if stripped != piece and index == len(body) - 1 and not closed:
+            problems.append(
+                "it ends with blanks after the last field and no ';' after them, which the RFC "
+                f"grammar does not allow ({strict_parsers} reject the record); delete the "
+                "trailing blanks"
+            )
+        piece = stripped
         if piece == "":
-            problems.append("the record has an empty field (two ';' in a row)")
+            problems.append(
+                f"the record has an empty field (two ';' in a row), which {strict_parsers} "
+                "reject; delete one ';'"
+            )
             continue
         name, sep, value = piece.partition("=")
         if not sep:
             problems.append(f"{_clip(piece)!r} is not of the form name=value")
             continue
         if not _EXT_NAME_RE.match(name):
-            problems.append(f"{_clip(name)!r} is not a valid field name")
+            problems.append(
+                f"{_clip(name)!r} is not a valid field name (letters, digits, '_', '-', '.'; "
+                "no blanks around '=')"
+            )
             continue
         if name not in value_checked and not _EXT_VALUE_RE.match(value):
             problems.append(
-                f"the value of {name!r} is empty or holds a space, '=', ';' or control character"
+                f"the value of {name!r} is empty or holds a blank, '=', ';' or control character"
             )
             continue
         fields.append((name, value))
     return FieldParse(tuple(fields), tuple(problems))
+
+
+def case_hint(fields: Sequence[tuple[str, str]], wanted: str) -> str:
+    """`` (write 'id', not 'ID')`` when a field differs from ``wanted`` only by case."""
+    for name, _value in fields:
+        if name != wanted and name.lower() == wanted:
+            return f" Field names are case-sensitive: write {wanted!r}, not {name!r}."
+    return ""
 
 
 def _clip(text: str, limit: int = 40) -> str:

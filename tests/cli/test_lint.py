@@ -208,12 +208,12 @@ class TestLintStsRecord:
         assert r.code == 0
         assert r.json()["id"] == "abc"
 
-    def test_space_before_delimiter_is_valid_with_info(self, run: Run) -> None:
+    def test_space_before_delimiter_is_valid_with_a_compat_warning(self, run: Run) -> None:
         r = run(["lint", "sts-record", "v=STSv1 ; id=abc", "--json"])
         assert r.code == 0
         assert r.json()["findings"] == [
             {
-                "severity": "info",
+                "severity": "warning",
                 "code": "sts-record-compat",
                 "message": r.json()["findings"][0]["message"],
             }
@@ -275,3 +275,106 @@ def test_json_output_is_a_single_document(run: Run, policy_file: Path) -> None:
     out = run(["lint", "policy", policy_file, "--json"]).out
     json.loads(out)  # no extra text before or after
     assert out.endswith("\n")
+
+
+class TestStrictestSender:
+    """Issue 8 §3: lint judges as the strictest major sender does, and says who rejects."""
+
+    @pytest.mark.parametrize("extra", ["\r\n", " \r\n", "\r\n\r\n"])
+    def test_a_trailing_blank_line_makes_the_policy_invalid(
+        self, run: Run, tmp_path: Path, extra: str
+    ) -> None:
+        r = run(["lint", "policy", write(tmp_path, RFC_POLICY + extra), "--json"])
+        assert r.code == 1
+        doc = r.json()
+        assert doc["valid"] is False
+        syntax = [f for f in doc["findings"] if f["code"] == "policy-syntax"]
+        assert syntax and syntax[0]["severity"] == "error"
+        assert "postfix-tlspol" in syntax[0]["message"]
+
+    def test_an_ip_address_as_mx_is_policy_mx_ip(self, run: Run, tmp_path: Path) -> None:
+        text = RFC_POLICY.replace("mx: mail.example.com", "mx: 192.0.2.25")
+        r = run(["lint", "policy", write(tmp_path, text), "--json"])
+        assert r.code == 1
+        assert [f["code"] for f in r.json()["findings"]] == ["policy-mx-ip"]
+
+    def test_a_compat_warning_alone_exits_zero(self, run: Run, tmp_path: Path) -> None:
+        r = run(["lint", "policy", write(tmp_path, RFC_POLICY + "x-see: https://x.example/\r\n")])
+        assert r.code == 0
+        assert "policy-compat" in r.out
+
+    def test_trailing_blank_after_the_last_record_field_exits_one(self, run: Run) -> None:
+        r = run(["lint", "sts-record", "v=STSv1; id=abc ", "--json"])
+        assert r.code == 1
+        assert r.json()["valid"] is False
+        assert "mox" in r.json()["findings"][0]["message"]
+
+    def test_an_empty_report_destination_exits_one(self, run: Run) -> None:
+        r = run(["lint", "tlsrpt-record", "v=TLSRPTv1; rua=mailto:a@example.com,", "--json"])
+        assert r.code == 1
+        assert r.json()["rua"] == []
+
+
+LINT_AND_JUDGE_BODIES = [
+    RFC_POLICY + "\r\n",
+    RFC_POLICY.replace("mx: mail.example.com", "mx: 192.0.2.25"),
+    RFC_POLICY + "mode: testing\r\n",
+    RFC_POLICY + "x-see: https://x.example/\r\n",
+    RFC_POLICY.replace("mx: backupmx.example.com", "mx: ab--cd.example.com"),
+    "version: STSv1\nmode: testing\nmx: mail.example.com\nmax_age: 86400\n",
+]
+LINT_AND_JUDGE_RECORDS = [
+    ("v=STSv1; id=abc", "v=TLSRPTv1; rua=mailto:r@example.com"),
+    ("v=STSv1; id=abc ", "v=TLSRPTv1; rua=mailto:r@example.com "),
+    ("v=STSv1 ; id=abc; id=def", "v=TLSRPTv1 ; rua=mailto:r@example.com,,https://x.example/"),
+]
+
+
+@pytest.mark.parametrize("body", LINT_AND_JUDGE_BODIES)
+def test_lint_policy_and_the_check_judge_report_the_same_policy_findings(
+    run: Run, tmp_path: Path, body: str
+) -> None:
+    """One rule, one function: `check` reports everything `lint` reports for the same body."""
+    from mtasts_tui.core.facts import DomainFacts, MxLookup, PolicyFetch, TxtLookup
+    from mtasts_tui.core.judge import judge
+
+    facts = DomainFacts(
+        domain="example.com",
+        mx=MxLookup("ok", ()),
+        sts=TxtLookup("_mta-sts.example.com", "ok", (("v=STSv1; id=abc",),)),
+        tlsrpt=TxtLookup("_smtp._tls.example.com", "ok", (("v=TLSRPTv1; rua=mailto:r@x.org",),)),
+        policy=PolicyFetch(
+            url="https://mta-sts.example.com/.well-known/mta-sts.txt",
+            status=200,
+            content_type="text/plain",
+            body=body.encode(),
+        ),
+        mx_probes=(),
+    )
+    judged = [f.to_json() for f in judge(facts).findings]
+    linted = run(["lint", "policy", write(tmp_path, body), "--json"]).json()
+    assert linted["findings"], "every body here has at least one finding or none is checked"
+    for finding in linted["findings"]:
+        assert finding in judged
+
+
+@pytest.mark.parametrize(("sts", "rpt"), LINT_AND_JUDGE_RECORDS)
+def test_lint_records_and_the_check_judge_report_the_same_record_findings(
+    run: Run, sts: str, rpt: str
+) -> None:
+    from mtasts_tui.core.facts import DomainFacts, MxLookup, TxtLookup
+    from mtasts_tui.core.judge import judge
+
+    facts = DomainFacts(
+        domain="example.com",
+        mx=MxLookup("ok", ()),
+        sts=TxtLookup("_mta-sts.example.com", "ok", ((sts,),)),
+        tlsrpt=TxtLookup("_smtp._tls.example.com", "ok", ((rpt,),)),
+        policy=None,
+        mx_probes=(),
+    )
+    judged = [f.to_json() for f in judge(facts).findings]
+    for kind, value in (("sts-record", sts), ("tlsrpt-record", rpt)):
+        linted = run(["lint", kind, value, "--json"]).json()
+        for finding in linted["findings"]:
+            assert finding in judged

@@ -8,13 +8,61 @@ from mtasts_tui.core.mxpattern import (
     coverage,
     coverage_findings,
     covering_patterns,
+    is_ip_pattern,
     is_valid_mx_pattern,
     mx_matches,
+    mx_pattern_compat_problem,
     mx_pattern_findings,
     mx_pattern_problem,
 )
 
 from .helpers import codes, severity_of
+
+
+class TestIpAddresses:
+    """policy-mx-ip: mx patterns match MX host names, and no name equals an address."""
+
+    @pytest.mark.parametrize(
+        "pattern",
+        [
+            "192.0.2.25",
+            "192.0.2.25.",
+            "[192.0.2.25]",
+            "2001:db8::25",
+            "[IPv6:2001:db8::25]",
+            "::1",
+            "10.1.2",
+            "*.10.1.2",
+        ],
+    )
+    def test_an_address_or_all_digit_labels_is_policy_mx_ip(self, pattern: str) -> None:
+        assert is_ip_pattern(pattern)
+        assert not is_valid_mx_pattern(pattern)
+        findings = mx_pattern_findings(pattern)
+        assert codes(findings) == ["policy-mx-ip"]
+        assert severity_of(findings, "policy-mx-ip") == "error"
+        assert "postfix-tlspol" in findings[0].message and "mox" in findings[0].message
+
+    @pytest.mark.parametrize("pattern", ["mail1.example.com", "1mail.example", "10.0.0.example"])
+    def test_names_with_digits_are_not_addresses(self, pattern: str) -> None:
+        assert not is_ip_pattern(pattern)
+        assert is_valid_mx_pattern(pattern)
+
+
+class TestCompatibility:
+    @pytest.mark.parametrize("pattern", ["ab--cd.example.com", "*.r3--sn.example.net"])
+    def test_a_reserved_hyphen_label_is_valid_with_a_compat_warning(self, pattern: str) -> None:
+        """RFC 5321 allows '--' in positions 3-4; mox's IDNA check rejects the policy."""
+        assert is_valid_mx_pattern(pattern)
+        assert mx_pattern_compat_problem(pattern)
+        findings = mx_pattern_findings(pattern)
+        assert codes(findings) == ["policy-compat"]
+        assert severity_of(findings, "policy-compat") == "warning"
+        assert "mox" in findings[0].message
+
+    @pytest.mark.parametrize("pattern", ["xn--bcher-kva.example", "a-b--c.example", "mail.example"])
+    def test_a_labels_and_other_hyphens_have_no_compat_problem(self, pattern: str) -> None:
+        assert mx_pattern_compat_problem(pattern) is None
 
 
 class TestPatternSyntax:
@@ -63,6 +111,16 @@ class TestPatternSyntax:
         problem = mx_pattern_problem("*.bücher.example")
         assert problem is not None
         assert "*.xn--bcher-kva.example" in problem
+
+    @pytest.mark.parametrize(
+        "pattern",
+        ["xn--zz.example.com", "mail.xn--abc.example", "XN--.example.com", "mail.example.123"],
+        ids=["bad-punycode", "disallowed-code-point", "empty-punycode", "numeric-tld"],
+    )
+    def test_what_no_host_name_can_be_is_invalid(self, pattern: str) -> None:
+        """An xn-- label must decode (mox checks it with IDNA); no TLD is all digits."""
+        assert mx_pattern_problem(pattern)
+        assert codes(mx_pattern_findings(pattern)) == ["policy-mx-invalid"]
 
     def test_root_dot_message_suggests_the_pattern_without_it(self) -> None:
         problem = mx_pattern_problem("mail.example.com.")

@@ -288,9 +288,11 @@ class TestKeysAndValues:
         assert result.policy.extensions == (("x-comment", "hello"),)
 
     @pytest.mark.parametrize(
-        ("key", "value"), [("mode", "testing"), ("max_age", "86400"), ("version", "STSv2")]
+        ("key", "value"), [("mode", "enforce"), ("max_age", "604800"), ("version", "STSv1")]
     )
-    def test_a_repeated_key_other_than_mx_keeps_the_first_value(self, key: str, value: str) -> None:
+    def test_a_key_repeated_with_the_same_value_is_valid_with_a_warning(
+        self, key: str, value: str
+    ) -> None:
         result = parse_policy(RFC_EXAMPLE + f"{key}: {value}\r\n")
         assert result.valid
         assert result.policy is not None
@@ -299,15 +301,39 @@ class TestKeysAndValues:
         assert severity_of(result.findings, "policy-duplicate-field") == "warning"
 
     @pytest.mark.parametrize(
-        "line", ["Mode: testing", "MX: other.example.com", "Max_Age: 1", "max-age: 1"]
+        ("key", "value"), [("mode", "testing"), ("max_age", "86400"), ("version", "STSv2")]
     )
-    def test_key_names_are_case_sensitive(self, line: str) -> None:
-        result = parse_policy(RFC_EXAMPLE + line + "\r\n")
+    def test_a_key_repeated_with_another_value_is_an_error_because_senders_disagree(
+        self, key: str, value: str
+    ) -> None:
+        """The RFC keeps the first; postfix-mta-sts-resolver and go-mtasts keep the last."""
+        result = parse_policy(RFC_EXAMPLE + f"{key}: {value}\r\n")
+        assert not result.valid
+        assert codes(result.findings) == ["policy-duplicate-field"]
+        assert severity_of(result.findings, "policy-duplicate-field") == "error"
+        assert "postfix-mta-sts-resolver" in result.findings[0].message
+
+    def test_a_repeated_extension_is_only_a_warning(self) -> None:
+        result = parse_policy(RFC_EXAMPLE + "x-note: a\r\nx-note: b\r\n")
         assert result.valid
-        assert result.policy is not None
-        assert result.policy.mx == ("mail.example.com", "*.example.net", "backupmx.example.com")
-        assert (result.policy.mode, result.policy.max_age) == ("enforce", 604800)
-        assert severity_of(result.findings, "policy-syntax") == "warning"
+        assert severity_of(result.findings, "policy-duplicate-field") == "warning"
+
+    @pytest.mark.parametrize(
+        ("line", "meant"),
+        [
+            ("Mode: testing", "mode"),
+            ("MX: other.example.com", "mx"),
+            ("Max_Age: 1", "max_age"),
+            ("max-age: 1", "max_age"),
+        ],
+    )
+    def test_a_known_key_in_the_wrong_case_is_an_error_because_every_sender_ignores_it(
+        self, line: str, meant: str
+    ) -> None:
+        result = parse_policy(RFC_EXAMPLE + line + "\r\n")
+        assert not result.valid
+        assert codes(result.findings) == ["policy-syntax"]
+        assert repr(meant) in result.findings[0].message
 
     def test_wrong_case_key_does_not_stand_in_for_a_missing_one(self) -> None:
         text = policy_text(
@@ -347,10 +373,31 @@ class TestKeysAndValues:
         assert not result.valid
         assert "policy-syntax" in codes(result.findings)
 
-    def test_blank_lines_are_valid_with_a_warning(self) -> None:
-        result = parse_policy(RFC_EXAMPLE.replace("mode: enforce\r\n", "mode: enforce\r\n\r\n"))
-        assert result.valid
-        assert severity_of(result.findings, "policy-syntax") == "warning"
+    @pytest.mark.parametrize(
+        "text",
+        [
+            RFC_EXAMPLE.replace("mode: enforce\r\n", "mode: enforce\r\n\r\n"),
+            "\r\n" + RFC_EXAMPLE,
+            RFC_EXAMPLE + "\r\n",
+            RFC_EXAMPLE.replace("\r\n", "\n") + "\n",
+            RFC_EXAMPLE + " \t\r\n",
+            RFC_EXAMPLE + "  ",
+            RFC_EXAMPLE.replace("mode: enforce\r\n", "mode: enforce\r\n   \r\n"),
+        ],
+        ids=["middle", "first", "trailing", "trailing-lf", "blanks", "blanks-unterminated", "ws"],
+    )
+    def test_an_empty_or_blank_line_anywhere_is_an_error(self, text: str) -> None:
+        """postfix-tlspol, mox and go-mtasts reject the whole policy (issue 8 §3)."""
+        result = parse_policy(text)
+        assert not result.valid
+        assert result.policy is None
+        assert severity_of(result.findings, "policy-syntax") == "error"
+        message = next(f.message for f in result.findings if f.code == "policy-syntax")
+        assert "postfix-tlspol" in message and "mox" in message
+
+    def test_one_final_line_break_is_not_an_empty_line(self) -> None:
+        assert parse_policy(RFC_EXAMPLE).valid
+        assert parse_policy(RFC_EXAMPLE.removesuffix("\r\n")).valid
 
     @pytest.mark.parametrize("text", ["", "\r\n", "hello", "version: STSv1"])
     def test_empty_or_partial_input_is_invalid_not_an_exception(self, text: str) -> None:
@@ -444,3 +491,70 @@ class TestDescribeDuration:
     )
     def test_names_the_two_largest_units(self, seconds: int, text: str) -> None:
         assert describe_duration(seconds) == text
+
+
+class TestJudgedAsTheStrictestSenderDoes:
+    """Issue 8 §3: what the RFC grammar rejects and a major sender rejects too is an error."""
+
+    @pytest.mark.parametrize(
+        "pattern", ["192.0.2.25", "[192.0.2.25]", "2001:db8::25", "[IPv6:2001:db8::25]", "10.1.2"]
+    )
+    def test_an_ip_address_as_mx_pattern_is_policy_mx_ip(self, pattern: str) -> None:
+        result = parse_policy(minimal("enforce", "604800", pattern))
+        assert not result.valid
+        assert codes(result.findings) == ["policy-mx-ip"]
+        assert severity_of(result.findings, "policy-mx-ip") == "error"
+
+    def test_an_empty_extension_value_is_an_error(self) -> None:
+        result = parse_policy(RFC_EXAMPLE + "x-note:\r\n")
+        assert not result.valid
+        assert codes(result.findings) == ["policy-syntax"]
+
+    def test_a_colon_in_an_extension_value_is_a_compat_warning(self) -> None:
+        """RFC allows it; go-mtasts splits every line at each ':' and rejects the policy."""
+        result = parse_policy(RFC_EXAMPLE + "x-see: https://example.com/\r\n")
+        assert result.valid
+        assert codes(result.findings) == ["policy-compat"]
+        assert severity_of(result.findings, "policy-compat") == "warning"
+        assert "go-mtasts" in result.findings[0].message
+
+    def test_utf8_in_an_extension_value_is_a_compat_warning(self) -> None:
+        result = parse_policy(RFC_EXAMPLE + "x-owner: Jürgen\r\n")
+        assert result.valid
+        assert codes(result.findings) == ["policy-compat"]
+        assert "postfix-mta-sts-resolver" in result.findings[0].message
+
+    def test_a_unicode_line_separator_in_an_extension_value_is_a_compat_warning(self) -> None:
+        result = parse_policy(RFC_EXAMPLE + "x-note: a\u2028b\r\n")
+        assert result.valid
+        assert "policy-compat" in codes(result.findings)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            RFC_EXAMPLE.replace("mode: enforce", "mode:enforce"),
+            RFC_EXAMPLE.replace("mode: enforce", "mode:\tenforce"),
+            RFC_EXAMPLE.replace("mode: enforce", "mode: enforce \t"),
+            RFC_EXAMPLE.replace("max_age: 604800", "max_age: 0000604800"),
+        ],
+        ids=["no-blank-after-colon", "tab-after-colon", "blanks-after-value", "leading-zeros"],
+    )
+    def test_what_the_grammar_and_every_sender_accept_stays_silent(self, text: str) -> None:
+        result = parse_policy(text)
+        assert result.valid
+        assert result.findings == ()
+
+    @pytest.mark.parametrize(
+        "line",
+        [" mode: enforce", "mode : enforce", "x-note: a\tb", "mode: enforce\x0b"],
+        ids=["leading-blank", "blank-before-colon", "tab-inside-value", "vertical-tab"],
+    )
+    def test_what_the_grammar_and_a_strict_sender_reject_is_an_error(self, line: str) -> None:
+        result = parse_policy(RFC_EXAMPLE + line + "\r\n")
+        assert not result.valid
+        assert severity_of(result.findings, "policy-syntax") == "error"
+
+    def test_above_the_max_age_limit_names_who_rejects(self) -> None:
+        result = parse_policy(minimal("enforce", "31557601"))
+        assert not result.valid
+        assert "postfix-mta-sts-resolver" in result.findings[0].message

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.findings import Finding
 from mtasts_tui.core.mxpattern import is_valid_mx_pattern, mx_matches, mx_pattern_problem
 from mtasts_tui.core.policy import MAX_AGE_LIMIT, MODES, Policy, parse_policy, render_policy
 from mtasts_tui.core.policyid import is_valid_policy_id, new_policy_id
-from mtasts_tui.core.stsrecord import check_sts_records
-from mtasts_tui.core.tlsrpt import check_tlsrpt_records, rua_problem
+from mtasts_tui.core.stsrecord import check_sts_records, sts_record_value
+from mtasts_tui.core.tlsrpt import check_tlsrpt_records, rua_problem, tlsrpt_record_value
 from mtasts_tui.core.zone import TXT_STRING_LIMIT, split_txt
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -20,16 +22,41 @@ _end = st.sampled_from(_ALNUM + "ABCXYZ")
 labels = st.one_of(
     _end,
     st.tuples(_end, st.text(_ALNUM + "-", max_size=10), _end).map("".join),
+).filter(lambda label: label[2:4] != "--")
+"""An LDH label, sometimes with uppercase letters; never the IDNA-reserved '--' at 3-4."""
+top_labels = st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=6)
+"""A top-level label: never all digits, so no name reads as an IP address."""
+host_names = st.tuples(st.lists(labels, min_size=1, max_size=3), top_labels).map(
+    lambda parts: ".".join([*parts[0], parts[1]])
 )
-"""An LDH label, sometimes with uppercase letters."""
-host_names = st.lists(labels, min_size=2, max_size=4).map(".".join)
 mx_patterns = st.one_of(host_names, host_names.map(lambda h: "*." + h))
+extension_names = st.from_regex(r"\Ax-[a-z0-9_.-]{1,20}\Z")
+extension_values = (
+    st.text(
+        "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != ":") + " ", min_size=1, max_size=30
+    )
+    .map(lambda v: v.strip(" "))
+    .filter(bool)
+)
+"""What every sender accepts: printable ASCII, inner spaces, no ':' (go-mtasts)."""
 policies = st.builds(
     Policy,
     mode=st.sampled_from(MODES),
     mx=st.lists(mx_patterns, max_size=5).map(tuple),
     max_age=st.integers(min_value=0, max_value=MAX_AGE_LIMIT),
+    extensions=st.lists(
+        st.tuples(extension_names, extension_values), max_size=3, unique_by=lambda kv: kv[0]
+    ).map(tuple),
 ).filter(lambda p: p.mode == "none" or p.mx)
+policy_ids = st.text(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=32
+)
+rua_uris = st.one_of(
+    host_names.map(lambda h: "mailto:tlsrpt@" + h.lower()),
+    host_names.map(lambda h: "https://" + h.lower() + "/tlsrpt"),
+)
+blank_lines = st.sampled_from(["", " ", "\t", "  \t "])
+blanks = st.text(" \t", min_size=1, max_size=3)
 
 any_text = st.text(max_size=300)
 policy_like_text = st.lists(
@@ -50,11 +77,104 @@ txt_record = st.one_of(
 )
 
 
+def strict_problems(findings: Iterable[Finding]) -> list[Finding]:
+    """What a strict sender would refuse: errors, and warnings that some sender rejects."""
+    return [f for f in findings if f.severity == "error" or f.code.endswith("-compat")]
+
+
 @given(policies)
 def test_render_then_parse_gives_the_same_policy(policy: Policy) -> None:
     result = parse_policy(render_policy(policy))
     assert result.valid, result.findings
     assert result.policy == policy
+
+
+@given(policies)
+def test_rendered_policies_pass_the_strictest_rules(policy: Policy) -> None:
+    assert strict_problems(parse_policy(render_policy(policy)).findings) == []
+
+
+@given(policies, st.data(), blank_lines, st.sampled_from(["\r\n", "\n"]))
+def test_a_blank_line_anywhere_makes_a_policy_invalid(
+    policy: Policy, data: st.DataObject, blank: str, eol: str
+) -> None:
+    lines = render_policy(policy).split("\r\n")[:-1]
+    at = data.draw(st.integers(min_value=0, max_value=len(lines)))
+    text = eol.join([*lines[:at], blank, *lines[at:]]) + eol
+    result = parse_policy(text)
+    assert not result.valid
+    assert any(f.code == "policy-syntax" and f.severity == "error" for f in result.findings)
+
+
+@given(policies, extension_names)
+def test_an_empty_extension_value_makes_a_policy_invalid(policy: Policy, name: str) -> None:
+    assert not parse_policy(render_policy(policy) + f"{name}:\r\n").valid
+
+
+@given(policies, st.sampled_from(["mode", "max_age", "version"]), st.data())
+def test_a_repeated_field_with_another_value_makes_a_policy_invalid(
+    policy: Policy, key: str, data: st.DataObject
+) -> None:
+    current = {"mode": policy.mode, "max_age": str(policy.max_age), "version": "STSv1"}[key]
+    other = data.draw(
+        st.sampled_from(["enforce", "testing", "none", "86400", "STSv2"]).filter(
+            lambda v: v != current
+        )
+    )
+    assert not parse_policy(render_policy(policy) + f"{key}: {other}\r\n").valid
+
+
+@given(policy_ids)
+def test_rendered_sts_records_are_valid_and_silent(policy_id: str) -> None:
+    result = check_sts_records([split_txt(sts_record_value(policy_id))])
+    assert result.valid
+    assert result.id == policy_id
+    assert result.findings == ()
+
+
+@given(st.lists(rua_uris, min_size=1, max_size=4))
+def test_rendered_tlsrpt_records_are_valid_and_silent(rua: list[str]) -> None:
+    result = check_tlsrpt_records([split_txt(tlsrpt_record_value(rua))])
+    assert result.valid
+    assert result.rua == tuple(rua)
+    assert result.findings == ()
+
+
+@given(policy_ids, blanks)
+def test_blanks_after_the_last_sts_field_without_a_delimiter_are_an_error(
+    policy_id: str, trailing: str
+) -> None:
+    value = sts_record_value(policy_id)
+    assert not check_sts_records([value + trailing]).valid
+    assert check_sts_records([value + ";" + trailing]).valid
+
+
+@given(st.lists(rua_uris, min_size=1, max_size=3), blanks)
+def test_blanks_after_the_last_tlsrpt_field_without_a_delimiter_are_an_error(
+    rua: list[str], trailing: str
+) -> None:
+    value = tlsrpt_record_value(rua)
+    assert not check_tlsrpt_records([value + trailing]).valid
+    assert check_tlsrpt_records([value + ";" + trailing]).valid
+
+
+@given(policy_ids, st.data())
+def test_an_empty_field_anywhere_makes_an_sts_record_invalid(
+    policy_id: str, data: st.DataObject
+) -> None:
+    fields = ["v=STSv1", f"id={policy_id}", "ext=1"]
+    at = data.draw(st.integers(min_value=1, max_value=len(fields) - 1))
+    record = "; ".join([*fields[:at], "", *fields[at:]])
+    assert not check_sts_records([record]).valid
+
+
+@given(st.lists(rua_uris, min_size=1, max_size=3), st.data())
+def test_an_empty_destination_anywhere_makes_a_tlsrpt_record_invalid(
+    rua: list[str], data: st.DataObject
+) -> None:
+    at = data.draw(st.integers(min_value=0, max_value=len(rua)))
+    value = "v=TLSRPTv1; rua=" + ",".join([*rua[:at], "", *rua[at:]])
+    assert not check_tlsrpt_records([value]).valid
 
 
 @given(st.one_of(policy_like_text, any_text, st.binary(max_size=300)))

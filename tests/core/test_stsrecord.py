@@ -47,15 +47,44 @@ class TestValidRecords:
 
 
 class TestWhitespaceBeforeTheFirstDelimiter:
-    """The ABNF delimiter is *WSP ";" *WSP (erratum 6285): valid, with a compatibility note."""
+    """The ABNF delimiter is *WSP ";" *WSP (erratum 6285), but the discovery sentence of §3.1
+    keeps only records that begin with the literal "v=STSv1;": valid, with a compat warning."""
 
     @pytest.mark.parametrize("record", ["v=STSv1 ; id=abc", "v=STSv1\t;id=abc"])
-    def test_is_valid_with_an_info_finding(self, record: str) -> None:
+    def test_is_valid_with_a_compat_warning(self, record: str) -> None:
         result = check_sts_records([record])
         assert result.valid
         assert result.id == "abc"
         assert codes(result.findings) == ["sts-record-compat"]
-        assert severity_of(result.findings, "sts-record-compat") == "info"
+        assert severity_of(result.findings, "sts-record-compat") == "warning"
+
+
+class TestTrailingBlanks:
+    """Blanks are part of the delimiter only around a ';' (issue 8 §3)."""
+
+    @pytest.mark.parametrize(
+        "record", ["v=STSv1; id=abc ", "v=STSv1; id=abc\t", "v=STSv1; id=abc; ext=1  "]
+    )
+    def test_blanks_after_the_last_field_without_a_delimiter_are_an_error(
+        self, record: str
+    ) -> None:
+        result = check_sts_records([record])
+        assert not result.valid
+        assert result.id is None
+        assert severity_of(result.findings, "sts-record-invalid") == "error"
+        message = " ".join(f.message for f in result.findings)
+        assert "mox" in message and "postfix-tlspol" in message
+
+    @pytest.mark.parametrize(
+        "record", ["v=STSv1; id=abc; ", "v=STSv1; id=abc ;", "v=STSv1; id=abc ; \t"]
+    )
+    def test_blanks_around_a_final_delimiter_are_allowed(self, record: str) -> None:
+        result = check_sts_records([record])
+        assert result.valid
+        assert result.findings == ()
+
+    def test_blanks_split_across_strings_count_the_same(self) -> None:
+        assert not check_sts_records([["v=STSv1; id=abc", " "]]).valid
 
 
 class TestStringsAndRecords:
@@ -77,7 +106,7 @@ class TestStringsAndRecords:
         assert not result.valid
         assert result.id is None
         assert result.record == "v=STSv1;"
-        assert set(codes(result.findings)) == {"sts-record-invalid"}
+        assert set(codes(result.findings)) == {"sts-record-invalid", "sts-record-compat"}
 
 
 class TestDiscardThenCount:
@@ -86,6 +115,14 @@ class TestDiscardThenCount:
         result = check_sts_records(records)
         assert result.valid
         assert result.id == "abc"
+
+    def test_other_records_beside_the_sts_record_are_a_compat_warning(self) -> None:
+        """go-mtasts (maddy) counts every TXT record before it looks at the version."""
+        result = check_sts_records(["hello", "v=STSv1; id=abc"])
+        assert result.valid
+        assert codes(result.findings) == ["sts-record-compat"]
+        assert severity_of(result.findings, "sts-record-compat") == "warning"
+        assert "go-mtasts" in result.findings[0].message
 
     def test_no_records_at_all_is_missing(self) -> None:
         result = check_sts_records([])
@@ -159,11 +196,18 @@ class TestInvalidRecord:
         assert severity_of(result.findings, "sts-record-invalid") == "error"
         assert result.record == record
 
-    def test_repeated_id_warns_and_the_first_wins(self) -> None:
+    def test_repeated_id_is_a_compat_warning_and_the_first_wins(self) -> None:
+        """The RFC keeps the first; mox rejects the record, two others keep the last."""
         result = check_sts_records(["v=STSv1; id=first; id=second"])
         assert result.valid
         assert result.id == "first"
-        assert severity_of(result.findings, "sts-record-invalid") == "warning"
+        assert codes(result.findings) == ["sts-record-compat"]
+        assert severity_of(result.findings, "sts-record-compat") == "warning"
+        assert "mox" in result.findings[0].message
+
+    def test_a_wrong_case_id_is_named_in_the_message(self) -> None:
+        result = check_sts_records(["v=STSv1; ID=abc"])
+        assert "write 'id', not 'ID'" in result.findings[0].message
 
 
 class TestRendering:

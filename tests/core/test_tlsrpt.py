@@ -144,11 +144,11 @@ class TestDiscardThenCount:
         assert result.record is None
         assert codes(result.findings) == ["tlsrpt-invalid"]
 
-    def test_space_before_the_first_delimiter_is_valid_with_an_info_finding(self) -> None:
+    def test_space_before_the_first_delimiter_is_valid_with_a_compat_warning(self) -> None:
         result = check_tlsrpt_records(["v=TLSRPTv1 ; rua=mailto:a@example.com"])
         assert result.valid
         assert codes(result.findings) == ["tlsrpt-compat"]
-        assert severity_of(result.findings, "tlsrpt-compat") == "info"
+        assert severity_of(result.findings, "tlsrpt-compat") == "warning"
 
 
 class TestInvalidRecord:
@@ -172,13 +172,75 @@ class TestInvalidRecord:
         result = check_tlsrpt_records(["v=TLSRPTv1; rua=mailto:a@example.com; ext=1"])
         assert result.valid
 
-    def test_repeated_rua_warns_and_the_first_wins(self) -> None:
+    def test_repeated_rua_is_a_compat_warning_and_the_first_is_shown(self) -> None:
+        """The grammar allows it; mox reports to every rua, others may use only the first."""
         result = check_tlsrpt_records(
             ["v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com"]
         )
         assert result.valid
         assert result.rua == ("mailto:a@example.com",)
+        assert codes(result.findings) == ["tlsrpt-compat"]
+        assert severity_of(result.findings, "tlsrpt-compat") == "warning"
+
+
+class TestTheRuaGrammar:
+    """tlsrpt-rua = "rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri): what breaks it breaks the
+    whole record for strict reporters (mox), so it is an error even beside good destinations."""
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "mailto:a@example.com,,mailto:b@example.com",
+            "mailto:a@example.com,",
+            ",mailto:a@example.com",
+            "mailto:a@example.com mailto:b@example.com",
+            "mailto:a@example.com,b@example.com",
+            "mailto:a@example.com,mailto:b@example.com!10m",
+        ],
+        ids=[
+            "empty-element",
+            "trailing-comma",
+            "leading-comma",
+            "blank-not-comma",
+            "no-scheme",
+            "bang",
+        ],
+    )
+    def test_a_destination_outside_the_grammar_is_an_error(self, value: str) -> None:
+        result = check_tlsrpt_records([f"v=TLSRPTv1; rua={value}"])
+        assert not result.valid
+        assert result.rua == ()
+        assert severity_of(result.findings, "tlsrpt-invalid") == "error"
+
+    def test_an_unsupported_scheme_beside_a_usable_one_is_still_only_a_warning(self) -> None:
+        result = check_tlsrpt_records(["v=TLSRPTv1; rua=http://x.example/,mailto:a@example.com"])
+        assert result.valid
         assert severity_of(result.findings, "tlsrpt-invalid") == "warning"
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            "v=TLSRPTv1; rua=mailto:a@example.com ",
+            "v=TLSRPTv1; rua=mailto:a@example.com; ext=1\t",
+        ],
+    )
+    def test_blanks_after_the_last_field_without_a_delimiter_are_an_error(
+        self, record: str
+    ) -> None:
+        result = check_tlsrpt_records([record])
+        assert not result.valid
+        assert severity_of(result.findings, "tlsrpt-invalid") == "error"
+
+    def test_blanks_around_commas_and_a_final_delimiter_are_allowed(self) -> None:
+        result = check_tlsrpt_records(
+            ["v=TLSRPTv1; rua=mailto:a@example.com ,\tmailto:b@example.com ; "]
+        )
+        assert result.valid
+        assert result.findings == ()
+
+    def test_a_wrong_case_rua_is_named_in_the_message(self) -> None:
+        result = check_tlsrpt_records(["v=TLSRPTv1; RUA=mailto:a@example.com"])
+        assert "write 'rua', not 'RUA'" in result.findings[0].message
 
 
 class TestRendering:
