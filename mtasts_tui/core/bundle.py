@@ -13,7 +13,7 @@ from datetime import date
 from mtasts_tui.core.checklist import SECTIONS, checklist_items
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.findings import has_errors
-from mtasts_tui.core.mxpattern import mx_pattern_problem
+from mtasts_tui.core.mxpattern import mx_pattern_compat_problem, mx_pattern_problem
 from mtasts_tui.core.policy import (
     MODES,
     Policy,
@@ -62,7 +62,8 @@ def make_bundle_spec(
     if mode not in MODES:
         problems.append(f"mode {mode!r} is not one of enforce, testing, none.")
     for pattern in mx:
-        problem = mx_pattern_problem(pattern)
+        # A pattern some sender rejects would make our own bundle fail there: refuse it too.
+        problem = mx_pattern_problem(pattern) or mx_pattern_compat_problem(pattern)
         if problem:
             problems.append(f"mx pattern {pattern!r} is invalid: {problem}.")
     if not mx and mode in ("enforce", "testing"):

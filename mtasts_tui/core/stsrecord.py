@@ -12,6 +12,7 @@ from mtasts_tui.core.txtrecord import (
     TxtRecord,
     case_hint,
     discover,
+    join_record,
     parse_fields,
     strictly_prefixed,
 )
@@ -130,7 +131,7 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
             )
         )
     if len(records) > 1:
-        findings.append(other_records(len(records)))
+        findings.append(other_records(records))
     extensions = tuple((n, v) for n, v in parsed.fields if n != "id")
     valid = not has_errors(findings)
     return StsRecordCheck(
@@ -157,11 +158,19 @@ def repeated_id(record: str, count: int) -> Finding:
     )
 
 
-def other_records(count: int) -> Finding:
-    """go-mtasts does not discard unrelated TXT records before counting (RFC 8461 §3.1 does)."""
+def other_records(records: Sequence[TxtRecord]) -> Finding:
+    """Senders that do not discard unrelated TXT records the way RFC 8461 §3.1 does."""
+    near = [r for r in map(join_record, records) if r.startswith(STS_VERSION)]
+    resolver = (
+        f" {POSTFIX_RESOLVER} also counts every record that starts with 'v=STSv1' even "
+        "without the ';', so it ignores MTA-STS here too."
+        if len(near) > 1
+        else ""
+    )
     return warning(
         "sts-record-compat",
-        f"_mta-sts has {count} TXT records. The RFC discards those that do not begin with "
+        f"_mta-sts has {len(records)} TXT records. The RFC discards those that do not begin with "
         f"'v=STSv1;', but {GO_MTASTS} counts every TXT record and ignores MTA-STS unless there "
-        "is exactly one. Delete the other records at _mta-sts (they do nothing there).",
+        f"is exactly one.{resolver} Delete the other records at _mta-sts (they do nothing "
+        "there).",
     )

@@ -23,6 +23,9 @@ TLSRPT_VERSION = "v=TLSRPTv1"
 _LOCAL_PART_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.%-]+\Z")
 _URI_CHARS_RE = re.compile(r"^[\x21-\x7e]+\Z")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*\Z")
+_NOT_IN_URI = '"<>\\^`{|}'
+"""Printable ASCII that RFC 3986 never allows unencoded."""
+_BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def rua_syntax_problem(uri: str) -> str | None:
@@ -37,6 +40,12 @@ def rua_syntax_problem(uri: str) -> str | None:
         return "a URI may not hold blanks, control or non-ASCII characters (percent-encode them)"
     if any(ch in uri for ch in ",;!"):
         return "',', ';' and '!' must be percent-encoded inside a destination"
+    if any(ch in uri for ch in _NOT_IN_URI):
+        return (
+            'it holds a character URIs never contain (one of " < > \\ ^ ` { | }); percent-encode it'
+        )
+    if _BAD_PERCENT_RE.search(uri):
+        return "a '%' must start a percent-encoding such as %2C (two hex digits)"
     scheme, sep, _rest = uri.partition(":")
     if not sep or not _SCHEME_RE.match(scheme):
         return "it has no scheme; write mailto:reports@example.com or https://..."

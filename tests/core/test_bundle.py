@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
+from mtasts_tui.core.findings import Finding
 from mtasts_tui.core.policy import MAX_AGE_LIMIT, Policy, parse_policy
 from mtasts_tui.core.stsrecord import check_sts_records
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
@@ -68,6 +72,8 @@ class TestValidation:
             {"rua": ("http://r.example.com/",)},
             {"rua": ("reports@example.com",)},
             {"mx": ("mail.example.com\nmx: evil.example",)},
+            {"mx": ("192.0.2.25",)},
+            {"mx": ("ab--cd.example.com",)},
         ],
     )
     def test_unusable_input_gives_messages(self, kwargs: dict[str, object]) -> None:
@@ -171,3 +177,77 @@ class TestFiles:
             "publish or update `_mta-sts"
         )
         assert "| [ ] | 2026-03-16 | enforce | 86400" in text
+
+
+def zone_values(zone: str) -> list[list[str]]:
+    """The TXT character-strings of each record line of a zone file, unescaped."""
+    values = []
+    for line in zone.splitlines():
+        if line.startswith(";") or " TXT " not in line:
+            continue
+        rdata = line.split(" TXT ", 1)[1]
+        strings = re.findall(r'"((?:[^"\\]|\\.)*)"', rdata)
+        values.append([_unescape(s) for s in strings])
+    return values
+
+
+def _unescape(text: str) -> str:
+    data = re.sub(
+        r"\\(\d{3}|.)",
+        lambda m: chr(int(m.group(1))) if m.group(1).isdigit() else m.group(1),
+        text,
+    )
+    return data.encode("latin-1").decode("utf-8")
+
+
+labels = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?\Z").filter(lambda x: x[2:4] != "--")
+hosts = st.tuples(st.lists(labels, min_size=1, max_size=2), st.from_regex(r"\A[a-z]{2,5}\Z")).map(
+    lambda t: ".".join([*t[0], t[1]])
+)
+bundle_inputs = st.fixed_dictionaries(
+    {
+        "domain": hosts,
+        "mode": st.sampled_from(["enforce", "testing", "none"]),
+        "mx": st.lists(st.one_of(hosts, hosts.map(lambda h: "*." + h)), min_size=1, max_size=4),
+        "max_age": st.integers(min_value=0, max_value=MAX_AGE_LIMIT),
+        "rua": st.lists(
+            st.one_of(
+                hosts.map(lambda h: "mailto:tlsrpt@" + h),
+                hosts.map(lambda h: "https://" + h + "/v1/tlsrpt"),
+            ),
+            max_size=12,
+        ),
+        "policy_id": st.from_regex(r"\A[A-Za-z0-9]{1,32}\Z"),
+    }
+)
+
+
+def strict(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error" or f.code.endswith("-compat")]
+
+
+@given(bundle_inputs)
+@settings(deadline=None, max_examples=60)
+def test_every_bundle_passes_the_strictest_rules(inputs: dict[str, object]) -> None:
+    """What we tell people to publish is accepted by every sender we know (issue 8 §3)."""
+    made = spec(**inputs)  # type: ignore[arg-type]
+    assert isinstance(made, BundleSpec), made
+    files = build_bundle(made)
+    policy = parse_policy(files[f"mta-sts.{made.domain.ascii}/.well-known/mta-sts.txt"])
+    assert policy.policy == made.policy
+    assert strict(policy.findings) == []
+    records = zone_values(files[f"dns/{made.domain.ascii}.zone"])
+    assert len(records) == (2 if made.rua else 1)
+    sts = check_sts_records([records[0]])
+    assert sts.id == made.policy_id and sts.findings == ()
+    if made.rua:
+        rpt = check_tlsrpt_records([records[1]])
+        assert rpt.rua == made.rua and rpt.findings == ()
+    listed = [
+        line.split(":", 1)[1].strip()
+        for line in files["dns/records.txt"].splitlines()
+        if line.startswith("Value:")
+    ]
+    assert check_sts_records([listed[0]]).findings == ()
+    if made.rua:
+        assert check_tlsrpt_records([listed[1]]).findings == ()

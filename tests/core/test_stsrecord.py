@@ -124,6 +124,12 @@ class TestDiscardThenCount:
         assert severity_of(result.findings, "sts-record-compat") == "warning"
         assert "go-mtasts" in result.findings[0].message
 
+    def test_a_version_without_delimiter_beside_the_record_also_names_the_resolver(self) -> None:
+        """postfix-mta-sts-resolver counts every record that starts with 'v=STSv1'."""
+        result = check_sts_records(["v=STSv1", "v=STSv1; id=abc"])
+        assert result.valid
+        assert "postfix-mta-sts-resolver" in result.findings[0].message
+
     def test_no_records_at_all_is_missing(self) -> None:
         result = check_sts_records([])
         assert not result.valid
