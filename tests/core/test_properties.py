@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.facts import DomainFacts, MxLookup, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import Finding
+from mtasts_tui.core.judge import judge
 from mtasts_tui.core.mxpattern import is_valid_mx_pattern, mx_matches, mx_pattern_problem
 from mtasts_tui.core.policy import MAX_AGE_LIMIT, MODES, Policy, parse_policy, render_policy
 from mtasts_tui.core.policyid import is_valid_policy_id, new_policy_id
@@ -244,3 +246,25 @@ def test_split_txt_parts_fit_and_join_back(value: str) -> None:
     parts = split_txt(value)
     assert "".join(parts) == value
     assert all(len(p.encode("utf-8", "surrogatepass")) <= TXT_STRING_LIMIT for p in parts)
+
+
+@given(st.one_of(policy_like_text, policies.map(render_policy)))
+@settings(deadline=None)
+def test_check_reports_every_finding_lint_reports_for_the_same_policy(text: str) -> None:
+    """`lint policy` and `check` share parse_policy, so the judge repeats its findings."""
+    facts = DomainFacts(
+        domain="example.com",
+        mx=MxLookup("ok", ()),
+        sts=TxtLookup("_mta-sts.example.com", "ok", (("v=STSv1; id=abc",),)),
+        tlsrpt=TxtLookup("_smtp._tls.example.com", "ok", (("v=TLSRPTv1; rua=mailto:r@x.org",),)),
+        policy=PolicyFetch(
+            url="https://mta-sts.example.com/.well-known/mta-sts.txt",
+            status=200,
+            content_type="text/plain",
+            body=text.encode("utf-8", "surrogatepass"),
+        ),
+        mx_probes=(),
+    )
+    judged = judge(facts).findings
+    for finding in parse_policy(text.encode("utf-8", "surrogatepass")).findings:
+        assert finding in judged
