@@ -53,6 +53,8 @@ def mx_pattern_problem(pattern: str) -> str | None:
     problem = ldh_problem(body)
     if problem:
         return problem
+    if body is not pattern and len(body) > 251:
+        return "no host name under it fits in 253 characters (the wildcard needs two more)"
     labels = body.split(".")
     for label in labels:
         if label[:4].lower() == "xn--" and not _decodes(label):

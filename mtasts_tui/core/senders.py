@@ -16,8 +16,6 @@ MOX = "mox"
 """mjl-/mox mtasts and tlsrpt packages: a character-exact ABNF parser; IDNA checks on mx."""
 GO_MTASTS = "go-mtasts (maddy)"
 """foxcpp/go-mtasts: one ':' per line, the last of a repeated key wins, one TXT record only."""
-PROVIDERS = "the large mailbox providers"
-"""Google, Microsoft, Yahoo: parsers not public; assumed to follow the RFC grammar."""
 
 
 def who(*names: str) -> str:

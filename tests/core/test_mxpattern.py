@@ -114,8 +114,14 @@ class TestPatternSyntax:
 
     @pytest.mark.parametrize(
         "pattern",
-        ["xn--zz.example.com", "mail.xn--abc.example", "XN--.example.com", "mail.example.123"],
-        ids=["bad-punycode", "disallowed-code-point", "empty-punycode", "numeric-tld"],
+        [
+            "xn--zz.example.com",
+            "mail.xn--abc.example",
+            "XN--.example.com",
+            "mail.example.123",
+            "*." + ".".join(["a" * 63] * 3 + ["b" * 59]),
+        ],
+        ids=["bad-punycode", "disallowed-code-point", "empty-punycode", "numeric-tld", "too-long"],
     )
     def test_what_no_host_name_can_be_is_invalid(self, pattern: str) -> None:
         """An xn-- label must decode (mox checks it with IDNA); no TLD is all digits."""
