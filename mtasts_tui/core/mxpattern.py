@@ -53,7 +53,7 @@ def mx_pattern_problem(pattern: str) -> str | None:
     problem = ldh_problem(body)
     if problem:
         return problem
-    if body is not pattern and len(body) > 251:
+    if pattern.startswith("*.") and len(body) > 251:
         return "no host name under it fits in 253 characters (the wildcard needs two more)"
     labels = body.split(".")
     for label in labels:
