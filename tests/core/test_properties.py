@@ -268,3 +268,55 @@ def test_check_reports_every_finding_lint_reports_for_the_same_policy(text: str)
     judged = judge(facts).findings
     for finding in parse_policy(text.encode("utf-8", "surrogatepass")).findings:
         assert finding in judged
+
+
+wsp = st.text(" \t", max_size=2)
+sts_extensions = st.lists(
+    st.tuples(
+        st.from_regex(r"\A[a-z][a-z0-9_.-]{0,10}\Z").filter(lambda n: n != "id"),
+        st.text("".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "=;"), min_size=1),
+    ),
+    max_size=3,
+)
+
+
+@given(policy_ids, sts_extensions, st.data())
+def test_every_grammatical_spelling_of_a_record_is_valid_and_renders_back(
+    policy_id: str, extensions: list[tuple[str, str]], data: st.DataObject
+) -> None:
+    """Blanks around each ';', a final ';' or not, any field order: the same record."""
+    fields = [f"id={policy_id}", *(f"{n}={v}" for n, v in extensions)]
+    fields = data.draw(st.permutations(fields))
+    record = "v=STSv1;" + data.draw(wsp)
+    for index, field in enumerate(fields):
+        record += field
+        if index < len(fields) - 1:
+            record += data.draw(wsp) + ";" + data.draw(wsp)
+    if data.draw(st.booleans()):
+        record += data.draw(wsp) + ";" + data.draw(wsp)
+    result = check_sts_records([record])
+    assert result.valid, result.findings
+    assert result.findings == ()
+    assert result.id == policy_id
+    assert check_sts_records([sts_record_value(policy_id)]).id == policy_id
+
+
+@given(policies, st.data())
+def test_every_grammatical_spelling_of_a_policy_is_valid_and_renders_back(
+    policy: Policy, data: st.DataObject
+) -> None:
+    """LF or CRLF, blanks after ':' and at line ends, any line order, final break or not."""
+    lines = render_policy(policy).split("\r\n")[:-1]
+    lines = data.draw(st.permutations(lines))
+    spelled = []
+    for line in lines:
+        key, _, value = line.partition(": ")
+        spelled.append(f"{key}:{data.draw(wsp)}{value}{data.draw(wsp)}")
+    eol = data.draw(st.sampled_from(["\r\n", "\n"]))
+    text = eol.join(spelled) + data.draw(st.sampled_from([eol, ""]))
+    result = parse_policy(text)
+    assert result.valid, result.findings
+    assert result.policy is not None
+    assert set(result.policy.mx) == set(policy.mx)
+    assert (result.policy.mode, result.policy.max_age) == (policy.mode, policy.max_age)
+    assert parse_policy(render_policy(result.policy)).policy == result.policy
