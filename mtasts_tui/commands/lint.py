@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from typing import TextIO
 
@@ -80,14 +82,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _read_policy(name: str, err: TextIO) -> bytes | None:
     try:
         if name == "-":
-            data = sys.stdin.buffer.read(MAX_POLICY_BYTES + 1)
-        else:
-            with open(name, "rb") as handle:
-                data = handle.read(MAX_POLICY_BYTES + 1)
+            return sys.stdin.buffer.read(MAX_POLICY_BYTES + 1)
+        # O_NONBLOCK: a FIFO must not hang the open; only a regular file is read.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                err.write(f"mtasts-tui lint: {printable(name)} is not a regular file\n")
+                return None
+            return handle.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
-        err.write(f"mtasts-tui lint: cannot read {name}: {exc.strerror or exc}\n")
+        err.write(f"mtasts-tui lint: cannot read {printable(name)}: {exc.strerror or exc}\n")
         return None
-    return data
 
 
 def _lint_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -177,6 +178,18 @@ class TestLintPolicyUsageErrors:
         assert r.code == 2
         assert "cannot read" in r.err
         assert r.out == ""
+
+    def test_a_directory_is_not_read(self, run: Run, tmp_path: Path) -> None:
+        r = run(["lint", "policy", tmp_path])
+        assert r.code == 2
+        assert "not a regular file" in r.err or "cannot read" in r.err
+
+    def test_a_fifo_is_refused_without_waiting_for_a_writer(self, run: Run, tmp_path: Path) -> None:
+        fifo = tmp_path / "policy.fifo"
+        os.mkfifo(fifo)
+        r = run(["lint", "policy", fifo])
+        assert r.code == 2
+        assert "not a regular file" in r.err
 
     def test_unknown_option_exits_two(self, run: Run, policy_file: Path) -> None:
         assert run(["lint", "policy", policy_file, "--bogus"]).code == 2
