@@ -167,7 +167,7 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
                 warning(
                     "tlsrpt-compat",
                     f"The record has {len(ruas)} rua fields. The grammar allows it, but "
-                    f"reporters differ: {MOX} sends to every one, others use only the first. "
+                    f"reporters differ: {MOX} sends to every one, others may use only the first. "
                     "List all destinations in one rua, separated by commas.",
                     subject=record,
                 )
