@@ -130,6 +130,16 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
                 subject=record,
             )
         )
+    if any(name == "v" and value != "STSv1" for name, value in parsed.fields):
+        findings.append(
+            warning(
+                "sts-record-compat",
+                f"The record has a second 'v' field that is not 'STSv1'. The RFC reads it as an "
+                f"ignored extension, but {who(POSTFIX_RESOLVER, GO_MTASTS)} check every 'v' "
+                "field and discard the record. Delete it.",
+                subject=record,
+            )
+        )
     if len(records) > 1:
         findings.append(other_records(records))
     extensions = tuple((n, v) for n, v in parsed.fields if n != "id")

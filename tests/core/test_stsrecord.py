@@ -211,6 +211,13 @@ class TestInvalidRecord:
         assert severity_of(result.findings, "sts-record-compat") == "warning"
         assert "mox" in result.findings[0].message
 
+    def test_a_later_v_field_with_another_version_is_a_compat_warning(self) -> None:
+        """An extension to the RFC; postfix-mta-sts-resolver and go-mtasts read every 'v'."""
+        result = check_sts_records(["v=STSv1; id=abc; v=STSv2"])
+        assert result.valid
+        assert codes(result.findings) == ["sts-record-compat"]
+        assert "go-mtasts" in result.findings[0].message
+
     def test_a_wrong_case_id_is_named_in_the_message(self) -> None:
         result = check_sts_records(["v=STSv1; ID=abc"])
         assert "write 'id', not 'ID'" in result.findings[0].message
