@@ -1,0 +1,338 @@
+"""`check` records, `watch` reports only what changed, `history` tells the story — against the
+lab's real DNS, HTTPS and SMTP servers, with real webhook and textfile consumers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from mtasts_tui.cli import main
+from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.store.db import open_store
+from mtasts_tui.store.history import runs
+from tests.conftest import lab_network_args
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_records_each_result_and_repeats_add_only_a_run(lab: Lab, capsys, tmp_path) -> None:
+    db = tmp_path / "h.sqlite3"
+    good = lab.domain("good")
+    for _ in range(2):
+        code, out, _ = cli(capsys, "check", "--json", "--db", str(db), good, *lab_network_args(lab))
+        assert code == 0 and json.loads(out)["domain"] == good
+    conn = open_store(db)
+    stored = runs(conn, good)
+    assert len(stored) == 2 and stored[0].result_id == stored[1].result_id
+    assert stored[0].result["policy"]["fetched"] is True
+    assert conn.execute("SELECT COUNT(*) FROM addresses").fetchone()[0] >= 2
+
+
+def test_no_history_records_nothing_and_the_env_var_moves_the_store(
+    lab: Lab, capsys, tmp_path, monkeypatch
+) -> None:
+    db = tmp_path / "env.sqlite3"
+    monkeypatch.setenv("MTASTS_TUI_DB", str(db))
+    cli(capsys, "check", "--no-history", lab.domain("good"), *lab_network_args(lab))
+    assert not db.exists()
+    cli(capsys, "check", lab.domain("good"), *lab_network_args(lab))
+    assert len(runs(open_store(db), lab.domain("good"))) == 1
+
+
+def test_watch_once_prints_first_checks_then_nothing_when_nothing_changed(
+    lab: Lab, capsys, tmp_path
+) -> None:
+    db = str(tmp_path / "h.sqlite3")
+    domains = [lab.domain("good"), lab.domain("demo")]
+    code, out, _ = cli(capsys, "watch", "--once", "--db", db, *domains, *lab_network_args(lab))
+    assert code == 0
+    assert sorted(line.split(":")[0] for line in out.splitlines()) == sorted(domains)
+    assert all("first check" in line for line in out.splitlines())
+    code, out, _ = cli(capsys, "watch", "--db", db, *domains, *lab_network_args(lab))
+    assert (code, out) == (0, "")
+
+
+def _drift_lab(mode: str) -> Lab:
+    return Lab(
+        [scenarios.healthy("drift", "a domain that changes", domain="drift.test", mode=mode)]
+    )
+
+
+def test_a_policy_edited_without_a_new_id_makes_watch_exit_1_and_history_shows_it(
+    capsys, tmp_path
+) -> None:
+    db = str(tmp_path / "h.sqlite3")
+    with _drift_lab("enforce") as before:
+        code, _, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(before))
+        assert code == 0
+    with _drift_lab("testing") as after:
+        code, out, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(after))
+        assert code == 1
+        assert "[policy-changed-same-id]" in out and "[mode-downgraded]" in out
+        assert "first seen" in out
+        # Unchanged since the last run: nothing printed, nothing got worse.
+        code, out, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(after))
+        assert (code, out) == (0, "")
+
+    code, out, _ = cli(capsys, "history", "--db", db, "drift.test")
+    assert code == 0
+    timeline = [line for line in out.splitlines() if line.startswith("20")]
+    codes = [line.split("[")[1].split("]")[0] for line in timeline]
+    assert codes[0] == "first-check" and "policy-changed-same-id" in codes
+    assert len(timeline) == len(set(timeline))  # one line per change, not per run (3 runs)
+    assert "  -mode: enforce" in out and "  +mode: testing" in out
+
+    code, out, _ = cli(capsys, "history", "--json", "--db", db, "drift.test")
+    data = json.loads(out)
+    assert data["runs"] == 3 and len(data["policy_diffs"]) == 1
+    code, out, _ = cli(
+        capsys, "history", "--json", "--db", db, "--since", "2999-01-01", "drift.test"
+    )
+    assert json.loads(out)["runs"] == 0
+
+
+def _baseline_file(lab: Lab, capsys, tmp_path: Path, **policy: object) -> Path:
+    """`check --json` output for the good domain, edited to say the policy used to differ."""
+    _, out, _ = cli(
+        capsys, "check", "--json", "--no-history", lab.domain("good"), *lab_network_args(lab)
+    )
+    data = json.loads(out)
+    data["policy"].update(policy)
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(data) + "\n")
+    return path
+
+
+def test_a_check_json_file_serves_as_the_baseline(lab: Lab, capsys, tmp_path) -> None:
+    baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
+    code, out, _ = cli(
+        capsys,
+        "watch",
+        "--no-history",
+        "--baseline",
+        str(baseline),
+        "--format",
+        "json",
+        lab.domain("good"),
+        *lab_network_args(lab),
+    )
+    (line,) = out.splitlines()
+    change = json.loads(line)
+    assert code == 0 and change["got_worse"] is False
+    (drift,) = change["drift"]
+    assert (drift["code"], drift["was"], drift["now"]) == ("mode-upgraded", "testing", "enforce")
+
+
+def test_check_with_a_baseline_adds_drift_to_its_json(lab: Lab, capsys, tmp_path) -> None:
+    baseline = _baseline_file(lab, capsys, tmp_path, max_age=86400)
+    code, out, _ = cli(
+        capsys,
+        "check",
+        "--json",
+        "--baseline",
+        str(baseline),
+        lab.domain("good"),
+        *lab_network_args(lab),
+    )
+    data = json.loads(out)
+    assert [d["code"] for d in data["drift"]] == ["max-age-changed"]
+    assert data["checked_at"].endswith("Z") and code == 0
+
+
+def test_a_bad_baseline_is_a_clear_error(lab: Lab, capsys, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json\n")
+    code, _, err = cli(
+        capsys, "watch", "--baseline", str(bad), lab.domain("good"), *lab_network_args(lab)
+    )
+    assert code == 2 and "line 1 is not JSON" in err and "Traceback" not in err
+    code, _, err = cli(capsys, "watch", "--baseline", str(tmp_path / "nope"), "x.test")
+    assert code == 2 and "not a date" in err
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    statuses: ClassVar[list[int]] = []
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).bodies.append(body)
+        status = type(self).statuses.pop(0) if type(self).statuses else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
+    handler = type("Handler", (_Receiver,), {"statuses": [500], "bodies": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("fmt", ["generic", "slack"])
+def test_the_webhook_is_posted_and_retried_after_a_500(
+    lab: Lab, capsys, tmp_path, receiver, fmt
+) -> None:
+    url, handler = receiver
+    baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
+    code, _, err = cli(
+        capsys,
+        "watch",
+        "--no-history",
+        "--baseline",
+        str(baseline),
+        "--webhook",
+        url,
+        "--webhook-format",
+        fmt,
+        lab.domain("good"),
+        *lab_network_args(lab),
+    )
+    assert code == 0 and err == ""
+    assert len(handler.bodies) == 2  # the 500, then the retry that succeeded
+    payload = json.loads(handler.bodies[-1])
+    if fmt == "slack":
+        assert "mode-upgraded" in payload["text"] and payload["mrkdwn"] is False
+    else:
+        (domain,) = payload["domains"]
+        assert domain["domain"] == lab.domain("good")
+        assert domain["drift"][0]["code"] == "mode-upgraded"
+
+
+def test_a_webhook_that_keeps_failing_is_reported(lab: Lab, capsys, tmp_path, receiver) -> None:
+    url, handler = receiver
+    handler.statuses = [500, 500, 500]
+    baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
+    _, _, err = cli(
+        capsys,
+        "watch",
+        "--no-history",
+        "--baseline",
+        str(baseline),
+        "--webhook",
+        url,
+        "--webhook-retries",
+        "2",
+        lab.domain("good"),
+        *lab_network_args(lab),
+    )
+    assert len(handler.bodies) == 3 and "webhook failed after 3 attempt(s): HTTP 500" in err
+
+
+def test_the_prometheus_textfile_parses_and_carries_the_metrics(lab: Lab, capsys, tmp_path) -> None:
+    prom = tmp_path / "mtasts.prom"
+    good, bad = lab.domain("good"), lab.domain("no-starttls")
+    cli(
+        capsys,
+        "watch",
+        "--db",
+        str(tmp_path / "h.db"),
+        "--prometheus",
+        str(prom),
+        good,
+        bad,
+        *lab_network_args(lab),
+    )
+    families = {f.name: f for f in text_string_to_metric_families(prom.read_text())}
+    ready = {s.labels["domain"]: s.value for s in families["mtasts_enforce_ready"].samples}
+    assert ready == {good: 1.0, bad: 0.0}
+    certs = [s for s in families["mtasts_cert_expiry_days"].samples if s.labels["domain"] == good]
+    assert {s.labels["role"] for s in certs} == {"policy", "mx"} and all(
+        s.value > 30 for s in certs
+    )
+    findings = {
+        (s.labels["domain"], s.labels["severity"]): s.value
+        for s in families["mtasts_findings"].samples
+    }
+    assert findings[(good, "error")] == 0 and findings[(bad, "error")] >= 1
+    stamps = [s.value for s in families["mtasts_last_check_timestamp_seconds"].samples]
+    assert all(abs(v - time.time()) < 120 for v in stamps) and len(stamps) == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".mtasts-")] == []
+
+
+def test_check_junit_has_one_testcase_per_domain(lab: Lab, capsys) -> None:
+    good, bad = lab.domain("good"), lab.domain("no-starttls")
+    code, out, _ = cli(capsys, "check", "--format", "junit", good, bad, *lab_network_args(lab))
+    root = ET.fromstring(out.encode())
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {good, bad} and code == 1
+    assert cases[good].find("failure") is None
+    assert cases[bad].find("failure") is not None
+    assert root.find("testsuite").get("failures") == "1"
+
+
+def test_check_csv_and_markdown(lab: Lab, capsys) -> None:
+    good, hostile = lab.domain("good"), lab.domain("hostile")
+    _, out, _ = cli(capsys, "check", "--format", "csv", good, *lab_network_args(lab))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["domain"], r["enforce_ready"], r["errors"]) for r in rows] == [(good, "yes", "0")]
+    _, out, _ = cli(capsys, "check", "--format", "markdown", good, *lab_network_args(lab))
+    assert out.startswith("### mtasts-tui check") and f"| {good} |" in out
+    assert "| Domain | Ready to enforce |" in out
+    _, out, _ = cli(capsys, "check", "--format", "markdown", hostile, *lab_network_args(lab))
+    # Remote text stays inert: no escapes, and markup characters come out escaped.
+    assert "\x1b" not in out and "[link=" not in out and "](" not in out
+
+
+def test_watch_every_stops_cleanly_on_sigterm(lab: Lab, tmp_path) -> None:
+    env = {**os.environ, "MTASTS_TUI_DB": str(tmp_path / "h.sqlite3")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mtasts_tui",
+            "watch",
+            "--every",
+            "1s",
+            lab.domain("good"),
+            *lab_network_args(lab),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "first check" in first
+        time.sleep(1.5)  # at least one more round
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert err.strip() == "mtasts-tui watch: stopped" and "Traceback" not in err
+    conn = open_store(tmp_path / "h.sqlite3")
+    assert len(runs(conn, lab.domain("good"))) >= 2
