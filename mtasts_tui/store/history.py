@@ -61,10 +61,12 @@ def _put_blob(conn: sqlite3.Connection, kind: str, value: object) -> str:
         digest = hashlib.sha256(value.encode("utf-8")).hexdigest()  # the body's own hash
     else:
         digest = hashlib.sha256(_canonical(value)).hexdigest()
-    conn.execute(
-        "INSERT OR IGNORE INTO blobs (hash, kind, body) VALUES (?, ?, ?)",
-        (digest, kind, _pack(value)),
-    )
+    # Compressing costs more than looking: a repeated part (the usual case) is only looked up.
+    if conn.execute("SELECT 1 FROM blobs WHERE hash = ?", (digest,)).fetchone() is None:
+        conn.execute(
+            "INSERT OR IGNORE INTO blobs (hash, kind, body) VALUES (?, ?, ?)",
+            (digest, kind, _pack(value)),
+        )
     return digest
 
 
