@@ -115,6 +115,8 @@ def _wizard_parser() -> argparse.ArgumentParser:
         help="start the built-in loopback lab and open its half-migrated demo domain",
     )
     add_network_arguments(parser)
+    parser.add_argument("--db", metavar="PATH", help="the history database")
+    parser.add_argument("--no-history", action="store_true", help="do not record inspections")
     return parser
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sqlite3
 import stat
 from concurrent.futures import ThreadPoolExecutor
@@ -251,10 +250,6 @@ def monitor_from_args(args: argparse.Namespace) -> Monitor:
     )
     monitor.open()
     return monitor
-
-
-def env_db_hint() -> str:
-    return os.environ.get("MTASTS_TUI_DB", "")
 
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 from mtasts_tui.commands.check import _run, write_human
 from mtasts_tui.commands.formats import Command, Report
 from mtasts_tui.commands.monitor import (
+    Baseline,
     Monitor,
     MonitorError,
     Outcome,
@@ -24,7 +26,7 @@ from mtasts_tui.core.text import printable
 from mtasts_tui.probe.inspect import Inspection
 from mtasts_tui.probe.network import ProbeConfig
 from mtasts_tui.reports import Verdict
-from mtasts_tui.store.db import StoreError
+from mtasts_tui.store.db import DB_ENV_VAR, StoreError
 
 
 @dataclass
@@ -86,11 +88,24 @@ async def run_cycle(
 
 
 def open_monitor(args: argparse.Namespace, err: TextIO, command: Command) -> Monitor | None:
+    """The run's monitor, or None after saying why (exit 2).
+
+    A plain `check` whose default store cannot be opened (a read-only home, say) still checks:
+    it says the history is not recorded. Asked-for history (``--db``, ``MTASTS_TUI_DB``, a
+    baseline, or `watch`) is an error instead.
+    """
     try:
         return monitor_from_args(args)
-    except (MonitorError, StoreError) as exc:
+    except MonitorError as exc:
         err.write(f"mtasts-tui {command}: {printable(str(exc))}\n")
         return None
+    except StoreError as exc:
+        asked = command == "watch" or args.db or args.baseline or os.environ.get(DB_ENV_VAR)
+        if asked:
+            err.write(f"mtasts-tui {command}: {printable(str(exc))}\n")
+            return None
+        err.write(f"mtasts-tui {command}: the history is not recorded: {printable(str(exc))}\n")
+        return Monitor(db=None, record_history=False, baseline=Baseline("none"))
 
 
 def run_recorded(

@@ -20,8 +20,21 @@ from mtasts_tui.store.db import DB_ENV_VAR, DB_FILE_NAME, open_store
 from mtasts_tui.store.history import DomainSummary, latest, recent_domains, record, runs
 
 
+@dataclass(slots=True)
+class Settings:
+    """Set once by the wizard's command line (``--db``, ``--no-history``, ``--demo``)."""
+
+    db: Path | None = None
+    record: bool = True
+
+
+SETTINGS = Settings()
+
+
 def db_path(data_dir: Path) -> Path:
-    """``MTASTS_TUI_DB``, else the wizard's data folder."""
+    """``--db``, else ``MTASTS_TUI_DB``, else the wizard's data folder."""
+    if SETTINGS.db is not None:
+        return SETTINGS.db
     override = os.environ.get(DB_ENV_VAR)
     return Path(override) if override else data_dir / DB_FILE_NAME
 
@@ -35,13 +48,16 @@ class SinceLast:
 
 def remember(path: Path, data: dict[str, Any], now: datetime) -> SinceLast:
     """Compare with the last stored result, then record this one (one transaction)."""
+    if not SETTINGS.record and not path.exists():
+        return SinceLast(None, ())
     conn = open_store(path)
     try:
         before = latest(conn, str(data.get("domain", "")))
         drift: list[DriftFinding] = []
         if before is not None:
             drift = drift_findings(before.result, data, baseline_at=before.at, now=now)
-        record(conn, {**data, "checked_at": stamp(now)}, checked_at=now)
+        if SETTINGS.record:
+            record(conn, {**data, "checked_at": stamp(now)}, checked_at=now)
     finally:
         conn.close()
     return SinceLast(stamp(before.at) if before else None, tuple(drift))
@@ -56,7 +72,8 @@ def since_last_line(data_dir: Path, result: Any, now: datetime) -> Text:
     except Exception as exc:  # the history is a convenience: never fail the inspection for it
         return Text(f"History not recorded: {one_line(str(exc))}", style="dim")
     if since.last_at is None:
-        return Text("First check of this domain (recorded; h: history)", style="dim")
+        recorded = "recorded" if SETTINGS.record else "not recorded: --no-history"
+        return Text(f"First check of this domain ({recorded}; h: history)", style="dim")
     if not since.drift:
         return Text(f"Unchanged since the last check ({since.last_at}; h: history)", style="dim")
     text = Text(f"Changed since the last check ({since.last_at}): ", style="bold yellow")

@@ -303,7 +303,8 @@ def test_check_csv_and_markdown(lab: Lab, capsys) -> None:
     assert "\x1b" not in out and "[link=" not in out and "](" not in out
 
 
-def test_watch_every_stops_cleanly_on_sigterm(lab: Lab, tmp_path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
     env = {**os.environ, "MTASTS_TUI_DB": str(tmp_path / "h.sqlite3")}
     proc = subprocess.Popen(
         [
@@ -326,7 +327,7 @@ def test_watch_every_stops_cleanly_on_sigterm(lab: Lab, tmp_path) -> None:
         first = proc.stdout.readline()
         assert "first check" in first
         time.sleep(1.5)  # at least one more round
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
@@ -336,3 +337,140 @@ def test_watch_every_stops_cleanly_on_sigterm(lab: Lab, tmp_path) -> None:
     assert err.strip() == "mtasts-tui watch: stopped" and "Traceback" not in err
     conn = open_store(tmp_path / "h.sqlite3")
     assert len(runs(conn, lab.domain("good"))) >= 2
+
+
+def test_two_check_processes_at_once_both_record_everything(lab: Lab, tmp_path) -> None:
+    db = tmp_path / "h.sqlite3"
+    domains = [lab.domain(n) for n in ("good", "demo", "no-sts", "no-starttls")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mtasts_tui",
+                "check",
+                "--json",
+                "--db",
+                str(db),
+                *domains,
+                *lab_network_args(lab),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        outputs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert all(err == "" for _, err in outputs), outputs
+    conn = open_store(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert all(len(runs(conn, d)) == 2 for d in domains)
+
+
+def test_a_check_whose_default_store_cannot_be_opened_still_checks(
+    lab: Lab, capsys, tmp_path, monkeypatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.delenv("MTASTS_TUI_DB")
+    monkeypatch.setenv("MTASTS_TUI_DATA_DIR", str(blocker))
+    code, out, err = cli(capsys, "check", lab.domain("good"), *lab_network_args(lab))
+    assert code == 0 and lab.domain("good") in out
+    assert "the history is not recorded" in err and "Traceback" not in err
+    # Asked-for history is an error instead.
+    code, _, err = cli(capsys, "watch", lab.domain("good"), *lab_network_args(lab))
+    assert code == 2 and "cannot open the history database" in err
+
+
+def test_history_without_a_database_or_runs(capsys, tmp_path) -> None:
+    code, _, err = cli(capsys, "history", "--db", str(tmp_path / "none.sqlite3"), "ex.test")
+    assert code == 2 and "no history database" in err
+    open_store(tmp_path / "empty.sqlite3").close()
+    code, out, _ = cli(capsys, "history", "--db", str(tmp_path / "empty.sqlite3"), "ex.test")
+    assert (code, out) == (0, "no history for ex.test\n")
+    code, _, err = cli(capsys, "history", "--since", "last tuesday", "ex.test")
+    assert code == 2 and "--since" in err
+
+
+def test_watch_junit_markdown_and_csv_report_what_changed(lab: Lab, capsys, tmp_path) -> None:
+    baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
+    common = ["--no-history", "--baseline", str(baseline), lab.domain("good"), lab.domain("demo")]
+    code, out, _ = cli(capsys, "watch", "--format", "junit", *common, *lab_network_args(lab))
+    root = ET.fromstring(out.encode())
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {lab.domain("good"), lab.domain("demo")}  # every domain is a test case
+    assert all(c.find("failure") is None for c in cases.values()) and code == 0
+    assert "mode-upgraded" in (cases[lab.domain("good")].findtext("system-out") or "")
+
+    _, out, _ = cli(capsys, "watch", "--format", "markdown", *common, *lab_network_args(lab))
+    assert out.startswith("### mtasts-tui watch") and "| mode-upgraded |" in out
+    assert "mode-upgraded" in out and "first check" in out
+
+    _, out, _ = cli(capsys, "watch", "--format", "csv", *common, *lab_network_args(lab))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {(r["domain"], r["code"]) for r in rows} == {
+        (lab.domain("good"), "mode-upgraded"),
+        (lab.domain("demo"), "first-check"),  # not in the baseline file
+    }
+
+
+def test_watch_junit_fails_the_domain_that_got_worse(capsys, tmp_path) -> None:
+    db = str(tmp_path / "h.sqlite3")
+    with _drift_lab("enforce") as before:
+        cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(before))
+    with _drift_lab("testing") as after:
+        code, out, _ = cli(
+            capsys, "watch", "--db", db, "--format", "junit", "drift.test", *lab_network_args(after)
+        )
+    (case,) = ET.fromstring(out.encode()).iter("testcase")
+    failure = case.find("failure")
+    assert code == 1 and failure is not None
+    assert "policy-changed-same-id" in (failure.get("message") or "")
+
+
+def test_a_webhook_that_hangs_times_out(lab: Lab, capsys, tmp_path) -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)  # accepts connections, never answers
+    try:
+        baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
+        started = time.monotonic()
+        code, _, err = cli(
+            capsys,
+            "watch",
+            "--no-history",
+            "--baseline",
+            str(baseline),
+            "--webhook",
+            f"http://127.0.0.1:{listener.getsockname()[1]}/",
+            "--webhook-timeout",
+            "0.5",
+            "--webhook-retries",
+            "1",
+            lab.domain("good"),
+            *lab_network_args(lab),
+        )
+        assert time.monotonic() - started < 10
+        assert code == 0 and "webhook failed after 2 attempt(s)" in err
+    finally:
+        listener.close()
+
+
+def test_bad_watch_options_are_usage_errors(capsys) -> None:
+    for args, text in [
+        (["--every", "soon", "x.test"], "--every"),
+        (["--webhook", "file:///etc/passwd", "x.test"], "--webhook"),
+        ([], "no domain"),
+        (["--domains", "/nonexistent/list"], "no such file"),
+    ]:
+        code, _, err = cli(capsys, "watch", *args)
+        assert code == 2 and text in err, (args, err)
