@@ -320,6 +320,15 @@ def _mx_changes(old: Result, new: Result) -> list[_Change]:
     if before == after or "mx" not in old or "mx" not in new:
         return []
     added = [h for h in after if h not in before]
+    removed = [h for h in before if h not in after]
+    what = "; ".join(
+        part
+        for part in (
+            f"added {', '.join(added)}" if added else "",
+            f"removed {', '.join(removed)}" if removed else "",
+        )
+        if part
+    )
     patterns = [p for p in _policy_mx(new) if is_valid_mx_pattern(p)]
     uncovered = [h for h in added if not covering_patterns(patterns, h)]
     was, now_ = ", ".join(before) or "(none)", ", ".join(after) or "(none)"
@@ -328,9 +337,9 @@ def _mx_changes(old: Result, new: Result) -> list[_Change]:
             _Change(
                 "error",
                 "mx-changed",
-                f"The MX set changed (was {was}; now {now_}) and {', '.join(uncovered)} "
-                "matches no mx pattern of the enforce policy: senders will refuse it. Add it "
-                "to the policy (and publish a new id) or remove the MX record.",
+                f"The MX set changed ({what}) and {', '.join(uncovered)} matches no mx "
+                "pattern of the enforce policy: senders will refuse it. Add it to the policy "
+                "(and publish a new id) or remove the MX record.",
                 was,
                 now_,
                 _mx_hosts,
@@ -340,7 +349,7 @@ def _mx_changes(old: Result, new: Result) -> list[_Change]:
         _Change(
             "info",
             "mx-changed",
-            f"The MX set changed (was {was}; now {now_}).",
+            f"The MX set changed ({what}).",
             was,
             now_,
             _mx_hosts,
@@ -569,7 +578,8 @@ def timeline(runs: Sequence[tuple[datetime, Result]]) -> list[TimelineEntry]:
             continue
         base_at, base = last
         entries = [
-            TimelineEntry(when, d.severity, d.code, d.message)
+            # The entry's own time is when the change was first seen: say it once.
+            TimelineEntry(when, d.severity, d.code, d.message.removesuffix(f" (first seen {when})"))
             for d in drift_findings(base, result, baseline_at=base_at, now=at, between=())
         ]
         if _verdict(base) != _verdict(result):

@@ -307,12 +307,14 @@ class DomainSummary:
 
 def recent_domains(conn: sqlite3.Connection, limit: int = 20) -> list[DomainSummary]:
     """The most recently checked domains, newest first, each with its last verdict."""
+    # Each domain's newest run by check time, found through the (domain_id, checked_at) index.
     rows = conn.execute(
-        "SELECT domains.name, last.at, results.verdict, results.enforce_ready, results.failed "
-        "FROM (SELECT domain_id, MAX(id) AS run_id, MAX(checked_at) AS at FROM runs "
-        "      GROUP BY domain_id ORDER BY at DESC LIMIT ?) AS last "
-        "JOIN runs ON runs.id = last.run_id JOIN results ON results.id = runs.result_id "
-        "JOIN domains ON domains.id = last.domain_id ORDER BY last.at DESC, domains.name",
+        "SELECT domains.name, runs.checked_at, results.verdict, results.enforce_ready, "
+        "results.failed FROM domains "
+        "JOIN runs ON runs.id = (SELECT id FROM runs AS r WHERE r.domain_id = domains.id "
+        "                        ORDER BY r.checked_at DESC, r.id DESC LIMIT 1) "
+        "JOIN results ON results.id = runs.result_id "
+        "ORDER BY runs.checked_at DESC, domains.name LIMIT ?",
         (limit,),
     ).fetchall()
     return [

@@ -474,3 +474,42 @@ def test_bad_watch_options_are_usage_errors(capsys) -> None:
     ]:
         code, _, err = cli(capsys, "watch", *args)
         assert code == 2 and text in err, (args, err)
+
+
+def test_a_date_baseline_compares_with_that_day_and_dates_the_change(
+    lab: Lab, capsys, tmp_path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mtasts_tui.core.drift import stamp
+    from mtasts_tui.store.history import record
+
+    db = tmp_path / "h.sqlite3"
+    good = lab.domain("good")
+    _, out, _ = cli(capsys, "check", "--json", "--no-history", good, *lab_network_args(lab))
+    live = json.loads(out)
+    older = json.loads(out)
+    older["policy"]["mode"] = "testing"
+    day1 = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
+    conn = open_store(db)
+    record(conn, older, checked_at=day1)  # testing on 1 October
+    record(conn, live, checked_at=day1 + timedelta(days=1))  # enforce from 2 October on
+    record(conn, live, checked_at=day1 + timedelta(days=2))
+    code, out, _ = cli(
+        capsys,
+        "watch",
+        "--db",
+        str(db),
+        "--baseline",
+        "2026-10-01",
+        "--format",
+        "json",
+        good,
+        *lab_network_args(lab),
+    )
+    (drift,) = json.loads(out)["drift"]
+    assert drift["code"] == "mode-upgraded" and code == 0
+    assert drift["first_seen"] == stamp(day1 + timedelta(days=1))
+    # Against the latest stored result, nothing changed.
+    code, out, _ = cli(capsys, "watch", "--db", str(db), good, *lab_network_args(lab))
+    assert (code, out) == (0, "")

@@ -168,3 +168,17 @@ def test_kill_9_during_writes_leaves_a_readable_database(tmp_path: Path) -> None
         == 0
     )
     json.dumps(written[-1].result)  # decodes to plain JSON
+
+
+def test_recent_domains_are_ordered_by_check_time_not_by_insertion(tmp_path: Path) -> None:
+    conn = open_store(tmp_path / "h.sqlite3")
+    record(conn, result("new.test"), checked_at=T0 + timedelta(days=2))
+    record(conn, result("old.test"), checked_at=T0)
+    record(
+        conn, edit(result("new.test"), "enforce_ready", False), checked_at=T0 + timedelta(days=1)
+    )
+    summaries = recent_domains(conn)
+    assert [(s.domain, s.enforce_ready) for s in summaries] == [
+        ("new.test", True),
+        ("old.test", True),
+    ]

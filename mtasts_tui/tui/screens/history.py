@@ -67,7 +67,7 @@ class HistoryScreen(WizardScreen):
         versions.clear_options()
         for n, (at, body) in enumerate(history.points):
             fields = [ln.strip() for ln in (body or "").splitlines()[1:] if ln.strip()]
-            label = "no policy served" if body is None else one_line("; ".join(fields))[:80]
+            label = "no policy served" if body is None else one_line("; ".join(fields))[:200]
             versions.add_option(Option(Text(f"{at}  {label}"), id=str(n)))
         if len(history.points) >= 2:
             self.picked = [len(history.points) - 2, len(history.points) - 1]
