@@ -75,7 +75,7 @@ class Report:
         self._csv: Any = None
 
     def changed(self, outcome: Outcome) -> bool:
-        return outcome.first or bool(outcome.drift)
+        return bool(changes(outcome))
 
     def add(self, outcome: Outcome, human: Callable[[], None] | None = None) -> None:
         if self.fmt in ("junit", "markdown"):
@@ -104,11 +104,8 @@ class Report:
                     self.out.write(_drift_line(d, "   "))
             return
         name = one_line(outcome.domain)
-        if outcome.first:
-            self.out.write(f"{name}: first check: {one_line(_verdict(outcome.data))}\n")
-            return
-        for d in outcome.drift:
-            self.out.write(f"{name}: " + _drift_line(d, "").lstrip())
+        for c in changes(outcome):
+            self.out.write(f"{name}: {_MARK[c.severity]} [{c.code}] {one_line(c.message)}\n")
 
     def _add_json(self, outcome: Outcome, _human: object) -> None:
         if self.command == "check":
@@ -123,7 +120,9 @@ class Report:
                 "got_worse": outcome.worse,
                 "enforce_ready": outcome.data.get("enforce_ready"),
                 "verdict": outcome.data.get("verdict"),
+                "check_failed": outcome.failed,
                 "drift": [d.to_json() for d in outcome.drift],
+                "changes": [c.to_json() for c in outcome.changes],
             },
             compact=True,
         )
@@ -154,32 +153,9 @@ class Report:
             )
             return
         writer = self._writer(WATCH_CSV)
-        if outcome.first:
-            writer.writerow(
-                [
-                    outcome.domain,
-                    data.get("checked_at", ""),
-                    "info",
-                    "first-check",
-                    "",
-                    "",
-                    "",
-                    one_line(_verdict(data)),
-                ]
-            )
-        for d in outcome.drift:
-            writer.writerow(
-                [
-                    outcome.domain,
-                    data.get("checked_at", ""),
-                    d.severity,
-                    d.code,
-                    one_line(d.was or ""),
-                    one_line(d.now or ""),
-                    d.first_seen,
-                    one_line(d.message),
-                ]
-            )
+        for c in changes(outcome):
+            row = [outcome.domain, data.get("checked_at", ""), c.severity, c.code, one_line(c.was)]
+            writer.writerow([*row, one_line(c.now), c.first_seen, one_line(c.message)])
 
     # -- whole-document formats
 
@@ -200,7 +176,7 @@ class Report:
                 f"[{f.get('severity')}] {f.get('code')}: {f.get('message')}"
                 for f in _findings(o.data)
             ]
-            lines += [f"[{d.severity}] {d.code}: {d.message}" for d in o.drift]
+            lines += [f"[{c.severity}] {c.code}: {c.message}" for c in changes(o) if c.drift]
             if _failed(o, self.command):
                 failures += 1
                 reasons = [
@@ -236,16 +212,10 @@ class Report:
             self.out.write("| Domain | Severity | Change | Was | Now | First seen |\n")
             self.out.write("|---|---|---|---|---|---|\n")
             for row in rows:
-                o = row.outcome
-                if o.first:
+                for c in changes(row.outcome):
                     self.out.write(
-                        f"| {md(o.domain)} | info | first check | | {md(_verdict(o.data))} | "
-                        f"{md(o.data.get('checked_at', ''))} |\n"
-                    )
-                for d in o.drift:
-                    self.out.write(
-                        f"| {md(o.domain)} | {d.severity} | {md(d.code)} | {md(d.was or '')} | "
-                        f"{md(d.now or '')} | {md(d.first_seen)} |\n"
+                        f"| {md(row.outcome.domain)} | {c.severity} | {md(c.code)} | "
+                        f"{md(c.was)} | {md(c.now)} | {md(c.first_seen)} |\n"
                     )
             self.out.write("\n")
             return
@@ -271,6 +241,36 @@ class Report:
             for drift in row.outcome.drift:
                 self.out.write(f"- changed, {drift.severity} `{drift.code}`: {md(drift.message)}\n")
             self.out.write("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One printed change of `watch`: a drift finding, a finding change, a first or failed check."""
+
+    severity: str
+    code: str
+    message: str
+    was: str = ""
+    now: str = ""
+    first_seen: str = ""
+    drift: bool = False
+
+
+def changes(outcome: Outcome) -> list[Change]:
+    at = str(outcome.data.get("checked_at", ""))
+    if outcome.failed is not None:
+        return [Change("error", "check-failed", outcome.failed, first_seen=at)]
+    out: list[Change] = []
+    if outcome.first:
+        verdict = _verdict(outcome.data)
+        out.append(Change("info", "first-check", verdict, now=verdict, first_seen=at))
+    for d in outcome.drift:
+        out.append(
+            Change(d.severity, d.code, d.message, d.was or "", d.now or "", d.first_seen, True)
+        )
+    for c in outcome.changes:
+        out.append(Change(c.severity, c.code, c.message, first_seen=c.at))
+    return out
 
 
 def _drift_line(d: DriftFinding, indent: str) -> str:

@@ -21,8 +21,10 @@ from typing import Any
 
 from mtasts_tui.core.drift import (
     DriftFinding,
+    TimelineEntry,
     check_failed,
     drift_findings,
+    finding_changes,
     got_worse,
     parse_stamp,
     stamp,
@@ -89,6 +91,16 @@ class Outcome:
     """Something got worse (see ``core.drift.got_worse``)."""
     first: bool
     """No baseline existed: this is the first result seen for the domain."""
+    changes: tuple[TimelineEntry, ...] = ()
+    """The check's own findings and verdict compared with the baseline's."""
+
+    @property
+    def failed(self) -> str | None:
+        """Why the check itself failed, or None."""
+        for f in self.data.get("findings") or []:
+            if isinstance(f, dict) and f.get("code") == "check-failed":
+                return str(f.get("message", ""))
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +212,9 @@ class Monitor:
         drift: list[DriftFinding] = []
         if base is not None and base_at is not None:
             drift = drift_findings(base, data, baseline_at=base_at, now=now, between=between)
+        changes: list[TimelineEntry] = []
+        if base is not None and not check_failed(data):
+            changes = finding_changes(base, data, stamp(now))
         if self.baseline.kind != "none":
             data["drift"] = [d.to_json() for d in drift]
         if self.record_history:
@@ -214,6 +229,7 @@ class Monitor:
             base_at,
             got_worse(drift, base, data) if base is not None else check_failed(data),
             base is None,
+            tuple(changes),
         )
 
     def _baseline_for(

@@ -235,6 +235,11 @@ def _mx_hosts(result: Result, _at: datetime | None = None) -> tuple[str, ...]:
     return tuple(sorted(hosts))
 
 
+def _fields(body: str) -> tuple[str, ...]:
+    """A body as senders read it: line endings, blank lines and edge spaces do not matter."""
+    return tuple(" ".join(line.split()) for line in body.splitlines() if line.strip())
+
+
 def _body_summary(body: str) -> str:
     """The policy in one line: its fields in order, without the version line."""
     lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
@@ -264,7 +269,7 @@ def _policy_changes(old: Result, new: Result, now: datetime) -> list[_Change]:
         )
         return out
     old_body, new_body = _body(old), _body(new)
-    if old_body is not None and new_body is not None and old_body != new_body:
+    if old_body is not None and new_body is not None and _fields(old_body) != _fields(new_body):
         old_id, new_id = _sts_id(old), _sts_id(new)
         if old_id is not None and old_id == new_id:
             out.append(
@@ -582,30 +587,38 @@ def timeline(runs: Sequence[tuple[datetime, Result]]) -> list[TimelineEntry]:
             TimelineEntry(when, d.severity, d.code, d.message.removesuffix(f" (first seen {when})"))
             for d in drift_findings(base, result, baseline_at=base_at, now=at, between=())
         ]
-        if _verdict(base) != _verdict(result):
-            entries.append(
-                TimelineEntry(
-                    when, "info", "verdict-changed", f"{_verdict(base)} → {_verdict(result)}"
-                )
-            )
-        old_codes, new_codes = _codes(base), _codes(result)
-        for code, severity in sorted(new_codes.items()):
-            if code not in old_codes:
-                entries.append(TimelineEntry(when, severity, "finding-new", code))
-        for code, severity in sorted(old_codes.items()):
-            if code not in new_codes:
-                entries.append(TimelineEntry(when, severity, "finding-resolved", code))
+        entries += finding_changes(base, result, when)
         out.extend(entries)
         last = (at, result)
     return out
 
 
-def _codes(result: Result) -> dict[str, Severity]:
-    out: dict[str, Severity] = {}
+def finding_changes(base: Result, result: Result, when: str) -> list[TimelineEntry]:
+    """What the check's own findings say changed: the verdict, and finding codes that appeared
+    (with today's message) or went away. Info findings are context, not changes."""
+    entries: list[TimelineEntry] = []
+    if _verdict(base) != _verdict(result):
+        entries.append(
+            TimelineEntry(when, "info", "verdict-changed", f"{_verdict(base)} → {_verdict(result)}")
+        )
+    old_codes, new_codes = _codes(base), _codes(result)
+    for code, (severity, message) in sorted(new_codes.items()):
+        if code not in old_codes:
+            entries.append(TimelineEntry(when, severity, "finding-new", f"{code}: {message}"))
+    for code, (severity, _message) in sorted(old_codes.items()):
+        if code not in new_codes:
+            entries.append(
+                TimelineEntry(when, "info", "finding-resolved", f"{code} ({severity}) is gone")
+            )
+    return entries
+
+
+def _codes(result: Result) -> dict[str, tuple[Severity, str]]:
+    out: dict[str, tuple[Severity, str]] = {}
     for f in _findings(result):
         severity = f.get("severity")
-        if isinstance(f.get("code"), str) and severity in ("error", "warning", "info"):
-            out.setdefault(f["code"], severity)
+        if isinstance(f.get("code"), str) and severity in ("error", "warning"):
+            out.setdefault(f["code"], (severity, str(f.get("message", ""))))
     return out
 
 

@@ -212,3 +212,8 @@ def test_every_drift_code_is_registered() -> None:
         "dnssec-lost",
         "dane-changed",
     }
+
+
+def test_line_endings_and_blank_lines_alone_are_not_a_policy_change() -> None:
+    new = edit(result(), "policy.raw", POLICY.replace("\r\n", "\n") + "\n")
+    assert drift(result(), new) == []

@@ -66,7 +66,7 @@ def test_watch_once_prints_first_checks_then_nothing_when_nothing_changed(
     code, out, _ = cli(capsys, "watch", "--once", "--db", db, *domains, *lab_network_args(lab))
     assert code == 0
     assert sorted(line.split(":")[0] for line in out.splitlines()) == sorted(domains)
-    assert all("first check" in line for line in out.splitlines())
+    assert all("[first-check]" in line for line in out.splitlines())
     code, out, _ = cli(capsys, "watch", "--db", db, *domains, *lab_network_args(lab))
     assert (code, out) == (0, "")
 
@@ -325,7 +325,7 @@ def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        assert "first check" in first
+        assert "[first-check]" in first
         time.sleep(1.5)  # at least one more round
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=15)
@@ -411,7 +411,7 @@ def test_watch_junit_markdown_and_csv_report_what_changed(lab: Lab, capsys, tmp_
 
     _, out, _ = cli(capsys, "watch", "--format", "markdown", *common, *lab_network_args(lab))
     assert out.startswith("### mtasts-tui watch") and "| mode-upgraded |" in out
-    assert "mode-upgraded" in out and "first check" in out
+    assert "mode-upgraded" in out and "first-check" in out
 
     _, out, _ = cli(capsys, "watch", "--format", "csv", *common, *lab_network_args(lab))
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -513,3 +513,22 @@ def test_a_date_baseline_compares_with_that_day_and_dates_the_change(
     # Against the latest stored result, nothing changed.
     code, out, _ = cli(capsys, "watch", "--db", str(db), good, *lab_network_args(lab))
     assert (code, out) == (0, "")
+
+
+def test_a_new_error_finding_is_printed_and_makes_watch_exit_1(lab: Lab, capsys, tmp_path) -> None:
+    broken = lab.domain("no-starttls")
+    _, out, _ = cli(capsys, "check", "--json", "--no-history", broken, *lab_network_args(lab))
+    before = json.loads(out)
+    # The baseline: the same domain before its MX lost STARTTLS (no errors, ready).
+    errors = [f for f in before["findings"] if f["severity"] == "error"]
+    before["findings"] = [f for f in before["findings"] if f["severity"] != "error"]
+    before["enforce_ready"], before["verdict"] = True, "Ready to enforce"
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(before) + "\n")
+    code, out, _ = cli(
+        capsys, "watch", "--no-history", "--baseline", str(path), broken, *lab_network_args(lab)
+    )
+    assert code == 1
+    for finding in errors:
+        assert f"[finding-new] {finding['code']}: " in out
+    assert "[verdict-changed] Ready to enforce → " in out
