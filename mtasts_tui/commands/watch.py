@@ -146,6 +146,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         return asyncio.run(_watch(args, domains, config, verdicts, monitor, interval, out, err))
+    except KeyboardInterrupt:  # --once (or a second Ctrl-C): what was recorded stays recorded
+        err.write("mtasts-tui watch: interrupted\n")
+        return 130
     finally:
         monitor.close()
 
@@ -227,7 +230,10 @@ async def _alerts(args: argparse.Namespace, outcomes: list[Outcome], err: TextIO
             await asyncio.to_thread(write_textfile, Path(args.prometheus), text)
         except OSError as exc:
             err.write(f"mtasts-tui watch: --prometheus: {printable(str(exc))}\n")
-    changed = [o for o in outcomes if o.drift]
+    from mtasts_tui.commands.formats import changes
+
+    # A first check is news for the terminal, not an alert.
+    changed = [o for o in outcomes if any(c.code != "first-check" for c in changes(o))]
     if args.webhook and changed:
         from mtasts_tui.alerts.webhook import post_webhook
 
@@ -248,6 +254,7 @@ async def _alerts(args: argparse.Namespace, outcomes: list[Outcome], err: TextIO
 
 def webhook_payload(changed: list[Outcome], fmt: str) -> dict[str, Any]:
     from mtasts_tui.alerts.webhook import slack_payload
+    from mtasts_tui.commands.formats import changes
 
     worse = any(o.worse for o in changed)
     if fmt == "slack":
@@ -255,7 +262,7 @@ def webhook_payload(changed: list[Outcome], fmt: str) -> dict[str, Any]:
             ", something got worse" if worse else ""
         )
         lines = [
-            f"{o.domain}: [{d.severity}] {d.code}: {d.message}" for o in changed for d in o.drift
+            f"{o.domain}: [{c.severity}] {c.code}: {c.message}" for o in changed for c in changes(o)
         ]
         return slack_payload(title, lines[:50])
     return {
@@ -269,7 +276,9 @@ def webhook_payload(changed: list[Outcome], fmt: str) -> dict[str, Any]:
                 "got_worse": o.worse,
                 "enforce_ready": o.data.get("enforce_ready"),
                 "verdict": o.data.get("verdict"),
+                "check_failed": o.failed,
                 "drift": [d.to_json() for d in o.drift],
+                "changes": [c.to_json() for c in o.changes],
             }
             for o in changed
         ],

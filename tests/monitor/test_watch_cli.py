@@ -532,3 +532,47 @@ def test_a_new_error_finding_is_printed_and_makes_watch_exit_1(lab: Lab, capsys,
     for finding in errors:
         assert f"[finding-new] {finding['code']}: " in out
     assert "[verdict-changed] Ready to enforce → " in out
+
+
+@pytest.mark.parametrize("command", ["watch", "check"])
+def test_ctrl_c_during_a_round_exits_130_with_one_line(tmp_path, command) -> None:
+    import socket
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))  # a resolver that never answers
+    env = {**os.environ, "MTASTS_TUI_DB": str(tmp_path / "h.sqlite3")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mtasts_tui",
+            command,
+            "slow.test",
+            "--resolver",
+            f"127.0.0.1:{silent.getsockname()[1]}",
+            "--timeout",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # wait until the query is on the wire
+            silent.settimeout(0.2)
+            try:
+                silent.recv(4096)
+                break
+            except TimeoutError:
+                continue
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        silent.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert err == f"mtasts-tui {command}: interrupted\n"
