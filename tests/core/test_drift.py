@@ -217,3 +217,11 @@ def test_every_drift_code_is_registered() -> None:
 def test_line_endings_and_blank_lines_alone_are_not_a_policy_change() -> None:
     new = edit(result(), "policy.raw", POLICY.replace("\r\n", "\n") + "\n")
     assert drift(result(), new) == []
+
+
+def test_every_drift_code_is_in_the_readme_table() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| drift ("))
+    assert {code for code in DRIFT_CODES if f"`{code}`" not in row} == set()

@@ -63,7 +63,19 @@ def test_watch_once_prints_first_checks_then_nothing_when_nothing_changed(
 ) -> None:
     db = str(tmp_path / "h.sqlite3")
     domains = [lab.domain("good"), lab.domain("demo")]
-    code, out, _ = cli(capsys, "watch", "--once", "--db", db, *domains, *lab_network_args(lab))
+    listing = tmp_path / "domains.txt"
+    listing.write_text(f"# watched\n{domains[1]}  # the shop\n\n{domains[0]}\n")
+    code, out, _ = cli(
+        capsys,
+        "watch",
+        "--once",
+        "--db",
+        db,
+        "--domains",
+        str(listing),
+        domains[0],
+        *lab_network_args(lab),
+    )
     assert code == 0
     assert sorted(line.split(":")[0] for line in out.splitlines()) == sorted(domains)
     assert all("[first-check]" in line for line in out.splitlines())
