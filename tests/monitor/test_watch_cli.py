@@ -588,3 +588,12 @@ def test_ctrl_c_during_a_round_exits_130_with_one_line(tmp_path, command) -> Non
             proc.wait()
     assert proc.returncode == 130
     assert err == f"mtasts-tui {command}: interrupted\n"
+
+
+def test_a_db_that_is_not_a_database_is_a_clear_error(capsys, tmp_path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("these are my notes, not a database\n" * 100)
+    for command in (["watch", "x.test"], ["check", "x.test"], ["history", "x.test"]):
+        code, _, err = cli(capsys, *command, "--db", str(text))
+        assert code == 2 and "history database" in err and "Traceback" not in err, err
+    assert text.read_text().startswith("these are my notes")  # and it is left alone
