@@ -79,9 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         "domains", nargs="+", metavar="DOMAIN", help="domains to check; - reads them from stdin"
     )
     add_check_options(check)
-    from mtasts_tui.commands import history_cmd, monitor, watch
+    from mtasts_tui.commands import history_cmd, options, watch
 
-    monitor.add_store_arguments(check, default_baseline=None)
+    options.add_store_arguments(check, default_baseline=None)
     history_cmd.add_arguments(commands.add_parser("history", help="what changed, per domain"))
     watch.add_arguments(
         commands.add_parser("watch", help="check, record, and report only what changed")

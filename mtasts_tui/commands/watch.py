@@ -24,7 +24,7 @@ DOMAIN_FILE_LIMIT = 16 * 1024 * 1024
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from mtasts_tui.cli import add_check_options
-    from mtasts_tui.commands.monitor import add_store_arguments
+    from mtasts_tui.commands.options import add_store_arguments
 
     parser.add_argument("domains", nargs="*", metavar="DOMAIN", help="domains to watch")
     parser.add_argument(
@@ -166,7 +166,7 @@ async def _watch(
     import asyncio
 
     from mtasts_tui.commands.formats import Report
-    from mtasts_tui.commands.monitor import output_format
+    from mtasts_tui.commands.options import output_format
     from mtasts_tui.commands.recorded import run_cycle
     from mtasts_tui.core.text import printable
 
