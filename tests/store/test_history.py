@@ -13,6 +13,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import latest, recent_domains, record, runs
 from tests.monitor.results import T0, edit, result
@@ -87,6 +90,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 sys.path.insert(0, {root!r})
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import record
 from tests.monitor.results import result, edit
@@ -182,3 +188,33 @@ def test_recent_domains_are_ordered_by_check_time_not_by_insertion(tmp_path: Pat
         ("new.test", True),
         ("old.test", True),
     ]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    parts=st.dictionaries(
+        st.sampled_from(
+            ["policy", "sts_record", "tlsrpt", "mx_tls", "findings", "dnssec", "extra"]
+        ),
+        json_values,
+        max_size=5,
+    )
+)
+def test_any_json_result_comes_back_exactly(tmp_path: Path, parts: dict[str, object]) -> None:
+    conn = open_store(tmp_path / "prop.sqlite3")
+    data = {**result(), **parts}
+    stored = record(conn, data)
+    back = next(r for r in runs(conn, "ex.test") if r.run_id == stored.run_id)
+    assert back.result == {k: v for k, v in data.items() if k != "elapsed"}
+    conn.close()
