@@ -18,6 +18,10 @@ from mtasts_tui.core.drift import parse_stamp
 SEVERITIES = ("error", "warning", "info")
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _label(value: object) -> str:
     text = str(value)
     return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
@@ -38,10 +42,10 @@ def _certs(data: Mapping[str, Any]) -> Iterable[tuple[str, str, str, object]]:
     policy = data.get("policy")
     if isinstance(policy, Mapping) and policy.get("cert_not_after"):
         yield "policy", f"mta-sts.{domain}", "", policy["cert_not_after"]
-    for entry in data.get("mx_tls") or []:
+    for entry in _list(data.get("mx_tls")):
         if not isinstance(entry, Mapping):
             continue
-        listed = [a for a in entry.get("addresses") or [] if isinstance(a, Mapping)]
+        listed = [a for a in _list(entry.get("addresses")) if isinstance(a, Mapping)]
         for item in listed or [entry]:
             if item.get("cert_not_after"):
                 host = str(entry.get("host", ""))
@@ -67,7 +71,7 @@ def render(results: Iterable[tuple[Mapping[str, Any], datetime]]) -> str:
             labels = _labels(domain=domain, role=role, host=host, address=address)
             certs.append(f"mtasts_cert_expiry_days{labels} {days}")
         counts = dict.fromkeys(SEVERITIES, 0)
-        for f in data.get("findings") or []:
+        for f in _list(data.get("findings")):
             if isinstance(f, Mapping) and f.get("severity") in counts:
                 counts[str(f["severity"])] += 1
         for severity, count in counts.items():

@@ -30,8 +30,12 @@ CHECK_CSV += ["infos", "codes", "drift"]
 WATCH_CSV = ["domain", "checked_at", "severity", "code", "was", "now", "first_seen", "message"]
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _findings(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in data.get("findings") or [] if isinstance(f, dict)]
+    return [f for f in _list(data.get("findings")) if isinstance(f, dict)]
 
 
 def _count(data: dict[str, Any], severity: str) -> int:

@@ -63,7 +63,8 @@ class Outcome:
     @property
     def failed(self) -> str | None:
         """Why the check itself failed, or None."""
-        for f in self.data.get("findings") or []:
+        findings = self.data.get("findings")
+        for f in findings if isinstance(findings, list) else []:
             if isinstance(f, dict) and f.get("code") == "check-failed":
                 return str(f.get("message", ""))
         return None

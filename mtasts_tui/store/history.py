@@ -131,18 +131,18 @@ def _cert_key(item: Mapping[str, Any]) -> str | None:
     fingerprint = item.get("cert_sha256")
     if isinstance(fingerprint, str) and fingerprint:
         return fingerprint.lower()
-    names, not_after = item.get("cert_names") or [], item.get("cert_not_after")
+    names, not_after = _list(item.get("cert_names")), item.get("cert_not_after")
     if not names and not not_after:
         return None
     return "names:" + hashlib.sha256(_canonical([names, not_after])).hexdigest()
 
 
 def _addresses(result: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for entry in result.get("mx_tls") or []:
+    for entry in _list(result.get("mx_tls")):
         if not isinstance(entry, Mapping):
             continue
         host = str(entry.get("host", ""))
-        listed = [a for a in entry.get("addresses") or [] if isinstance(a, Mapping)]
+        listed = [a for a in _list(entry.get("addresses")) if isinstance(a, Mapping)]
         for item in listed or [entry]:
             yield host, item
 
@@ -206,6 +206,10 @@ def record(
     return StoredRun(run_id, domain, at, result_id, stored)
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -218,7 +222,7 @@ def _record_addresses(conn: sqlite3.Connection, result_id: int, result: Mapping[
     for host, item in _addresses(result):
         cert = _cert_key(item)
         if cert is not None:
-            names = item.get("cert_names") or []
+            names = _list(item.get("cert_names"))
             conn.execute(
                 "INSERT OR IGNORE INTO certificates (sha256, names, not_after) VALUES (?, ?, ?)",
                 (cert, json.dumps(names, ensure_ascii=False), _text(item.get("cert_not_after"))),

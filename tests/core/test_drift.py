@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mtasts_tui.core import judge
 from mtasts_tui.core.drift import (
     DRIFT_CODES,
@@ -225,3 +228,24 @@ def test_every_drift_code_is_in_the_readme_table() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| drift ("))
     assert {code for code in DRIFT_CODES if f"`{code}`" not in row} == set()
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**6) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_keys = ["mx", "policy", "sts_record", "tlsrpt", "mx_tls", "findings", "dnssec", "enforce_ready"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(parts=st.dictionaries(st.sampled_from(_keys), _json, max_size=4))
+def test_drift_never_fails_on_results_of_any_shape(parts: dict[str, object]) -> None:
+    odd = {**result(), **parts}
+    for old, new in ((result(), odd), (odd, result()), (odd, odd)):
+        found = drift(old, new)
+        got_worse(found, old, new)
+    assert drift(odd, odd) == []  # the same result never drifts from itself
+    timeline([(T0, odd), (NOW, result())])

@@ -7,6 +7,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mtasts_tui.commands.formats import Report, md, xml_text
 from mtasts_tui.commands.monitor import Outcome
 from tests.monitor.results import result
@@ -33,3 +36,28 @@ def test_junit_survives_control_characters_and_markup() -> None:
     failure = root.find("testsuite/testcase/failure")
     assert failure is not None and "<b>|cell|</b>" in (failure.text or "")
     assert xml_text("a\x00b") == "a\\x00b"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    domain=st.text(min_size=1, max_size=20),
+    host=st.text(max_size=20),
+    ready=st.sampled_from([True, False, None, "yes", 3]),
+    mx_tls=st.sampled_from([None, True, "x", [1, "a"], [{"addresses": "no"}]]),
+)
+def test_the_textfile_parses_whatever_the_result_holds(domain, host, ready, mx_tls) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from mtasts_tui.alerts.prometheus import render
+
+    data = result()
+    data.update(domain=domain, enforce_ready=ready)
+    data["mx_tls"][0]["host"] = host  # quotes, backslashes and newlines must be escaped
+    odd = {**result(), "mx_tls": mx_tls, "findings": "not a list"}
+    text = render([(data, datetime.now(UTC)), (odd, datetime.now(UTC))])
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    samples = families["mtasts_enforce_ready"].samples
+    assert samples[0].labels["domain"] == domain
+    assert samples[0].value == (1 if ready is True else 0 if ready is False else -1)
+    hosts = {s.labels["host"] for s in families["mtasts_cert_expiry_days"].samples}
+    assert host in hosts
