@@ -62,16 +62,18 @@ async def _seed_history(config: object, data_dir: Path) -> None:
     from mtasts_tui.probe.network import Network
     from mtasts_tui.store.db import open_store
     from mtasts_tui.store.history import record
+    from mtasts_tui.tui import history
     from mtasts_tui.tui.clock import FIXED_NOW
-    from mtasts_tui.tui.history import db_path
 
+    # The throwaway data folder, whatever MTASTS_TUI_DB says: never seed a real history.
+    history.SETTINGS.db = data_dir / "history.sqlite3"
     domain = parse_domain(scenarios.DEMO_DOMAIN)
     assert not isinstance(domain, str)
     data = inspection_to_json(await inspect_domain(domain, Network.from_config(config)))  # type: ignore[arg-type]
     data["mx"] = [m for m in data["mx"] if "legacy" not in m["host"]]
     data["policy"]["raw"] = data["policy"]["raw"].replace("max_age: 86400", "max_age: 604800")
     data["policy"]["max_age"] = 604800
-    conn = open_store(db_path(data_dir))
+    conn = open_store(history.SETTINGS.db)
     record(conn, data, checked_at=FIXED_NOW - timedelta(days=7))
     conn.close()
 

@@ -168,6 +168,10 @@ def test_check_with_a_baseline_adds_drift_to_its_json(lab: Lab, capsys, tmp_path
     data = json.loads(out)
     assert [d["code"] for d in data["drift"]] == ["max-age-changed"]
     assert data["checked_at"].endswith("Z") and code == 0
+    code, out, _ = cli(
+        capsys, "check", "--baseline", str(baseline), lab.domain("good"), *lab_network_args(lab)
+    )
+    assert "changed since the baseline:" in out and "[max-age-changed] max_age went from" in out
 
 
 def test_a_bad_baseline_is_a_clear_error(lab: Lab, capsys, tmp_path) -> None:
