@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from mtasts_tui.core.findings import Finding, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
@@ -47,6 +47,18 @@ DRIFT_CODES: dict[str, str] = {
 """Every drift code and its severity (for the README table and the registry test)."""
 
 
+class DriftJson(TypedDict):
+    """One entry of ``drift`` in `check --json` / `watch --format json` (a contract)."""
+
+    severity: str
+    code: str
+    message: str
+    was: str | None
+    now: str | None
+    first_seen: str
+    subject: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class DriftFinding:
     severity: Severity
@@ -67,7 +79,7 @@ class DriftFinding:
     def finding(self) -> Finding:
         return Finding(self.severity, self.code, self.message, self.subject)
 
-    def to_json(self) -> dict[str, str | None]:
+    def to_json(self) -> DriftJson:
         return {
             "severity": self.severity,
             "code": self.code,

@@ -249,3 +249,10 @@ def test_drift_never_fails_on_results_of_any_shape(parts: dict[str, object]) -> 
         got_worse(found, old, new)
     assert drift(odd, odd) == []  # the same result never drifts from itself
     timeline([(T0, odd), (NOW, result())])
+
+
+def test_the_drift_json_keys_are_the_contract() -> None:
+    from mtasts_tui.core.drift import DriftJson
+
+    (finding,) = drift(result(), edit(result(), "policy.mode", "testing"))
+    assert list(finding.to_json()) == list(DriftJson.__annotations__)
