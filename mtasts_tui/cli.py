@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from mtasts_tui import __version__
 
-SUBCOMMANDS = ("check", "lint", "export", "reports")
+SUBCOMMANDS = ("check", "lint", "export", "reports", "history", "watch")
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +40,22 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     net.add_argument("--no-smtp", action="store_true", help="skip the STARTTLS probes of the MX")
 
 
+def add_check_options(parser: argparse.ArgumentParser) -> None:
+    """Every option of `check` except the domains (also taken by `watch`)."""
+    parser.add_argument("--json", action="store_true", help="same as --format json")
+    parser.add_argument(
+        "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
+    )
+    parser.add_argument(
+        "--reports",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="TLS-RPT reports (files or folders, repeatable) whose verdict joins the check's",
+    )
+    add_network_arguments(parser)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mtasts-tui",
@@ -62,18 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "domains", nargs="+", metavar="DOMAIN", help="domains to check; - reads them from stdin"
     )
-    check.add_argument("--json", action="store_true", help="one JSON object per domain per line")
-    check.add_argument(
-        "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
+    add_check_options(check)
+    from mtasts_tui.commands import history_cmd, options, watch
+
+    options.add_store_arguments(check, default_baseline=None)
+    history_cmd.add_arguments(commands.add_parser("history", help="what changed, per domain"))
+    watch.add_arguments(
+        commands.add_parser("watch", help="check, record, and report only what changed")
     )
-    check.add_argument(
-        "--reports",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="TLS-RPT reports (files or folders, repeatable) whose verdict joins the check's",
-    )
-    add_network_arguments(check)
 
     lint.add_arguments(commands.add_parser("lint", help="check a policy or record offline"))
     export_cmd.add_arguments(
@@ -91,7 +103,7 @@ def _wizard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mtasts-tui",
         description=(
-            "Open the MTA-STS wizard. Commands: check, lint, export, reports "
+            "Open the MTA-STS wizard. Commands: check, lint, export, reports, history, watch "
             "(see 'mtasts-tui COMMAND --help')."
         ),
     )
@@ -103,6 +115,8 @@ def _wizard_parser() -> argparse.ArgumentParser:
         help="start the built-in loopback lab and open its half-migrated demo domain",
     )
     add_network_arguments(parser)
+    parser.add_argument("--db", metavar="PATH", help="the history database")
+    parser.add_argument("--no-history", action="store_true", help="do not record inspections")
     return parser
 
 
@@ -132,6 +146,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from mtasts_tui.commands import check
 
         return check.run(args, out, err)
+    if args.command in ("history", "watch"):
+        from mtasts_tui.commands import history_cmd, watch
+
+        if args.command == "history":
+            return history_cmd.run(args, out, err)
+        return watch.run(args, out, err)
     if args.command == "reports":
         import mtasts_tui.reports.command as reports_command
 

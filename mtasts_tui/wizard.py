@@ -16,6 +16,12 @@ def run_wizard(args: argparse.Namespace) -> int:
         print(f"mtasts-tui: {exc}", file=sys.stderr)
         return 2
 
+    from pathlib import Path
+
+    from mtasts_tui.tui import history
+
+    history.SETTINGS.db = Path(args.db) if getattr(args, "db", None) else None
+    history.SETTINGS.record = not getattr(args, "no_history", False)
     lab = None
     domain = args.domain
     banner = ""
@@ -23,6 +29,8 @@ def run_wizard(args: argparse.Namespace) -> int:
         from mtasts_tui.lab import Lab, scenarios
 
         lab = Lab(scenarios.ALL).start()
+        if history.SETTINGS.db is None:  # the demo's lab domains stay out of the real history
+            history.SETTINGS.db = Path(lab.ca_file).parent / "demo-history.sqlite3"
         config = lab.probe_config(timeout=config.timeout, smtp=config.smtp)
         domain = domain or scenarios.DEMO_DOMAIN
         names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
@@ -35,6 +43,7 @@ def run_wizard(args: argparse.Namespace) -> int:
 
         WizardApp(config, domain, banner=banner).run()
     finally:
+        history.SETTINGS = history.Settings()  # this run's options end with it
         if lab is not None:
             lab.stop()
     return 0

@@ -50,6 +50,34 @@ def _report(day: str, ok: int, failed: int) -> dict[str, object]:
     }
 
 
+async def _seed_history(config: object, data_dir: Path) -> None:
+    """A week-old check of the demo domain, before the backup MX and the max_age cut, with the
+    same policy id: the inspection then shows what changed, the History screen the diff."""
+    from datetime import timedelta
+
+    from mtasts_tui.commands.check import inspection_to_json
+    from mtasts_tui.core.domain import parse_domain
+    from mtasts_tui.lab import scenarios
+    from mtasts_tui.probe.inspect import inspect_domain
+    from mtasts_tui.probe.network import Network
+    from mtasts_tui.store.db import open_store
+    from mtasts_tui.store.history import record
+    from mtasts_tui.tui import history
+    from mtasts_tui.tui.clock import FIXED_NOW
+
+    # The throwaway data folder, whatever MTASTS_TUI_DB says: never seed a real history.
+    history.SETTINGS.db = data_dir / "history.sqlite3"
+    domain = parse_domain(scenarios.DEMO_DOMAIN)
+    assert not isinstance(domain, str)
+    data = inspection_to_json(await inspect_domain(domain, Network.from_config(config)))  # type: ignore[arg-type]
+    data["mx"] = [m for m in data["mx"] if "legacy" not in m["host"]]
+    data["policy"]["raw"] = data["policy"]["raw"].replace("max_age: 86400", "max_age: 604800")
+    data["policy"]["max_age"] = 604800
+    conn = open_store(history.SETTINGS.db)
+    record(conn, data, checked_at=FIXED_NOW - timedelta(days=7))
+    conn.close()
+
+
 async def capture() -> list[Path]:
     from textual.widgets import Input, TextArea
 
@@ -62,6 +90,7 @@ async def capture() -> list[Path]:
     with Lab(scenarios.ALL) as lab, tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # the export screen writes ./mta-sts-<domain>
         config = lab.probe_config(timeout=5.0)
+        await _seed_history(config, Path(tmp) / "data")
         app = WizardApp(config, None, store=Store(Path(tmp) / "data"), deterministic=True)
         async with app.run_test(size=SIZE) as pilot:
 
@@ -81,6 +110,11 @@ async def capture() -> list[Path]:
             await pilot.press("enter")
             await settle()
             shot("inspection")
+            await pilot.press("h")
+            await settle()
+            shot("history")
+            await pilot.press("escape")
+            await settle()
             await pilot.press("e")
             await settle()
             screen = app.screen

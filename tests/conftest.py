@@ -45,3 +45,9 @@ def lab_namespace(lab: Lab, timeout: float = 3.0, **extra: object) -> argparse.N
     }
     values.update(extra)
     return argparse.Namespace(**values)
+
+
+@pytest.fixture(autouse=True)
+def _history_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test records its checks in a fresh database, never in the user's data folder."""
+    monkeypatch.setenv("MTASTS_TUI_DB", str(tmp_path_factory.mktemp("db") / "history.sqlite3"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -195,6 +196,7 @@ async def _run(
     json_out: bool,
     out: TextIO,
     report_verdicts: dict[str, Verdict] | None = None,
+    emit: Emit | None = None,
 ) -> bool:
     """Inspect with at most ``concurrency`` domains in flight; print each result as it lands.
 
@@ -231,25 +233,34 @@ async def _run(
                     ],
                     "enforce_ready": False,
                 }
-                if json_out:
+                if emit is not None:
+                    await emit(failure, None)
+                elif json_out:
                     write_json(out, failure, compact=True)
                 else:
                     out.write(f"\n== {domain.display()}: check failed: {printable(str(exc))}\n")
                 continue
             if has_errors(result.judgement.findings):
                 any_error = True
-            if json_out:
+            if json_out or emit is not None:
                 data = inspection_to_json(result)
                 if report_verdicts is not None:
                     verdict = report_verdicts.get(domain.ascii)
                     data["reports"] = verdict.to_json() if verdict else None
-                write_json(out, data, compact=True)
+                if emit is not None:
+                    await emit(data, result)
+                else:
+                    write_json(out, data, compact=True)
             else:
                 write_human(out, result)
             out.flush()
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(domains))))))
     return any_error
+
+
+Emit = Callable[[dict[str, Any], "Inspection | None"], Awaitable[None]]
+"""Takes each domain's JSON result (and the inspection, None when the check failed)."""
 
 
 def _named_domains(names: list[str], stdin: TextIO) -> list[str]:
@@ -292,8 +303,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         verdicts = load_report_verdicts(args.reports, err)
     try:
         config = config_from_args(args)
-        any_error = asyncio.run(_run(domains, config, args.concurrency, args.json, out, verdicts))
     except NetworkConfigError as exc:
         err.write(f"mtasts-tui check: {printable(str(exc))}\n")
         return 2
-    return 1 if any_error else 0
+    # History, baselines and output formats live in commands/recorded.py.
+    from mtasts_tui.commands.recorded import run_recorded
+
+    return run_recorded(args, domains, config, verdicts, out, err)

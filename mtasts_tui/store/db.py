@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ DB_ENV_VAR = "MTASTS_TUI_DB"
 DB_FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 """Another process holding the write lock is waited for this long before giving up."""
+SETUP_ATTEMPTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +71,26 @@ def open_store(path: Path | None = None, *, create: bool = True) -> sqlite3.Conn
         )
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot open the history database {target}: {exc}") from exc
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn, migrations())
-    except sqlite3.Error as exc:
-        conn.close()
-        raise StoreError(f"cannot use the history database {target}: {exc}") from exc
-    return conn
+    for attempt in range(SETUP_ATTEMPTS):
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn, migrations())
+            return conn
+        except sqlite3.OperationalError as exc:
+            # Switching a fresh file to WAL needs an exclusive lock, and SQLite answers "locked"
+            # at once (no busy handler) while another process does the same: try again shortly.
+            if "locked" in str(exc) and attempt + 1 < SETUP_ATTEMPTS:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            conn.close()
+            raise StoreError(f"cannot use the history database {target}: {exc}") from exc
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot use the history database {target}: {exc}") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -153,3 +153,34 @@ def test_light_theme(snap_compare, make_app) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
+
+
+def test_history(snap_compare, make_app) -> None:
+    import os
+    from datetime import timedelta
+    from pathlib import Path
+
+    from mtasts_tui.core.domain import parse_domain
+    from mtasts_tui.store.db import open_store
+    from mtasts_tui.store.history import record
+    from mtasts_tui.tui.clock import FIXED_NOW
+    from mtasts_tui.tui.screens.history import HistoryScreen
+    from tests.monitor.results import POLICY, edit, result
+
+    conn = open_store(Path(os.environ["MTASTS_TUI_DB"]))
+    record(conn, result(), checked_at=FIXED_NOW - timedelta(days=9))
+    changed = edit(result(), "policy.raw", POLICY.replace("enforce", "testing"))
+    changed = edit(changed, "policy.mode", "testing")
+    record(conn, changed, checked_at=FIXED_NOW - timedelta(days=2))
+    no_tlsrpt = edit(changed, "tlsrpt", {"present": False, "raw": [], "rua": [], "valid": False})
+    record(conn, no_tlsrpt, checked_at=FIXED_NOW - timedelta(days=1))
+    conn.close()
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        domain = parse_domain("ex.test")
+        assert not isinstance(domain, str)
+        await pilot.app.push_screen(HistoryScreen(domain))
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -57,16 +57,25 @@ class DomainScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="recent", exit_on_error=False)
     def _load_recent(self) -> None:
-        store = self.wizard.store
-        recent = [(name, store.has_draft(name)) for name in store.recent()]
-        self.app.call_from_thread(self._show_recent, recent)
+        from mtasts_tui.tui.history import db_path, recent_checked
 
-    def _show_recent(self, recent: list[tuple[str, bool]]) -> None:
+        store = self.wizard.store
+        checked = recent_checked(db_path(store.root))
+        # Domains checked (from the history store) first, then ones only opened in the wizard.
+        names = [*checked, *(n for n in store.recent() if n not in checked)][:20]
+        recent = [(name, store.has_draft(name)) for name in names]
+        self.app.call_from_thread(self._show_recent, recent, checked)
+
+    def _show_recent(
+        self, recent: list[tuple[str, bool]], checked: dict[str, str] | None = None
+    ) -> None:
         options = self.query_one("#recent", OptionList)
         options.clear_options()
         for name, has_draft in recent:
             parsed = parse_domain(name)
             label = Text(one_line(parsed.display() if isinstance(parsed, DomainName) else name))
+            if checked and name in checked:
+                label.append("  " + one_line(checked[name]), style="dim")
             if has_draft:
                 label.append("  draft saved", style="italic dim")
             options.add_option(Option(label, id=name))

@@ -30,6 +30,7 @@ Keys
   ctrl+r    review (edit)          ctrl+n   new policy id (edit)
   x         export (review)        c        copy record value (export)
   ctrl+s    write bundle (export)  ctrl+q   quit
+  h         history: changes per check and policy diffs (inspection)
 
 Drafts are saved on every change and resumed when you reopen the domain.
 Remote text (records, policies, banners) is shown literally.

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, Static
+from textual.worker import get_current_worker
 
 from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.findings import sort_findings
@@ -61,6 +62,7 @@ class InspectionScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun", "Re-run"),
         Binding("e", "edit", "Edit draft"),
+        Binding("h", "history", "History"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -76,6 +78,7 @@ class InspectionScreen(WizardScreen):
         with VerticalScroll(id="inspection"):
             yield Static(Text(self.domain.display(), style="bold"), id="title")
             yield Static(id="verdict")
+            yield Static(id="since-last", markup=False)
             yield Vertical(id="checks")
             yield LoadingIndicator(id="loading")
             with Vertical(id="results"):
@@ -167,6 +170,20 @@ class InspectionScreen(WizardScreen):
         self._fill_mx(result)
         self._fill_records(result)
         self._fill_findings(result)
+        self._remember(message.generation, result)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _remember(self, generation: int, result: Inspection) -> None:
+        from mtasts_tui.tui.history import since_last_line
+
+        line = since_last_line(self.wizard.store.root, result, self.wizard.clock.now())
+        if not get_current_worker().is_cancelled and generation == self.generation:
+            self.app.call_from_thread(self.query_one("#since-last", Static).update, line)
+
+    def action_history(self) -> None:
+        from mtasts_tui.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.domain))
 
     def _show_verdict(self) -> None:
         """The enforce verdict: the live check, corrected by any TLS-RPT reports loaded (F3)."""
