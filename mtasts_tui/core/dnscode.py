@@ -87,14 +87,16 @@ def render_octodns(domain: DomainName, records: Sequence[Record], ttl: int) -> s
     lines += [
         f"# Save as {d}.yaml in your YamlProvider's directory, or merge these keys into it",
         "# (octoDNS wants the keys sorted), then: octodns-sync --config-file=<config> --doit",
+        "# Semicolons are escaped (\\;): set escaped_semicolons: true on that YamlProvider",
+        "# (octoDNS 1.x's default, which 2.0 changes).",
         "# octoDNS splits values over 255 bytes into strings itself.",
         "---",
     ]
     for name, rrtype, value in sorted(records, key=lambda r: relative_name(r[0], domain)):
         lines += [
             f"{yaml_single_quoted(relative_name(name, domain))}:",
-            f"  type: {rrtype}",
             f"  ttl: {ttl}",
+            f"  type: {rrtype}",
             f"  value: {yaml_single_quoted(octodns_txt_value(value))}",
         ]
     return "\n".join(lines) + "\n"

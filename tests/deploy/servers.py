@@ -8,9 +8,11 @@ PID in a ``finally``.
 from __future__ import annotations
 
 import contextlib
+import grp
 import http.client
 import io
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -116,6 +118,31 @@ def copy_tree_readable(source: Path, target: Path) -> None:
     shutil.copytree(source, target)
     for path in [target, *target.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def nginx_main_config(workdir: Path, site: Path) -> str:
+    """What a distribution's nginx.conf gives: mime.types, an octet-stream default, a user."""
+    user = ""
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        user = f"user nobody {grp.getgrgid(nobody.pw_gid).gr_name};"
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").is_file() else ""
+    return f"""\
+{user}
+daemon off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    {mime}
+    default_type application/octet-stream;
+    access_log {workdir}/access.log;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    include {site};
+}}
+"""
 
 
 @dataclass(frozen=True)

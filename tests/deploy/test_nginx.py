@@ -6,9 +6,6 @@ bundle has it otherwise, from a minimal main config like Debian's.
 
 from __future__ import annotations
 
-import grp
-import os
-import pwd
 import re
 import subprocess
 from collections.abc import Iterator
@@ -23,6 +20,7 @@ from .servers import (
     copy_tree_readable,
     free_port,
     ipv6_loopback,
+    nginx_main_config,
     require_program,
     running,
     shared_dir,
@@ -46,31 +44,6 @@ def localised(config: str, port: int, cert: Path, key: Path, root: Path, ipv6: b
     )
 
 
-def main_config(workdir: Path, site: Path) -> str:
-    """What a distribution's nginx.conf gives: mime.types, an octet-stream default, a user."""
-    user = ""
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        user = f"user nobody {grp.getgrgid(nobody.pw_gid).gr_name};"
-    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").is_file() else ""
-    return f"""\
-{user}
-daemon off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    {mime}
-    default_type application/octet-stream;
-    access_log {workdir}/access.log;
-    client_body_temp_path {workdir}/body;
-    proxy_temp_path {workdir}/proxy;
-    include {site};
-}}
-"""
-
-
 def nginx_version(nginx: str) -> tuple[int, ...]:
     done = subprocess.run([nginx, "-v"], capture_output=True, text=True, timeout=NGINX_TIMEOUT)
     match = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", done.stderr)
@@ -92,7 +65,7 @@ def nginx_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, S
         site = workdir / "mta-sts.conf"
         site.write_text(localised(bundle.text("hosting/nginx.conf"), port, cert, key, root, ipv6))
         conf = workdir / "nginx.conf"
-        conf.write_text(main_config(workdir, site))
+        conf.write_text(nginx_main_config(workdir, site))
         yield nginx, workdir, conf, Served(port, ipv6)
     finally:
         folder.cleanup()
