@@ -39,6 +39,7 @@ def publish_order(domain: DomainName) -> list[str]:
         "and check it (mtasts-tui check), only then publish these records: a _mta-sts TXT",
         "that points at a missing policy makes senders log failures. The same for every",
         "later change: policy file first, then the new id.",
+        f"mta-sts.{domain.ascii} itself (A/AAAA or CNAME to the web host) is not in this file.",
     ]
 
 
@@ -76,8 +77,8 @@ def yaml_single_quoted(text: str) -> str:
 
 
 def octodns_txt_value(value: str) -> str:
-    """octoDNS wants every ``;`` in a TXT value escaped as ``\\;`` (and the backslash too)."""
-    return value.replace("\\", "\\\\").replace(";", "\\;")
+    """octoDNS's own TXT form: every ``;`` escaped as ``\\;``, nothing else escaped."""
+    return value.replace(";", "\\;")
 
 
 def render_octodns(domain: DomainName, records: Sequence[Record], ttl: int) -> str:
@@ -186,8 +187,9 @@ def render_terraform_cloudflare(domain: DomainName, records: Sequence[Record], t
 
 
 def route53_terraform_record(value: str) -> str:
-    """The provider quotes the value itself; a ``""`` inside splits it into 255-byte strings."""
-    return '""'.join(split_txt(value))
+    """The provider only wraps the value in quotes, so each string is escaped here, and a ``""``
+    between them makes several 255-byte strings of one record."""
+    return '""'.join(route53_txt_string(chunk)[1:-1] for chunk in split_txt(value))
 
 
 def render_terraform_route53(domain: DomainName, records: Sequence[Record], ttl: int) -> str:

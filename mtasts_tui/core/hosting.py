@@ -71,7 +71,7 @@ def render_nginx(domain: DomainName) -> str:
 # this file to /etc/nginx/sites-enabled/{host}.conf, then: nginx -t && systemctl reload nginx
 server {{
     listen 443 ssl;
-    listen [::]:443 ssl;
+    listen [::]:443 ssl;  # drop this line on a host without IPv6
     server_name {host};
 
     ssl_certificate     /etc/letsencrypt/live/{host}/fullchain.pem;

@@ -9,6 +9,7 @@ over 255 bytes, where the formats that need it must cut it into 255-byte strings
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ NODE_TIMEOUT = 30
 STS = "v=STSv1; id=20260302T101500Z"
 SHORT_RUA = ("mailto:tlsrpt@deploy.test",)
 LONG_RUA = tuple(f"mailto:tlsrpt-{i:02d}@reports.deploy.test" for i in range(10))
+TRICKY_RUA = ("mailto:o'brien@deploy.test", 'https://reports.deploy.test/${x}%{y}"q\\')
+"""Valid destinations holding each format's quoting hazards: quotes, template markers."""
+RUAS = {"short": SHORT_RUA, "long": LONG_RUA, "tricky": TRICKY_RUA}
 PUBLISH_ORDER = "Publish order"
 
 
@@ -38,9 +42,9 @@ def tlsrpt_value(rua: tuple[str, ...]) -> str:
     return "v=TLSRPTv1; rua=" + ",".join(rua)
 
 
-@pytest.fixture(scope="module", params=["short", "long"])
+@pytest.fixture(scope="module", params=list(RUAS))
 def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Exported:
-    rua = SHORT_RUA if request.param == "short" else LONG_RUA
+    rua = RUAS[request.param]
     out = tmp_path_factory.mktemp(f"dns-{request.param}") / "bundle"
     argv = ["export", "--domain", DOMAIN, "--mode", "testing", "--mx", f"mx.{DOMAIN}"]
     argv += ["--max-age", "86400", "--id", "20260302T101500Z", "--out", str(out)]
@@ -55,8 +59,44 @@ def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     return Exported(out, records)
 
 
-def strings_ok(strings: list[str]) -> bool:
-    return all(len(s.encode()) <= 255 for s in strings)
+QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def unescape(text: str, *, octal: bool = False) -> bytes:
+    """Zone-file escapes: ``\\X`` is X, ``\\DDD`` a byte (decimal; octal for Route 53)."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            digits = text[i + 1 : i + 4]
+            if len(digits) == 3 and digits.isdigit():
+                out.append(int(digits, 8 if octal else 10))
+                i += 4
+                continue
+            out += text[i + 1].encode()
+            i += 2
+            continue
+        out += text[i].encode()
+        i += 1
+    return bytes(out)
+
+
+def quoted_strings(text: str, *, octal: bool = False) -> list[bytes]:
+    """``"a" "b"`` → the strings of one TXT record; nothing may stand outside the quotes."""
+    raw = QUOTED.findall(text)
+    assert " ".join(f'"{s}"' for s in raw) == text, text
+    return [unescape(s, octal=octal) for s in raw]
+
+
+def joined(strings: list[bytes]) -> str:
+    assert all(len(s) <= 255 for s in strings), [len(s) for s in strings]
+    return b"".join(strings).decode()
+
+
+def hcl_template_literal(text: str) -> str:
+    """python-hcl2 keeps Terraform's template escapes ``$${`` and ``%%{`` as written (for round
+    trips); Terraform reads them as a literal ``${`` and ``%{``."""
+    return text.replace("$${", "${").replace("%%{", "%{")
 
 
 def test_every_dns_file_carries_the_publish_order(exported: Exported) -> None:
@@ -88,12 +128,11 @@ def test_octodns_loads_the_zone_with_its_yaml_provider(exported: Exported) -> No
     for name, record in found.items():
         assert record._type == "TXT"
         assert record.ttl == 300
-        # octoDNS keeps ';' escaped in its values; unescaped they are the record.
-        assert [v.replace("\\;", ";") for v in record.values] == [exported.records[name]]
-        # What octoDNS sends to a provider: 255-byte strings at most.
-        chunks = record.chunked_values[0][1:-1].split('" "')
-        assert strings_ok(chunks)
-        assert "".join(chunks).replace("\\;", ";") == exported.records[name]
+        # octoDNS's own inverse of its escaping gives the record's text.
+        assert [v.to_raw_text() for v in record.values] == [exported.records[name]]
+        # What octoDNS hands a provider: the RDATA, in 255-byte strings at most.
+        [rdata] = record.to_rrset().rdatas
+        assert joined(quoted_strings(rdata)) == exported.records[name]
 
 
 def test_terraform_cloudflare_parses_as_hcl_with_quoted_255_byte_strings(
@@ -117,11 +156,8 @@ def test_terraform_cloudflare_parses_as_hcl_with_quoted_255_byte_strings(
     for body in resources:
         assert body["type"] == "TXT" and body["ttl"] == 300
         assert body["zone_id"] == "${var.mta_sts_cloudflare_zone_id}"
-        content = body["content"]
-        assert content.startswith('"') and content.endswith('"')
-        strings = content[1:-1].split('" "')
-        assert strings_ok(strings)
-        assert "".join(strings) == exported.records[body["name"]]
+        content = hcl_template_literal(body["content"])
+        assert joined(quoted_strings(content)) == exported.records[body["name"]]
 
 
 def test_terraform_route53_parses_as_hcl_with_the_providers_string_split(
@@ -144,9 +180,10 @@ def test_terraform_route53_parses_as_hcl_with_the_providers_string_split(
     for body in resources:
         assert body["type"] == "TXT" and body["ttl"] == 300
         [value] = body["records"]
-        strings = value.split('""')
-        assert strings_ok(strings)
-        assert "".join(strings) == exported.records[body["name"]]
+        # The AWS provider sends the value wrapped in one pair of quotes, nothing else.
+        sent = '"' + hcl_template_literal(value) + '"'
+        strings = quoted_strings(sent.replace('""', '" "'), octal=True)
+        assert joined(strings) == exported.records[body["name"]]
 
 
 def test_route53_change_batch_is_json_for_change_resource_record_sets(exported: Exported) -> None:
@@ -159,11 +196,7 @@ def test_route53_change_batch_is_json_for_change_resource_record_sets(exported: 
         assert rrset["Type"] == "TXT" and rrset["TTL"] == 300
         assert rrset["Name"].endswith(".")
         [record] = rrset["ResourceRecords"]
-        value = record["Value"]
-        assert value.startswith('"') and value.endswith('"')
-        strings = value[1:-1].split('" "')
-        assert strings_ok(strings)
-        seen[rrset["Name"].rstrip(".")] = "".join(strings)
+        seen[rrset["Name"].rstrip(".")] = joined(quoted_strings(record["Value"], octal=True))
     assert seen == exported.records
 
 
@@ -207,8 +240,7 @@ def test_dnscontrol_fragment_runs_under_node_with_the_same_records(
         assert record["modifiers"] == [{"ttl": 300}]
         contents = record["contents"]
         strings = [contents] if isinstance(contents, str) else contents
-        assert strings_ok(strings)
-        seen[f"{record['name']}.{DOMAIN}"] = "".join(strings)
+        seen[f"{record['name']}.{DOMAIN}"] = joined([s.encode() for s in strings])
     assert seen == exported.records
 
 

@@ -36,7 +36,7 @@ def localised(config: str, port: int, cert: Path, key: Path, root: Path, ipv6: b
         config,
         {
             "listen 443 ssl;": f"listen 127.0.0.1:{port} ssl;",
-            "listen [::]:443 ssl;": f"listen [::1]:{port} ssl;" if ipv6 else "",
+            "listen [::]:443 ssl;": f"listen [::1]:{port} ssl;" if ipv6 else "#",
             f"/etc/letsencrypt/live/{POLICY_HOST}/fullchain.pem": str(cert),
             f"/etc/letsencrypt/live/{POLICY_HOST}/privkey.pem": str(key),
             f"/var/www/{POLICY_HOST}": str(root),
