@@ -137,8 +137,9 @@ def build_bundle(
             files["dns/records.txt"] = render_record_list(spec)
         else:
             files.update(dns_code_files(target, spec.domain, records, TXT_TTL))
+    folder = policy_file_path(spec.domain).removesuffix("/" + POLICY_PATH)
     for target in dict.fromkeys(hosting):
-        files.update(hosting_files(target, spec.domain, policy, spec.created))
+        files.update(hosting_files(target, spec.domain, policy, spec.created, folder))
     files["bundle.json"] = render_manifest(spec)
     return files
 

@@ -33,14 +33,21 @@ def web_root(domain: DomainName) -> str:
     return f"/var/www/{policy_host(domain)}"
 
 
-def hosting_files(target: str, domain: DomainName, policy: str, created: date) -> dict[str, str]:
-    """Relative path (under the bundle) → content, for one target of HOSTING_TARGETS."""
+def hosting_files(
+    target: str, domain: DomainName, policy: str, created: date, policy_folder: str = ""
+) -> dict[str, str]:
+    """Relative path (under the bundle) → content, for one target of HOSTING_TARGETS.
+
+    ``policy_folder``: the bundle's folder holding ``.well-known/`` (default
+    ``mta-sts.<domain>``), which the web server configs tell the reader to copy.
+    """
+    folder = policy_folder or policy_host(domain)
     if target == "nginx":
-        return {"hosting/nginx.conf": render_nginx(domain)}
+        return {"hosting/nginx.conf": render_nginx(domain, folder)}
     if target == "caddy":
-        return {"hosting/Caddyfile": render_caddy(domain)}
+        return {"hosting/Caddyfile": render_caddy(domain, folder)}
     if target == "apache":
-        return {"hosting/apache.conf": render_apache(domain)}
+        return {"hosting/apache.conf": render_apache(domain, folder)}
     if target == "worker":
         return {
             "hosting/cloudflare-worker/worker.js": render_worker(domain, policy),
@@ -59,15 +66,16 @@ def hosting_files(target: str, domain: DomainName, policy: str, created: date) -
     raise ValueError(f"unknown hosting target {target!r}")
 
 
-def render_nginx(domain: DomainName) -> str:
+def render_nginx(domain: DomainName, folder: str = "") -> str:
     host = policy_host(domain)
+    folder = folder or host
     root = web_root(domain)
     return f"""\
 # nginx: serve the MTA-STS policy for {domain.ascii}.
 # Written for nginx {NGINX_MIN_VERSION} and newer (Debian 11+, Ubuntu 20.04+): it uses no directive
 # added later (HTTP/2 is left out: `http2 on;` needs 1.25.1, and a policy fetch gains nothing).
 # The certificate must be valid for {host} (e.g. from Let's Encrypt).
-# Copy the folder {host}/ from this bundle to {root}/,
+# Copy the folder {folder}/ from this bundle to {root}/,
 # this file to /etc/nginx/sites-enabled/{host}.conf, then: nginx -t && systemctl reload nginx
 server {{
     listen 443 ssl;
@@ -98,13 +106,14 @@ server {{
 """
 
 
-def render_caddy(domain: DomainName) -> str:
+def render_caddy(domain: DomainName, folder: str = "") -> str:
     host = policy_host(domain)
+    folder = folder or host
     root = web_root(domain)
     return f"""\
 # Caddy 2: serve the MTA-STS policy for {domain.ascii}. Caddy obtains the certificate for
 # {host} by itself once the name points at this server.
-# Copy the folder {host}/ from this bundle to {root}/,
+# Copy the folder {folder}/ from this bundle to {root}/,
 # add this block to /etc/caddy/Caddyfile, then: caddy validate --config /etc/caddy/Caddyfile
 # && systemctl reload caddy
 {host} {{
@@ -126,15 +135,16 @@ def render_caddy(domain: DomainName) -> str:
 """
 
 
-def render_apache(domain: DomainName) -> str:
+def render_apache(domain: DomainName, folder: str = "") -> str:
     host = policy_host(domain)
+    folder = folder or host
     root = web_root(domain)
     return f"""\
 # Apache 2.4: serve the MTA-STS policy for {domain.ascii}.
 # Needs mod_ssl, mod_alias, mod_mime and mod_headers: a2enmod ssl alias mime headers
 # (Debian's ports.conf then already listens on 443). The certificate must be valid for
 # {host} (e.g. from Let's Encrypt).
-# Copy the folder {host}/ from this bundle to {root}/,
+# Copy the folder {folder}/ from this bundle to {root}/,
 # this file to /etc/apache2/sites-available/{host}.conf, then:
 # a2ensite {host} && apachectl configtest && systemctl reload apache2
 <VirtualHost *:443>

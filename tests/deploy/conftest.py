@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from mtasts_tui.core.bundle import policy_file_path
+from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab
 from mtasts_tui.lab.scenarios import STS_ID, healthy
 
@@ -28,13 +30,19 @@ class Bundle:
         return self.path(rel).read_text(encoding="utf-8")
 
     @property
+    def policy_file(self) -> Path:
+        domain = parse_domain(DOMAIN)
+        assert isinstance(domain, DomainName)
+        return self.folder / policy_file_path(domain)
+
+    @property
     def web_root(self) -> Path:
-        """The folder the bundle says to copy to the web server's root."""
-        return self.folder / POLICY_HOST
+        """The folder the bundle says to copy to the web server's root (holds .well-known/)."""
+        return self.policy_file.parent.parent
 
     @property
     def policy(self) -> bytes:
-        return (self.web_root / ".well-known/mta-sts.txt").read_bytes()
+        return self.policy_file.read_bytes()
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +58,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     return Bundle(out)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deploy_lab() -> Iterator[Lab]:
-    """The lab's DNS serves deploy.test (MX, _mta-sts, _smtp._tls) like a correctly set-up
+    """Started per module, like the web servers, so that no lab thread outlives the module
+    (tests/lab checks that a stopped lab leaves none behind).
+
+    The lab's DNS serves deploy.test (MX, _mta-sts, _smtp._tls) like a correctly set-up
     domain, except that mta-sts.deploy.test points at 127.0.0.1, where the test's web server
     listens, instead of at the lab's own HTTPS server."""
     scenario = healthy(
