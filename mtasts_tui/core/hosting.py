@@ -247,8 +247,10 @@ the root of a repository's Pages branch.
   Settings → Pages, wait for the certificate, then tick "Enforce HTTPS".
 - Point `{host}` at Pages with a CNAME record to `<user>.github.io` (never A/AAAA records
   of your own).
-- Pages serves no IPv6 for a custom subdomain: senders on IPv6-only networks cannot fetch the
-  policy. Use another target if that matters.
+- IPv6: do not count on it. GitHub documents IPv6 (AAAA) addresses for Pages only for apex
+  domains; `{host}` reaches Pages through its CNAME, so whether senders on IPv6-only networks
+  can fetch the policy is up to GitHub. Check with `dig AAAA {host}`, and use another target
+  if that matters.
 - Pages answers every other path with its own 404 page, and redirects `http://` to
   `https://`: both are fine, senders fetch only the HTTPS policy URL.
 """
