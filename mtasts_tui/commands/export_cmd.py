@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from mtasts_tui.core.bundle import build_bundle, make_bundle_spec
+from mtasts_tui.core.bundle import (
+    DEFAULT_DNS,
+    DEFAULT_HOSTING,
+    DNS_TARGETS,
+    build_bundle,
+    make_bundle_spec,
+    parse_targets,
+)
+from mtasts_tui.core.hosting import HOSTING_TARGETS
 from mtasts_tui.core.policyid import new_policy_id
 from mtasts_tui.core.text import printable
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
@@ -17,6 +26,16 @@ def _max_age(text: str) -> int:
     if not text.isascii() or not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds")
     return int(text)
+
+
+def _targets(choices: tuple[str, ...], what: str) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        targets = parse_targets(text, choices, what)
+        if isinstance(targets, str):
+            raise argparse.ArgumentTypeError(targets)
+        return targets
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +57,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", help="policy id (default: a fresh one from the current time)")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
     parser.add_argument("--force", action="store_true", help="replace an existing bundle")
+    parser.add_argument(
+        "--hosting",
+        type=_targets(HOSTING_TARGETS, "hosting"),
+        default=DEFAULT_HOSTING,
+        metavar="LIST",
+        help=f"web hosts to write files for: {','.join(HOSTING_TARGETS)} (default: all)",
+    )
+    parser.add_argument(
+        "--dns",
+        type=_targets(DNS_TARGETS, "DNS"),
+        default=DEFAULT_DNS,
+        metavar="LIST",
+        help=f"DNS formats: {','.join(DNS_TARGETS)} or all (default: {','.join(DEFAULT_DNS)})",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -56,7 +89,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for problem in spec:
             err.write(f"  - {printable(problem)}\n")
         return 2
-    files = build_bundle(spec)
+    files = build_bundle(spec, hosting=args.hosting, dns=args.dns)
     try:
         written = write_bundle(args.out, files, force=args.force)
     except ExportError as exc:

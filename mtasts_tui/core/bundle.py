@@ -6,13 +6,15 @@ Pure: builds the file contents; `mtasts_tui.export` writes them.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from mtasts_tui.core.checklist import SECTIONS, checklist_items
+from mtasts_tui.core.dnscode import DNS_CODE_TARGETS, dns_code_files
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.findings import has_errors
+from mtasts_tui.core.hosting import HOSTING_TARGETS, POLICY_PATH, hosting_files
 from mtasts_tui.core.mxpattern import mx_pattern_compat_problem, mx_pattern_problem
 from mtasts_tui.core.policy import (
     MODES,
@@ -27,9 +29,13 @@ from mtasts_tui.core.stsrecord import sts_record_value
 from mtasts_tui.core.tlsrpt import rua_problem, tlsrpt_record_value
 from mtasts_tui.core.zone import split_txt, zone_line, zone_txt_rdata
 
-POLICY_PATH = ".well-known/mta-sts.txt"
 TXT_TTL = 300
 """Short, so a new policy id reaches senders within minutes."""
+
+DNS_TARGETS = ("bind", "forms", *DNS_CODE_TARGETS)
+"""``bind``: the zone-file snippet; ``forms``: the lines for a provider's web form."""
+DEFAULT_DNS = ("bind", "forms")
+DEFAULT_HOSTING = HOSTING_TARGETS
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,9 @@ class BundleSpec:
     rua: tuple[str, ...]
     created: date
     """The day the bundle is made: the rollout ramp's dates start here."""
+    caa_records_to_add: tuple[str, ...] = ()
+    """Zone lines (CAA) to add so the policy host's certificate issuer is allowed; empty when
+    no CAA set exists or it already allows the issuer."""
 
 
 def make_bundle_spec(
@@ -90,17 +99,50 @@ def policy_file_path(domain: DomainName) -> str:
     return f"mta-sts.{domain.ascii}/{POLICY_PATH}"
 
 
-def build_bundle(spec: BundleSpec) -> dict[str, str]:
-    """Relative path → file content, in the order a person should read them."""
-    return {
+def parse_targets(text: str, choices: Sequence[str], what: str) -> tuple[str, ...] | str:
+    """``"nginx,caddy"`` → the named targets in ``choices`` order; ``all`` → every one.
+
+    A string is the message for a name that is not a target.
+    """
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if names == ["all"]:
+        return tuple(choices)
+    unknown = [name for name in names if name not in choices]
+    if unknown:
+        return f"unknown {what} target {unknown[0]!r}: choose from {', '.join(choices)} (or all)"
+    if not names:
+        return f"no {what} target named: choose from {', '.join(choices)} (or all)"
+    return tuple(choice for choice in choices if choice in names)
+
+
+def build_bundle(
+    spec: BundleSpec,
+    hosting: Iterable[str] = DEFAULT_HOSTING,
+    dns: Iterable[str] = DEFAULT_DNS,
+) -> dict[str, str]:
+    """Relative path → file content, in the order a person should read them.
+
+    ``hosting`` names targets of HOSTING_TARGETS, ``dns`` of DNS_TARGETS; the checklist, the
+    policy file and bundle.json are always there.
+    """
+    policy = render_policy(spec.policy)
+    files = {
         "CHECKLIST.md": render_checklist(spec),
-        policy_file_path(spec.domain): render_policy(spec.policy),
-        f"dns/{spec.domain.ascii}.zone": render_zone(spec),
-        "dns/records.txt": render_record_list(spec),
-        "hosting/nginx.conf": render_nginx(spec),
-        "hosting/Caddyfile": render_caddy(spec),
-        "bundle.json": render_manifest(spec),
+        policy_file_path(spec.domain): policy,
     }
+    records = dns_records(spec)
+    for target in dict.fromkeys(dns):
+        if target == "bind":
+            files[f"dns/{spec.domain.ascii}.zone"] = render_zone(spec)
+        elif target == "forms":
+            files["dns/records.txt"] = render_record_list(spec)
+        else:
+            files.update(dns_code_files(target, spec.domain, records, TXT_TTL))
+    folder = policy_file_path(spec.domain).removesuffix("/" + POLICY_PATH)
+    for target in dict.fromkeys(hosting):
+        files.update(hosting_files(target, spec.domain, policy, spec.created, folder))
+    files["bundle.json"] = render_manifest(spec)
+    return files
 
 
 def dns_records(spec: BundleSpec) -> list[tuple[str, str, str]]:
@@ -123,6 +165,13 @@ def render_zone(spec: BundleSpec) -> str:
         ";",
         "; Publish the _mta-sts record only after the policy file is online (see CHECKLIST.md).",
     ]
+    if spec.caa_records_to_add:
+        lines += [
+            ";",
+            f"; A CAA record set already covers mta-sts.{d} and does not allow the issuer of",
+            "; its certificate: add these records, or renewals will fail:",
+        ]
+        lines += [f";   {line}" for line in spec.caa_records_to_add]
     for name, rrtype, value in dns_records(spec):
         lines.append(zone_line(name + ".", TXT_TTL, rrtype, zone_txt_rdata(value)))
     if not spec.rua:
@@ -163,67 +212,17 @@ def render_record_list(spec: BundleSpec) -> str:
     return "\n".join(out)
 
 
-def render_nginx(spec: BundleSpec) -> str:
-    d = spec.domain.ascii
-    return f"""\
-# nginx: serve the MTA-STS policy for {d}.
-# The certificate must be valid for mta-sts.{d} (e.g. from Let's Encrypt).
-# Copy the folder mta-sts.{d}/ from this bundle to /var/www/mta-sts.{d}/.
-server {{
-    listen 443 ssl;
-    listen [::]:443 ssl;
-    http2 on;
-    server_name mta-sts.{d};
-
-    ssl_certificate     /etc/letsencrypt/live/mta-sts.{d}/fullchain.pem;
-    ssl_certificate_key /etc/letsencrypt/live/mta-sts.{d}/privkey.pem;
-
-    root /var/www/mta-sts.{d};
-
-    # Senders accept only a 200 with text/plain; they never follow redirects.
-    location = /{POLICY_PATH} {{
-        default_type text/plain;
-        types {{ }}
-        charset off;
-        add_header Cache-Control "no-cache" always;
-        try_files /{POLICY_PATH} =404;
-    }}
-
-    location / {{
-        return 404;
-    }}
-}}
-"""
-
-
-def render_caddy(spec: BundleSpec) -> str:
-    d = spec.domain.ascii
-    return f"""\
-# Caddy: serve the MTA-STS policy for {d}. Caddy obtains the certificate for
-# mta-sts.{d} by itself once the name points at this server.
-# Copy the folder mta-sts.{d}/ from this bundle to /var/www/mta-sts.{d}/.
-mta-sts.{d} {{
-    root * /var/www/mta-sts.{d}
-
-    # Senders accept only a 200 with text/plain; they never follow redirects.
-    @policy path /{POLICY_PATH}
-    handle @policy {{
-        header Content-Type "text/plain"
-        header Cache-Control "no-cache"
-        file_server
-    }}
-
-    handle {{
-        respond 404
-    }}
-}}
-"""
-
-
 def render_checklist(spec: BundleSpec) -> str:
     shown = spec.domain.display()
     policy = spec.policy
-    items = checklist_items(spec.domain.ascii, policy, spec.policy_id, bool(spec.rua), spec.created)
+    items = checklist_items(
+        spec.domain.ascii,
+        policy,
+        spec.policy_id,
+        bool(spec.rua),
+        spec.created,
+        caa_records=spec.caa_records_to_add,
+    )
     out = [
         f"# MTA-STS rollout for {shown}",
         "",

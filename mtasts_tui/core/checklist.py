@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -84,9 +85,19 @@ class ChecklistItem:
 
 
 def checklist_items(
-    domain: str, policy: Policy, policy_id: str, has_rua: bool, start: date
+    domain: str,
+    policy: Policy,
+    policy_id: str,
+    has_rua: bool,
+    start: date,
+    *,
+    caa_records: Sequence[str] = (),
 ) -> list[ChecklistItem]:
-    """The rollout, in order: one list for CHECKLIST.md and for the wizard's ticks."""
+    """The rollout, in order: one list for CHECKLIST.md and for the wizard's ticks.
+
+    ``caa_records``: CAA zone lines to add so the certificate's issuer is allowed (empty when
+    no CAA set stands in the way).
+    """
     d = domain
     path = "/.well-known/mta-sts.txt"
     items = [
@@ -96,11 +107,24 @@ def checklist_items(
             f"Point `mta-sts.{d}` at a web server (A/AAAA or CNAME) with an HTTPS certificate "
             f"valid for `mta-sts.{d}`.",
         ),
+    ]
+    if caa_records:
+        shown = "; ".join(f"`{line}`" for line in caa_records)
+        items.append(
+            ChecklistItem(
+                "add-caa",
+                "publish",
+                f"A CAA record set covers `mta-sts.{d}` and does not allow the issuer of its "
+                f"certificate: add {shown} before the certificate is issued or renewed.",
+            )
+        )
+    items += [
         ChecklistItem(
             "upload-policy",
             "publish",
             f"Upload `mta-sts.{d}{path}` so that `https://mta-sts.{d}{path}` answers 200 with "
-            "`Content-Type: text/plain` and no redirect (see `hosting/` for nginx and Caddy).",
+            "`Content-Type: text/plain` and no redirect (`hosting/` has a ready file for each "
+            "chosen web host).",
         ),
         ChecklistItem(
             "verify-policy",
@@ -111,7 +135,7 @@ def checklist_items(
         ChecklistItem(
             "publish-tlsrpt",
             "publish",
-            f"Publish the TLS-RPT record `_smtp._tls.{d}` (in `dns/{d}.zone`), so failures are "
+            f"Publish the TLS-RPT record `_smtp._tls.{d}` (in `dns/`), so failures are "
             "reported from the first day."
             if has_rua
             else f"**Add a TLS-RPT destination** and publish `_smtp._tls.{d}`: without reports "

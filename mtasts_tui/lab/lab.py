@@ -270,6 +270,20 @@ class Lab:
             smtp=smtp,
         )
 
+    def write_server_cert(self, name: str, directory: Path) -> tuple[Path, Path]:
+        """Write a certificate chain and key for ``name``, signed by the lab CA, into ``directory``.
+
+        For a real web server (nginx, Caddy, Apache) that the lab's DNS points at: clients that
+        trust ``ca_file`` accept it. Returns ``(chain_file, key_file)``; the key is private (0600).
+        """
+        leaf = self._need()[3].ca.issue_cert(name)
+        chain = directory / f"{name}.crt"
+        key = directory / f"{name}.key"
+        chain.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+        key.touch(mode=0o600)
+        key.write_bytes(leaf.private_key_pem.bytes())
+        return chain, key
+
     def client_ssl_context(self) -> ssl.SSLContext:
         """A client context trusting only the lab CA."""
         return ssl.create_default_context(cafile=self.ca_file)

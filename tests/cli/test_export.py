@@ -20,6 +20,14 @@ BUNDLE_FILES = {
     "dns/records.txt",
     "hosting/nginx.conf",
     "hosting/Caddyfile",
+    "hosting/apache.conf",
+    "hosting/cloudflare-worker/worker.js",
+    "hosting/cloudflare-worker/wrangler.toml",
+    "hosting/github-pages/.nojekyll",
+    "hosting/github-pages/CNAME",
+    "hosting/github-pages/README.md",
+    "hosting/github-pages/.well-known/mta-sts.txt",
+    "hosting/kubernetes/mta-sts.yaml",
     "CHECKLIST.md",
     "bundle.json",
 }
@@ -114,7 +122,49 @@ class TestSuccessfulExport:
     def test_no_temporary_files_are_left_behind(self, run: Run, tmp_path: Path) -> None:
         out = tmp_path / "bundle"
         assert export(run, out).code == 0
-        assert not [p for p in out.rglob(".*") if p.is_file()]
+        assert not [p for p in out.rglob(".*") if p.is_file() and p.name != ".nojekyll"]
+
+
+class TestTargets:
+    def test_hosting_and_dns_pick_the_files(self, run: Run, tmp_path: Path) -> None:
+        out = tmp_path / "bundle"
+        r = export(run, out, "--hosting", "apache,worker", "--dns", "route53,bind")
+        assert r.code == 0, r.err
+        assert files_under(out) == {
+            "CHECKLIST.md",
+            "mta-sts.example.com/.well-known/mta-sts.txt",
+            "bundle.json",
+            "hosting/apache.conf",
+            "hosting/cloudflare-worker/worker.js",
+            "hosting/cloudflare-worker/wrangler.toml",
+            "dns/example.com.zone",
+            "dns/route53-change-batch.json",
+        }
+
+    def test_dns_all_writes_every_format(self, run: Run, tmp_path: Path) -> None:
+        out = tmp_path / "bundle"
+        assert export(run, out, "--dns", "all", "--hosting", "nginx").code == 0
+        assert {p.relative_to(out).parts[1] for p in (out / "dns").rglob("*") if p.is_file()} == {
+            "example.com.zone",
+            "records.txt",
+            "octodns",
+            "dnscontrol",
+            "terraform-cloudflare",
+            "terraform-route53",
+            "route53-change-batch.json",
+        }
+
+    @pytest.mark.parametrize(
+        "option", [("--hosting", "iis"), ("--dns", "bind,zonefile"), ("--hosting", "")]
+    )
+    def test_an_unknown_target_exits_two_and_names_the_choices(
+        self, run: Run, tmp_path: Path, option: tuple[str, str]
+    ) -> None:
+        out = tmp_path / "bundle"
+        r = export(run, out, *option)
+        assert r.code == 2
+        assert "choose from" in r.err and "Traceback" not in r.err
+        assert not out.exists()
 
 
 class TestUnusableInputWritesNothing:

@@ -5,14 +5,29 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
+from mtasts_tui.core.bundle import (
+    DNS_TARGETS,
+    BundleSpec,
+    build_bundle,
+    make_bundle_spec,
+    parse_targets,
+)
+from mtasts_tui.core.dnscode import (
+    ROUTE53_COMMENT_LIMIT,
+    hcl_string,
+    route53_comment,
+    route53_txt_value,
+)
+from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.findings import Finding
+from mtasts_tui.core.hosting import HOSTING_TARGETS, k8s_name
 from mtasts_tui.core.policy import MAX_AGE_LIMIT, Policy, parse_policy
 from mtasts_tui.core.stsrecord import check_sts_records
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
@@ -88,19 +103,107 @@ class TestValidation:
         assert len(result) == 4
 
 
-class TestFiles:
-    def test_the_bundle_holds_exactly_the_documented_files(self) -> None:
-        files = build_bundle(good())
-        assert set(files) == {
-            "CHECKLIST.md",
-            "mta-sts.example.com/.well-known/mta-sts.txt",
-            "dns/example.com.zone",
-            "dns/records.txt",
-            "hosting/nginx.conf",
-            "hosting/Caddyfile",
-            "bundle.json",
-        }
+HOSTING_FILES = {
+    "nginx": {"hosting/nginx.conf"},
+    "caddy": {"hosting/Caddyfile"},
+    "apache": {"hosting/apache.conf"},
+    "worker": {"hosting/cloudflare-worker/worker.js", "hosting/cloudflare-worker/wrangler.toml"},
+    "pages": {
+        "hosting/github-pages/.nojekyll",
+        "hosting/github-pages/CNAME",
+        "hosting/github-pages/README.md",
+        "hosting/github-pages/.well-known/mta-sts.txt",
+    },
+    "k8s": {"hosting/kubernetes/mta-sts.yaml"},
+}
+DNS_FILES = {
+    "bind": {"dns/example.com.zone"},
+    "forms": {"dns/records.txt"},
+    "octodns": {"dns/octodns/example.com.yaml"},
+    "dnscontrol": {"dns/dnscontrol/mta-sts.js"},
+    "terraform-cloudflare": {"dns/terraform-cloudflare/mta-sts.tf"},
+    "terraform-route53": {"dns/terraform-route53/mta-sts.tf"},
+    "route53": {"dns/route53-change-batch.json"},
+}
+ALWAYS = {"CHECKLIST.md", "mta-sts.example.com/.well-known/mta-sts.txt", "bundle.json"}
 
+
+class TestTargets:
+    def test_by_default_every_hosting_target_and_the_bind_and_forms_dns_files(self) -> None:
+        files = build_bundle(good())
+        expected = ALWAYS | set().union(*HOSTING_FILES.values())
+        assert set(files) == expected | DNS_FILES["bind"] | DNS_FILES["forms"]
+
+    @pytest.mark.parametrize("target", HOSTING_TARGETS)
+    def test_each_hosting_target_adds_exactly_its_files(self, target: str) -> None:
+        files = build_bundle(good(), hosting=[target], dns=[])
+        assert set(files) == ALWAYS | HOSTING_FILES[target]
+
+    @pytest.mark.parametrize("target", DNS_TARGETS)
+    def test_each_dns_target_adds_exactly_its_files(self, target: str) -> None:
+        files = build_bundle(good(), hosting=[], dns=[target])
+        assert set(files) == ALWAYS | DNS_FILES[target]
+
+    def test_the_target_tables_cover_every_target(self) -> None:
+        assert set(HOSTING_FILES) == set(HOSTING_TARGETS)
+        assert set(DNS_FILES) == set(DNS_TARGETS)
+
+    def test_parse_targets_keeps_the_documented_order_and_accepts_all(self) -> None:
+        assert parse_targets("k8s, NGINX", HOSTING_TARGETS, "hosting") == ("nginx", "k8s")
+        assert parse_targets("all", DNS_TARGETS, "DNS") == DNS_TARGETS
+        assert parse_targets("nginx,nginx", HOSTING_TARGETS, "hosting") == ("nginx",)
+
+    @pytest.mark.parametrize("text", ["iis", "nginx,iis", "", ",", "all,nginx"])
+    def test_parse_targets_names_what_is_wrong(self, text: str) -> None:
+        message = parse_targets(text, HOSTING_TARGETS, "hosting")
+        assert isinstance(message, str)
+        assert "nginx, caddy, apache, worker, pages, k8s" in message
+
+
+class TestCaa:
+    LINE = 'mta-sts.example.com. 3600 IN CAA 0 issue "letsencrypt.org"'
+
+    def test_without_caa_lines_neither_zone_nor_checklist_mentions_caa(self) -> None:
+        files = build_bundle(good())
+        assert "CAA" not in files["dns/example.com.zone"]
+        assert "CAA" not in files["CHECKLIST.md"]
+
+    def test_caa_lines_appear_as_zone_comments_and_a_checklist_step(self) -> None:
+        s = replace(good(), caa_records_to_add=(self.LINE,))
+        files = build_bundle(s)
+        zone = files["dns/example.com.zone"]
+        assert f";   {self.LINE}" in zone.splitlines()
+        assert all(line.startswith(";") for line in zone.splitlines() if "CAA" in line)
+        checklist = files["CHECKLIST.md"]
+        assert f"`{self.LINE}`" in checklist
+        assert checklist.index("CAA") < checklist.index("publish or update `_mta-sts")
+
+
+class TestDnsCode:
+    def test_hcl_strings_escape_quotes_backslashes_and_template_markers(self) -> None:
+        assert hcl_string('a"b\\c') == '"a\\"b\\\\c"'
+        assert hcl_string("${x} %{y}") == '"$${x} %%{y}"'
+
+    def test_route53_values_quote_each_255_byte_string_and_escape_in_octal(self) -> None:
+        assert route53_txt_value("v=STSv1; id=1") == '"v=STSv1; id=1"'
+        assert route53_txt_value("a" * 300) == f'"{"a" * 255}" "{"a" * 45}"'
+        assert route53_txt_value('q"é') == '"q\\"\\303\\251"'
+
+    def test_route53_comment_fits_the_limit_even_for_the_longest_domain(self) -> None:
+        label = "a" * 63
+        longest = DomainName(f"{label}.{label}.{label}.{'b' * 57}", "")
+        assert len(route53_comment(longest)) <= ROUTE53_COMMENT_LIMIT
+        assert route53_comment(longest).startswith("Publish order")
+        assert "https://mta-sts.example.com/" in route53_comment(good().domain)
+
+    def test_kubernetes_names_are_dns_labels_for_any_domain(self) -> None:
+        label = "a" * 63
+        name = k8s_name(DomainName(f"{label}.{label}.com", ""), "-tls")
+        assert len(name) <= 63 and name.endswith("-tls") and "--tls" not in name
+        assert k8s_name(good().domain) == "mta-sts-example-com"
+
+
+class TestFiles:
     def test_idn_domain_uses_the_a_label_in_paths(self) -> None:
         files = build_bundle(good(domain="Bücher.example.", mx=("mail.xn--bcher-kva.example",)))
         assert "mta-sts.xn--bcher-kva.example/.well-known/mta-sts.txt" in files
@@ -164,7 +267,16 @@ class TestFiles:
             "_smtp._tls.example.com",
         ]
 
-    @pytest.mark.parametrize("name", ["hosting/nginx.conf", "hosting/Caddyfile"])
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "hosting/nginx.conf",
+            "hosting/Caddyfile",
+            "hosting/apache.conf",
+            "hosting/cloudflare-worker/worker.js",
+            "hosting/kubernetes/mta-sts.yaml",
+        ],
+    )
     def test_web_server_configs_serve_the_policy_path_as_text_plain(self, name: str) -> None:
         text = build_bundle(good())[name]
         assert "mta-sts.example.com" in text

@@ -102,7 +102,7 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         export.query_one("#folder", Input).value = str(out)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "Wrote 7 files" in plain(export.query_one("#written", Static))
+        assert "Wrote 15 files" in plain(export.query_one("#written", Static))
         policy = (out / f"mta-sts.{DEMO}" / POLICY_PATH).read_bytes().decode()
         assert "mode: enforce\r\n" in policy and f"mx: {BACKUP}\r\n" in policy
         manifest = json.loads((out / "bundle.json").read_text())

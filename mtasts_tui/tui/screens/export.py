@@ -22,13 +22,39 @@ from textual.widgets import (
     Static,
 )
 
-from mtasts_tui.core.bundle import BundleSpec, build_bundle, dns_records
+from mtasts_tui.core.bundle import (
+    DEFAULT_DNS,
+    DEFAULT_HOSTING,
+    DNS_TARGETS,
+    BundleSpec,
+    build_bundle,
+    dns_records,
+)
 from mtasts_tui.core.checklist import REPORT_WATCH_DAYS, checklist_items
 from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.hosting import HOSTING_TARGETS
 from mtasts_tui.core.text import one_line
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
 from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
 from mtasts_tui.tui.screens.base import WizardScreen
+
+HOSTING_LABELS = {
+    "nginx": "nginx",
+    "caddy": "Caddy",
+    "apache": "Apache 2.4",
+    "worker": "Cloudflare Worker",
+    "pages": "GitHub Pages",
+    "k8s": "Kubernetes",
+}
+DNS_LABELS = {
+    "bind": "BIND zone lines",
+    "forms": "web-form values",
+    "octodns": "octoDNS",
+    "dnscontrol": "DNSControl",
+    "terraform-cloudflare": "Terraform Cloudflare",
+    "terraform-route53": "Terraform Route 53",
+    "route53": "Route 53 batch",
+}
 
 
 class ExportScreen(WizardScreen):
@@ -57,6 +83,14 @@ class ExportScreen(WizardScreen):
                 yield Input(f"./mta-sts-{self.domain.ascii}", id="folder")
                 yield Button("Write (ctrl+s)", id="write", variant="primary")
             yield Checkbox("Overwrite existing files", id="force")
+            with Horizontal(id="targets"):
+                yield SelectionList[str](
+                    *[(HOSTING_LABELS[t], t, t in DEFAULT_HOSTING) for t in HOSTING_TARGETS],
+                    id="hosting",
+                )
+                yield SelectionList[str](
+                    *[(DNS_LABELS[t], t, t in DEFAULT_DNS) for t in DNS_TARGETS], id="dns"
+                )
             yield Static(id="written")
             yield Label("DNS records (enter or c copies the selected value)", classes="section")
             yield DataTable(id="records", cursor_type="row")
@@ -69,6 +103,8 @@ class ExportScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).cursor_blink = not self.wizard.deterministic
+        self.query_one("#hosting", SelectionList).border_title = "Web host files (space)"
+        self.query_one("#dns", SelectionList).border_title = "DNS formats (space)"
         self.spec = bundle_spec(self.domain.ascii, self.draft, self.wizard.clock.today())
         table = self.query_one("#records", DataTable)
         table.add_columns("name", "type", "value")
@@ -87,7 +123,12 @@ class ExportScreen(WizardScreen):
         checklist = self.query_one("#checklist", SelectionList)
         spec = self.spec
         for item in checklist_items(
-            spec.domain.ascii, spec.policy, spec.policy_id, bool(spec.rua), spec.created
+            spec.domain.ascii,
+            spec.policy,
+            spec.policy_id,
+            bool(spec.rua),
+            spec.created,
+            caa_records=spec.caa_records_to_add,
         ):
             label = item.plain
             outcome = self.wizard.report_outcomes.get(spec.domain.ascii)
@@ -139,8 +180,15 @@ class ExportScreen(WizardScreen):
             self.notify("Give a folder.", severity="warning")
             return
         force = self.query_one("#force", Checkbox).value
+        hosting = self.query_one("#hosting", SelectionList).selected
+        dns = self.query_one("#dns", SelectionList).selected
+        files = build_bundle(
+            self.spec,
+            hosting=[t for t in HOSTING_TARGETS if t in hosting],
+            dns=[t for t in DNS_TARGETS if t in dns],
+        )
         self.query_one("#written", Static).update(Text("Writing…", style="italic"))
-        self._write(folder, build_bundle(self.spec), force)
+        self._write(folder, files, force)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, folder: str, files: dict[str, str], force: bool) -> None:

@@ -1,0 +1,95 @@
+"""What every deployed web server must do, whatever program serves the bundle.
+
+A test module starts its server once and subclasses :class:`ServesThePolicy`, whose tests use
+the module's ``served`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from mtasts_tui.lab import Lab
+
+from .conftest import Bundle
+from .servers import DOMAIN, OTHER_PATHS, POLICY_PATH, https_get, run_cli
+
+
+@dataclass(frozen=True)
+class Served:
+    """A web server running the bundle's config on loopback."""
+
+    port: int
+    ipv6: bool
+    """Whether it also listens on [::1] (the config's IPv6 listen line, localised)."""
+
+
+def check_json(lab: Lab, port: int) -> tuple[int, dict[str, object], str]:
+    """``mtasts-tui check --json deploy.test`` through the lab's DNS, trusting the lab CA."""
+    host, dns_port = lab.dns_address
+    code, out, err = run_cli(
+        [
+            "check",
+            "--json",
+            DOMAIN,
+            "--resolver",
+            f"{host}:{dns_port}",
+            "--ca-file",
+            lab.ca_file,
+            "--https-port",
+            str(port),
+            "--no-smtp",
+            "--timeout",
+            "5",
+        ]
+    )
+    return code, json.loads(out), err
+
+
+class ServesThePolicy:
+    def test_check_finds_the_policy_valid_with_200_text_plain_and_no_redirect(
+        self, served: Served, deploy_lab: Lab, bundle: Bundle
+    ) -> None:
+        code, result, err = check_json(deploy_lab, served.port)
+        policy = result["policy"]
+        assert isinstance(policy, dict)
+        assert policy["status"] == 200
+        assert policy["fetched"] is True
+        assert policy["valid"] is True
+        assert policy["raw"] == bundle.policy.decode()
+        assert policy["mode"] == "enforce"
+        findings = result["findings"]
+        assert isinstance(findings, list)
+        assert [f for f in findings if f["code"].startswith("policy-")] == []
+        assert code == 0, (result, err)
+
+    def test_the_policy_is_served_exactly_as_text_plain(
+        self, served: Served, deploy_lab: Lab, bundle: Bundle
+    ) -> None:
+        answer = https_get(served.port, POLICY_PATH, deploy_lab.ca_file)
+        assert answer.status == 200
+        assert answer.media_type == "text/plain"
+        assert "location" not in answer.headers
+        assert answer.body == bundle.policy  # CRLF and all
+
+    def test_the_ipv6_listen_line_serves_the_policy_too(
+        self, served: Served, deploy_lab: Lab, bundle: Bundle
+    ) -> None:
+        if not served.ipv6:
+            pytest.skip("no IPv6 on this machine's loopback: the [::] listen line was dropped")
+        answer = https_get(served.port, POLICY_PATH, deploy_lab.ca_file, address="::1")
+        assert (answer.status, answer.media_type) == (200, "text/plain")
+        assert answer.body == bundle.policy
+
+    @pytest.mark.parametrize("path", OTHER_PATHS)
+    def test_every_other_path_is_a_plain_404(
+        self, served: Served, deploy_lab: Lab, bundle: Bundle, path: str
+    ) -> None:
+        answer = https_get(served.port, path, deploy_lab.ca_file)
+        assert answer.status == 404, (answer.status, answer.headers)
+        assert "location" not in answer.headers
+        assert b"Index of" not in answer.body
+        assert b"mta-sts.txt" not in answer.body  # no listing of the folder
+        assert bundle.policy not in answer.body
