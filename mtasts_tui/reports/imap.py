@@ -137,9 +137,7 @@ def _subject_of(data: bytes) -> str:
     return str(value)[:120] if value is not None else ""
 
 
-def _message_reports(
-    store: ReportStore, uid: int, data: bytes, tally: _Tally
-) -> Iterator[tuple[Any, bytes]]:
+def _message_reports(uid: int, data: bytes, tally: _Tally) -> Iterator[tuple[Any, bytes]]:
     """(parsed report, raw JSON) for each report attachment; notes for everything skipped."""
     where = f"UID {uid}"
     subject = _subject_of(data)
@@ -276,7 +274,7 @@ def _one_batch(
                 continue
             sub = _Tally()
             found = False
-            for report, raw in _message_reports(store, uid, data, sub):
+            for report, raw in _message_reports(uid, data, sub):
                 found = True
                 if store.add_in_transaction(report, raw, "imap"):
                     new += 1

@@ -16,6 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trustme
 
@@ -48,6 +49,8 @@ class Dovecot:
     mail_uid: int
     mail_gid: int
     proc: subprocess.Popen[bytes] | None = None
+    mailbox: Any = None
+    """What the test wrote into INBOX (a ``mailgen.Mailbox``), if anything."""
 
     def own_mail(self) -> None:
         """Hand the mail files written by the test to the mailbox's user (when we are root)."""
