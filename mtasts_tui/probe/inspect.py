@@ -20,6 +20,7 @@ from mtasts_tui.core.judge import Judgement, judge
 from mtasts_tui.probe.dns import lookup_addresses, lookup_mx, lookup_txt
 from mtasts_tui.probe.https import fetch_policy, policy_url
 from mtasts_tui.probe.network import Deadline, Network
+from mtasts_tui.probe.rua import probe_rua
 from mtasts_tui.probe.smtp import probe_mx
 
 MAX_MX_PROBES = 32
@@ -156,6 +157,7 @@ async def inspect_domain(
         sts = TxtLookup(f"_mta-sts.{d}", "error", error=why)
         rpt = TxtLookup(f"_smtp._tls.{d}", "error", error=why)
         fetched = PolicyFetch(url=policy_url(d), error=why)
+    rua_probes = await probe_rua(net, rpt, deadline.for_step())
 
     facts = DomainFacts(
         domain=d,
@@ -165,6 +167,7 @@ async def inspect_domain(
         policy=fetched,
         mx_probes=probes,
         smtp_checked=net.config.smtp,
+        rua_probes=rua_probes,
     )
     judgement = judge(facts, now=datetime.now(UTC))
     return Inspection(domain, facts, judgement, time.monotonic() - started)
