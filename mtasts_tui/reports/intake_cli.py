@@ -240,8 +240,13 @@ def summarise_store(store: ReportStore, args: argparse.Namespace, out: TextIO) -
     as_json = bool(getattr(args, "json", False))
     results, read, warning_codes, _newest = store_results(store, domain, since, until)
     problems: list[Finding] = []
-    if read == 0:
-        problems.append(error("reports-none-read", "No TLS-RPT report could be read."))
+    # As the file reader counts them: every stored report is "read"; those outside the
+    # --domain/--days selection are "excluded".
+    total = store.count()
+    if total == 0:
+        problems.append(
+            error("reports-none-read", "The store holds no TLS-RPT report yet (see --imap).")
+        )
     if as_json:
         out.write('{"reports": [')
         first = True
@@ -260,9 +265,9 @@ def summarise_store(store: ReportStore, args: argparse.Namespace, out: TextIO) -
     return command.finish(
         out,
         as_json=as_json,
-        read=read,
+        read=total,
         duplicates=0,
-        excluded=0,
+        excluded=total - read if domain is not None or since is not None else 0,
         problems=problems,
         window_days=(since, until),
         results=results,
@@ -270,7 +275,7 @@ def summarise_store(store: ReportStore, args: argparse.Namespace, out: TextIO) -
     )
 
 
-def _alerts(store: ReportStore, args: argparse.Namespace, err: TextIO) -> None:
+def _alerts(store: ReportStore, args: argparse.Namespace, err: TextIO, retries: int = 3) -> None:
     """One POST per MTA-STS failure type per domain the store has not announced before."""
     from mtasts_tui.alerts.webhook import post_webhook, slack_payload
 
@@ -297,7 +302,7 @@ def _alerts(store: ReportStore, args: argparse.Namespace, err: TextIO) -> None:
                     "blocks_mail": cause.blocks_mail,
                     "fix": cause.fix,
                 }
-            result = post_webhook(args.alert_webhook, payload)
+            result = post_webhook(args.alert_webhook, payload, retries=retries)
             if result.ok:
                 store.mark_alerted(ds.domain, cause.result_type)
             else:
