@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from mtasts_tui.core.findings import Finding
 from mtasts_tui.reports.model import STS, ParsedReport
@@ -91,10 +92,9 @@ class ReportStore:
     def add_in_transaction(self, report: ParsedReport, raw: bytes, origin: Origin) -> bool:
         """Like :meth:`add`, inside a transaction the caller holds (to commit with a cursor)."""
         day = _day_text(report_day(report))
-        warnings = " ".join(sorted({w.code for w in report.warnings if w.severity != "info"}))
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO tlsrpt_reports (org_key, report_id, day, start_ts, end_ts, "
-            "origin, source, received_at, raw, warnings) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "origin, source, received_at, raw) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 report.organization or "",
                 report.report_id,
@@ -105,19 +105,34 @@ class ReportStore:
                 report.source[:1000],
                 int(time.time()),
                 zlib.compress(raw, 6),
-                warnings,
             ),
         )
         if cur.rowcount == 0:
             return False
         rid = cur.lastrowid
         org = report.organization or UNKNOWN
-        policy_rows = []
-        failure_rows = []
+        policy_rows: list[tuple[object, ...]] = []
+        failure_rows: list[tuple[object, ...]] = []
+        seen_domains: set[str] = set()
         for policy in report.policies:
             domain = policy.policy_domain or UNKNOWN
             is_sts = int(policy.policy_type == STS)
-            policy_rows.append((rid, domain, day, org, is_sts, policy.successful, policy.failed))
+            first_of_report = int(not policy_rows)
+            first_of_domain = int(domain not in seen_domains)
+            seen_domains.add(domain)
+            policy_rows.append(
+                (
+                    rid,
+                    domain,
+                    day,
+                    org,
+                    is_sts,
+                    policy.successful,
+                    policy.failed,
+                    first_of_report,
+                    first_of_domain,
+                )
+            )
             for d in policy.failure_details:
                 mx = d.receiving_mx_hostname or UNKNOWN
                 failure_rows.append(
@@ -125,7 +140,7 @@ class ReportStore:
                 )
         self.conn.executemany(
             "INSERT INTO tlsrpt_policy_days (report, domain, day, org, is_sts, successful, "
-            "failed) VALUES (?,?,?,?,?,?,?)",
+            "failed, first_of_report, first_of_domain) VALUES (?,?,?,?,?,?,?,?,?)",
             policy_rows,
         )
         if failure_rows:
@@ -133,6 +148,12 @@ class ReportStore:
                 "INSERT INTO tlsrpt_failures (report, domain, day, is_sts, result_type, mx, "
                 "sessions) VALUES (?,?,?,?,?,?,?)",
                 failure_rows,
+            )
+        codes = sorted({w.code for w in report.warnings if w.severity != "info"})
+        if codes:
+            self.conn.executemany(
+                "INSERT INTO tlsrpt_report_warnings (report, code) VALUES (?,?)",
+                [(rid, code) for code in codes],
             )
         return True
 
@@ -181,17 +202,25 @@ class ReportStore:
         since: date | None = None,
         until: date | None = None,
     ) -> StoredSelection:
-        """The aggregates of the stored reports for ``domain`` (None: all) within the window."""
+        """The aggregates of the stored reports for ``domain`` (None: all) within the window.
+
+        Three GROUP BY queries, each answered from a covering index; Python only sees one row
+        per domain, day (and organisation or failure cause), never one per report.
+        """
         where, params = self._where(domain, since, until)
         summary = ReportSummary()
-        days: dict[tuple[str, str | None], dict[str, object]] = {}
-        for dom, day, n, ok, failed, sts_ok, sts_failed in self.conn.execute(
+        days: dict[tuple[str, str | None], dict[str, Any]] = {}
+        reports = 0
+        # A report is counted once: for one domain, on its first row for that domain; for all
+        # domains, on its first row (a report may cover several policy domains).
+        first = "first_of_domain" if domain is not None else "first_of_report"
+        for dom, day, n, ok, failed, sts_ok, sts_failed, distinct in self.conn.execute(
             "SELECT domain, day, count(*), sum(successful), sum(failed), "
-            "sum(successful * is_sts), sum(failed * is_sts) FROM tlsrpt_policy_days"
-            + where
-            + " GROUP BY domain, day",
+            "sum(successful * is_sts), sum(failed * is_sts), sum(" + first + ") "
+            "FROM tlsrpt_policy_days" + where + " GROUP BY domain, day",
             params,
         ):
+            reports += distinct
             days[(dom, day)] = {
                 "reports": n,
                 "successful": ok,
@@ -212,7 +241,7 @@ class ReportStore:
         ):
             entry = days.get((dom, day))
             if entry is not None:
-                entry["by_organization"][org] += failed  # type: ignore[index]
+                entry["by_organization"][org] += failed
         for dom, day, is_sts, rtype, mx, n in self.conn.execute(
             "SELECT domain, day, is_sts, result_type, mx, sum(sessions) FROM tlsrpt_failures"
             + where
@@ -222,27 +251,24 @@ class ReportStore:
             entry = days.get((dom, day))
             if entry is None:
                 continue
-            entry["by_result_type"][rtype] += n  # type: ignore[index]
-            entry["by_mx"][mx] += n  # type: ignore[index]
+            entry["by_result_type"][rtype] += n
+            entry["by_mx"][mx] += n
             if is_sts:
-                entry["sts_causes"][(rtype, mx)] += n  # type: ignore[index]
+                entry["sts_causes"][(rtype, mx)] += n
         newest: date | None = None
         for (dom, day), entry in days.items():
             parsed_day = date.fromisoformat(day) if day is not None else None
             if parsed_day is not None and (newest is None or parsed_day > newest):
                 newest = parsed_day
-            summary.add_aggregate(dom, parsed_day, **entry)  # type: ignore[arg-type]
-        report_where, _ = self._where(domain, since, until, "p.")
-        reports = 0
+            summary.add_aggregate(dom, parsed_day, **entry)
+        warning_where, _ = self._where(domain, since, until, "p.")
         warning_codes: Counter[str] = Counter()
-        for (text,) in self.conn.execute(
-            "SELECT r.warnings FROM tlsrpt_reports r WHERE r.id IN "
-            "(SELECT p.report FROM tlsrpt_policy_days p" + report_where + ")",
+        for code, n in self.conn.execute(
+            "SELECT w.code, count(DISTINCT w.report) FROM tlsrpt_report_warnings w "
+            "JOIN tlsrpt_policy_days p ON p.report = w.report" + warning_where + " GROUP BY w.code",
             params,
         ):
-            reports += 1
-            if text:
-                warning_codes.update(text.split())
+            warning_codes[code] = n
         return StoredSelection(summary, reports, warning_codes, newest)
 
     def newest_day(self, domain: str) -> date | None:

@@ -27,7 +27,6 @@ MIGRATIONS: list[Migration] = [
             source TEXT NOT NULL,
             received_at INTEGER NOT NULL,
             raw BLOB NOT NULL,              -- zlib-compressed report JSON as received
-            warnings TEXT NOT NULL,         -- the report's non-info parse warning codes
             UNIQUE (org_key, report_id)
         );
         CREATE TABLE tlsrpt_policy_days (
@@ -37,9 +36,13 @@ MIGRATIONS: list[Migration] = [
             org TEXT NOT NULL,
             is_sts INTEGER NOT NULL,
             successful INTEGER NOT NULL,
-            failed INTEGER NOT NULL
+            failed INTEGER NOT NULL,
+            first_of_report INTEGER NOT NULL,  -- 1 on one row per report: sum() counts reports
+            first_of_domain INTEGER NOT NULL   -- 1 on one row per report and domain
         );
-        CREATE INDEX tlsrpt_policy_days_domain_day ON tlsrpt_policy_days (domain, day);
+        -- Covering indexes: the summary's GROUP BY reads the index alone, in order.
+        CREATE INDEX tlsrpt_policy_days_summary ON tlsrpt_policy_days
+            (domain, day, is_sts, successful, failed, first_of_report, first_of_domain, org);
         CREATE INDEX tlsrpt_policy_days_report ON tlsrpt_policy_days (report);
         CREATE TABLE tlsrpt_failures (
             report INTEGER NOT NULL REFERENCES tlsrpt_reports (id) ON DELETE CASCADE,
@@ -50,8 +53,14 @@ MIGRATIONS: list[Migration] = [
             mx TEXT NOT NULL,
             sessions INTEGER NOT NULL
         );
-        CREATE INDEX tlsrpt_failures_domain_day ON tlsrpt_failures (domain, day);
+        CREATE INDEX tlsrpt_failures_summary ON tlsrpt_failures
+            (domain, day, is_sts, result_type, mx, sessions);
         CREATE INDEX tlsrpt_failures_report ON tlsrpt_failures (report);
+        CREATE TABLE tlsrpt_report_warnings (
+            report INTEGER NOT NULL REFERENCES tlsrpt_reports (id) ON DELETE CASCADE,
+            code TEXT NOT NULL,             -- a non-info parse warning of the report
+            PRIMARY KEY (report, code)
+        ) WITHOUT ROWID;
         CREATE TABLE tlsrpt_imap_cursors (
             mailbox TEXT PRIMARY KEY,       -- imaps://user@host:port/folder
             uidvalidity INTEGER NOT NULL,
