@@ -105,6 +105,15 @@ def import_paths(store: ReportStore, paths: Iterable[str]) -> tuple[int, int, li
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        return _run(args, out, err)
+    except KeyboardInterrupt:
+        # Committed batches stay; the open one was rolled back and is fetched again next time.
+        print("Interrupted.", file=err)
+        return 130
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from mtasts_tui.reports import command
 
     paths: list[str] = list(args.paths or [])

@@ -244,7 +244,18 @@ class IntakeServer(http.server.HTTPServer):
         self._slots = threading.BoundedSemaphore(self.config.workers + self.config.queue)
         self._pool = ThreadPoolExecutor(self.config.workers, thread_name_prefix="intake")
         self._reaper = _Reaper()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind asks DNS for our own name (getfqdn), which can hang: skip it.
+        import socketserver
+
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
 
     @property
     def port(self) -> int:

@@ -171,6 +171,7 @@ ssl_key = <{root}/key.pem
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain
+auth_failure_delay = 0
 first_valid_uid = {me.pw_uid}
 last_valid_uid = {me.pw_uid}
 first_valid_gid = {me.pw_gid}
