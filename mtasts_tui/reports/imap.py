@@ -303,6 +303,6 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"the IMAP server's certificate is not trusted ({exc.verify_message})"
     text = str(exc) or type(exc).__name__
-    if isinstance(exc, bytes):  # pragma: no cover - imapclient passes server text as bytes
-        text = exc.decode("utf-8", "replace")
+    if text.startswith(("b'", 'b"')):  # imapclient wraps the server's bytes reply
+        text = text[2:-1]
     return f"{type(exc).__name__}: {text}"[:300]

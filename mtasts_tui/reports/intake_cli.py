@@ -29,7 +29,10 @@ from mtasts_tui.store.db import StoreError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 EXIT_INTAKE = 3
-"""The intake stopped early (IMAP connection lost, login refused); what it stored is kept."""
+"""The intake stopped early (IMAP connection lost, login refused) and no domain had MTA-STS
+failures (exit 1 wins); what it stored is kept."""
+MAX_NOTES_SHOWN = 50
+"""Skipped-message notes printed per run (a spam-heavy mailbox would otherwise flood cron mail)."""
 
 
 def add_intake_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,10 +69,12 @@ def add_intake_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def wants_store(args: argparse.Namespace) -> bool:
+    """No PATH, --store, --imap or --alert-webhook (which remembers its alerts in the store)."""
     return (
         not getattr(args, "paths", None)
         or bool(getattr(args, "store", False))
         or bool(getattr(args, "imap", None))
+        or bool(getattr(args, "alert_webhook", None))
     )
 
 
@@ -162,9 +167,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             notes_out.write("\n".join(lines) + "\n")
         if url is not None and password is not None:
             intake_failed = not _imap(args, url, password, store, notes_out, err)
-        if paths and not args.imap and args.store:
-            # --store with files: the summary is of the files, exactly as without --store.
-            plain = argparse.Namespace(**{**vars(args), "store": False})
+        if paths and not args.imap:
+            # Files (imported): the summary is of the files, exactly as without the store.
+            plain = argparse.Namespace(**{**vars(args), "store": False, "alert_webhook": None})
             code = command.run(plain, out, err)
         else:
             code = summarise_store(store, args, out)
@@ -204,7 +209,9 @@ def _imap(
     ]
     if result.notes:
         lines.append("Skipped messages:")
-        lines.extend(problems_text(list(result.notes)))
+        lines.extend(problems_text(list(result.notes[:MAX_NOTES_SHOWN])))
+        if len(result.notes) > MAX_NOTES_SHOWN:
+            lines.append(f"  … and {len(result.notes) - MAX_NOTES_SHOWN:,} more")
     out.write("\n".join(lines) + "\n")
     if result.error is not None:
         print(

@@ -170,3 +170,19 @@ def test_an_undelivered_alert_is_tried_again_next_run(
         intake_cli._alerts(store, args, err, retries=0)
         assert "not delivered" in err.getvalue()
         assert not store.alerted("example.net", "certificate-expired")
+
+
+def test_alert_webhook_with_files_alone_remembers_in_the_store(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    receiver: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, received = receiver
+    db = str(tmp_path / "s.sqlite3")
+    plain = _run([str(folder)], capsys)
+    code, out, _err = _run([str(folder), "--db", db, "--alert-webhook", url], capsys)
+    assert out.split("\n", 1)[1] == plain[1] and code == plain[0]
+    assert len(received) == 2
+    _run([str(folder), "--db", db, "--alert-webhook", url], capsys)
+    assert len(received) == 2
