@@ -260,3 +260,33 @@ def test_the_serve_command_runs_and_exits_130_on_ctrl_c(
             proc.wait()
     with ReportStore.open(tmp_path / "serve.sqlite3") as store:
         assert store.count() == 1
+
+
+def test_past_the_workers_and_queue_connections_are_closed_at_once(tmp_path: Path) -> None:
+    """One worker and one queue slot: two stalled clients fill them, a third is turned away."""
+    with ReportStore.open(tmp_path / "s.sqlite3") as store:
+        config = IntakeConfig(client_timeout=5.0, workers=1, queue=1)
+        server = IntakeServer(("127.0.0.1", 0), store, config=config)  # plain HTTP
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            stalled = []
+            for _ in range(2):
+                sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                sock.sendall(b"POST / HTTP/1.1\r\n")
+                stalled.append(sock)
+            time.sleep(0.3)
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as third:
+                third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert third.recv(100) == b""  # closed without a word
+            assert server.refused == 1
+            for sock in stalled:
+                sock.close()
+            # The slots free up as soon as the stalled clients go: reports are taken again.
+            with httpx.Client(timeout=10) as client:
+                url = f"http://127.0.0.1:{server.port}/"
+                assert client.post(url, content=_gz(12), headers=GZ).status_code == 201
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
