@@ -310,8 +310,11 @@ class ReportStore:
     def set_imap_cursor_in_transaction(self, mailbox: str, cursor: ImapCursor) -> None:
         self.conn.execute(
             "INSERT INTO tlsrpt_imap_cursors (mailbox, uidvalidity, last_uid, updated_at) "
-            "VALUES (?,?,?,?) ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded."
-            "uidvalidity, last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            "VALUES (?,?,?,?) ON CONFLICT (mailbox) DO UPDATE SET "
+            # Two runs at once (cron overlap) must never move the cursor back.
+            "last_uid = CASE WHEN uidvalidity = excluded.uidvalidity "
+            "THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END, "
+            "uidvalidity = excluded.uidvalidity, updated_at = excluded.updated_at",
             (mailbox, cursor.uidvalidity, cursor.last_uid, int(time.time())),
         )
 

@@ -186,3 +186,18 @@ def test_alert_webhook_with_files_alone_remembers_in_the_store(
     assert len(received) == 2
     _run([str(folder), "--db", db, "--alert-webhook", url], capsys)
     assert len(received) == 2
+
+
+def test_the_imap_cursor_never_moves_back_within_one_uidvalidity(tmp_path: Path) -> None:
+    from mtasts_tui.reports.imap import ImapCursor
+    from mtasts_tui.store.db import transaction
+
+    with ReportStore.open(tmp_path / "s.sqlite3") as store:
+        key = "imaps://u@h:993/INBOX"
+        for cursor in (ImapCursor(7, 50), ImapCursor(7, 20)):  # an overlapping, slower run
+            with transaction(store.conn):
+                store.set_imap_cursor_in_transaction(key, cursor)
+        assert store.imap_cursor(key) == ImapCursor(7, 50)
+        with transaction(store.conn):  # a new UIDVALIDITY starts over
+            store.set_imap_cursor_in_transaction(key, ImapCursor(8, 3))
+        assert store.imap_cursor(key) == ImapCursor(8, 3)
