@@ -201,3 +201,20 @@ def test_the_imap_cursor_never_moves_back_within_one_uidvalidity(tmp_path: Path)
         with transaction(store.conn):  # a new UIDVALIDITY starts over
             store.set_imap_cursor_in_transaction(key, ImapCursor(8, 3))
         assert store.imap_cursor(key) == ImapCursor(8, 3)
+
+
+def test_slack_alerts_are_plain_text_messages(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    receiver: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, received = receiver
+    argv = [str(folder), "--db", str(tmp_path / "s.sqlite3"), "--domain", "example.org"]
+    _run([*argv, "--alert-webhook", url, "--alert-format", "slack"], capsys)
+    (message,) = received
+    assert message["mrkdwn"] is False
+    assert message["text"].startswith(
+        "TLS-RPT: new MTA-STS failure type certificate-expired for example.org"
+    )
+    assert "mx2.example.org" in message["text"]
