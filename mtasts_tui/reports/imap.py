@@ -14,6 +14,7 @@ import email.parser
 import email.policy
 import imaplib
 import socket
+import sqlite3
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -152,6 +153,11 @@ def _message_reports(uid: int, data: bytes, tally: _Tally) -> Iterator[tuple[Any
         except ReportParseError as exc:
             tally.notes.append(exc.finding)
             continue
+        except Exception as exc:  # a reader bug must not stall the mailbox on this message
+            tally.notes.append(
+                warning("report-unreadable", f"Skipped: {type(exc).__name__}.", item.source)
+            )
+            continue
         yield report, item.data
 
 
@@ -219,6 +225,8 @@ def run_imap_intake(
         error = None
     except (IMAPClientError, imaplib.IMAP4.error, OSError, EOFError, ValueError) as exc:
         error = _describe(exc)
+    except sqlite3.Error as exc:  # the open batch was rolled back; it is fetched again next run
+        error = f"the store failed: {exc}"
     finally:
         if client is not None:
             try:

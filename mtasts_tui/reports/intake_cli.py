@@ -11,6 +11,7 @@ import argparse
 import getpass
 import json
 import os
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -112,6 +113,9 @@ def import_paths(store: ReportStore, paths: Iterable[str]) -> tuple[int, int, li
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         return _run(args, out, err)
+    except sqlite3.Error as exc:  # disk full, or locked past the busy timeout
+        print(f"mtasts-tui reports: error: the store failed: {clean(str(exc))}", file=err)
+        return EXIT_INTAKE
     except KeyboardInterrupt:
         # Committed batches stay; the open one was rolled back and is fetched again next time.
         print("Interrupted.", file=err)

@@ -116,7 +116,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     sys_version = ""
 
     def _reply(self, status: int, text: str, extra: dict[str, str] | None = None) -> None:
-        body = (text + "\n").encode("utf-8", "replace")
+        body = b"" if status == 204 else (text + "\n").encode("utf-8", "replace")
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
