@@ -69,6 +69,27 @@ class Dovecot:
     def log(self) -> Path:
         return self.root / "dovecot.log"
 
+    def add_folder(self, name: str, mails: list[bytes]) -> Path:
+        """A Maildir++ folder ``name`` holding ``mails`` (readable by the server at once)."""
+        folder = self.maildir / f".{name}"
+        for sub in ("cur", "new", "tmp"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        for i, data in enumerate(mails):
+            (folder / "new" / f"{1_800_000_000 + i}.M{i}P{os.getpid()}.{name}").write_bytes(data)
+        self.own_mail()
+        return folder
+
+    def renumber(self, name: str) -> None:
+        """Make the server give folder ``name`` a new UIDVALIDITY, as after a mailbox rebuild.
+
+        Dovecot takes UIDVALIDITY from the clock: wait past the second, then drop its UID list
+        and indexes; the next SELECT rebuilds them with a new UIDVALIDITY.
+        """
+        time.sleep(1.1)
+        for path in (self.maildir / f".{name}").iterdir():
+            if path.name.startswith("dovecot"):
+                path.unlink()
+
     def imaps_url(self, folder: str = "INBOX") -> str:
         return f"imaps://{USER.replace('@', '%40')}@localhost:{self.imaps_port}/{folder}"
 
@@ -200,6 +221,10 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # No auth penalty: the wrong-password test must not slow every later login down.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   chroot =

@@ -119,19 +119,39 @@ def test_a_connection_cut_mid_fetch_loses_nothing_and_counts_nothing_twice(
     assert first.duplicates + second.duplicates == 40
 
 
-def test_a_changed_uidvalidity_rescans_safely(dovecot: Dovecot, ingested_copy: ReportStore) -> None:
+def test_a_uidvalidity_change_on_the_server_rescans_safely(
+    dovecot: Dovecot, store: ReportStore
+) -> None:
+    dovecot.add_folder("Renumber", [report_mail(6000 + n, "gz") for n in range(5)] + [spam_mail(9)])
+    url = parse_imap_url(dovecot.imaps_url("Renumber"))
+    first = run_imap_intake(url, PASSWORD, store, context=_context(dovecot))
+    assert (first.messages, first.new_reports, first.rescanned) == (6, 5, True)
+    before = store.imap_cursor(url.key)
+
+    dovecot.renumber("Renumber")
+    again = run_imap_intake(url, PASSWORD, store, context=_context(dovecot))
+    after = store.imap_cursor(url.key)
+    assert before is not None and after is not None
+    assert after.uidvalidity != before.uidvalidity
+    assert again.error is None and again.rescanned
+    assert (again.messages, again.new_reports, again.duplicates) == (6, 0, 5)
+    assert store.count() == 5
+
+
+def test_a_cursor_from_another_uidvalidity_is_not_trusted(
+    dovecot: Dovecot, ingested_copy: ReportStore
+) -> None:
     url = parse_imap_url(dovecot.imaps_url())
     store = ingested_copy
     cursor = store.imap_cursor(url.key)
     assert cursor is not None
-    with transaction(store.conn):  # as if the server had renumbered the folder
+    with transaction(store.conn):
         store.set_imap_cursor_in_transaction(url.key, ImapCursor(cursor.uidvalidity + 1, 5))
 
     again = run_imap_intake(url, PASSWORD, store, context=_context(dovecot))
     assert again.rescanned
     assert again.messages == 1000
-    assert again.new_reports == 0
-    assert again.duplicates == 880 + 40
+    assert (again.new_reports, again.duplicates) == (0, 880 + 40)
     assert store.count() == 880
 
 
@@ -167,17 +187,9 @@ def test_cli_starttls_mark_seen_and_move_to(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`reports --imap imap://...` with STARTTLS on a small folder, then the mails are moved."""
-    folder = dovecot.maildir / ".Small"
-    for sub in ("cur", "new", "tmp"):
-        (folder / sub).mkdir(parents=True)
     mails = [report_mail(5000 + n, ("gz", "zip", "json")[n % 3]) for n in range(6)]
-    mails.append(spam_mail(1))
-    for i, data in enumerate(mails):
-        (folder / "new" / f"1800000000.M{i}P2.test").write_bytes(data)
-    (dovecot.maildir / ".Done").mkdir()
-    for sub in ("cur", "new", "tmp"):
-        (dovecot.maildir / ".Done" / sub).mkdir()
-    dovecot.own_mail()
+    dovecot.add_folder("Small", [*mails, spam_mail(1)])
+    dovecot.add_folder("Done", [])
     db = tmp_path / "cli.sqlite3"
     args = [
         "--imap",
