@@ -7,6 +7,7 @@ plain JSON attachments, 40 re-sent duplicates, 50 spam mails and 30 broken repor
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -226,6 +227,13 @@ def test_cli_starttls_mark_seen_and_move_to(
 
     _code, out, err = _cli(args, monkeypatch, capsys)
     assert "0 new message(s)" in out, out + err
+
+    # With --json, stdout holds only the JSON document; the intake notes go to stderr.
+    _code, out, err = _cli([*args, "--json"], monkeypatch, capsys)
+    assert "0 new message(s)" in err
+    document = json.loads(out)
+    assert len(document["reports"]) == 6
+    assert set(document["domains"]) <= {"example.net", "example.org"}
 
 
 def test_cli_without_a_password_says_how_to_give_one(
