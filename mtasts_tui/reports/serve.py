@@ -241,6 +241,9 @@ class IntakeServer(http.server.HTTPServer):
         self.log = log
         self.refused = 0
         """Connections closed at once because every worker and queue slot was taken."""
+        self.in_flight = 0
+        """Connections being handled or waiting for a worker."""
+        self._count_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.config.workers + self.config.queue)
         self._pool = ThreadPoolExecutor(self.config.workers, thread_name_prefix="intake")
         self._reaper = _Reaper()
@@ -275,6 +278,8 @@ class IntakeServer(http.server.HTTPServer):
             self.refused += 1
             self.shutdown_request(request)
             return
+        with self._count_lock:
+            self.in_flight += 1
         self._pool.submit(self._work, request, client_address)
 
     def _work(self, request: socket.socket, client_address: Any) -> None:
@@ -298,6 +303,8 @@ class IntakeServer(http.server.HTTPServer):
         finally:
             self._reaper.forget(token)
             self.shutdown_request(conn)
+            with self._count_lock:
+                self.in_flight -= 1
             self._slots.release()
 
     def server_close(self) -> None:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -146,6 +146,13 @@ def test_paths_hosts_and_methods_outside_the_allow_list(intake: Running) -> None
     assert intake.store.count() == 0
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
 def _tls_socket(intake: Running) -> ssl.SSLSocket:
     raw = socket.create_connection(("127.0.0.1", intake.server.port), timeout=10)
     return intake.client_context.wrap_socket(raw, server_hostname="localhost")
@@ -183,9 +190,10 @@ def test_slowloris_clients_are_cut_off_and_others_still_served(intake: Running) 
     with intake.client() as client:
         assert client.post(intake.url, content=_gz(9), headers=GZ).status_code == 201
     try:
-        # The deadline is 1.5 s for everything; the reaper checks every 0.1 s.
-        assert all(_closed_within(s, 4.0) for s in drippers)
-        assert time.monotonic() - started < 5.0
+        # The deadline is 1.5 s for everything; the reaper checks every 0.1 s. (The bound is
+        # loose for busy CI machines; without the reaper they would stay open indefinitely.)
+        assert all(_closed_within(s, 6.0) for s in drippers)
+        assert time.monotonic() - started < 8.0
     finally:
         for s in drippers:
             s.close()
@@ -271,11 +279,11 @@ def test_past_the_workers_and_queue_connections_are_closed_at_once(tmp_path: Pat
         thread.start()
         try:
             stalled = []
-            for _ in range(2):
+            for n in (1, 2):
                 sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
                 sock.sendall(b"POST / HTTP/1.1\r\n")
                 stalled.append(sock)
-            time.sleep(0.3)
+                _wait_for(lambda n=n: server.in_flight == n)  # accepted, in this order
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as third:
                 third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")
                 assert third.recv(100) == b""  # closed without a word
