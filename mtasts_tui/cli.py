@@ -123,6 +123,10 @@ def _wizard_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
+    if args_list[:2] == ["reports", "serve"]:  # a sub-command of reports, with its own options
+        from mtasts_tui.reports import serve
+
+        return serve.main(args_list[2:])
     if first in SUBCOMMANDS or (args_list and args_list[0] in ("-h", "--help")):
         args = _parser().parse_args(args_list)
         return _dispatch(args)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mtasts_tui.core.rua import RuaProbe
+
 LookupStatus = Literal["ok", "nxdomain", "nodata", "error"]
 """ok: records found; nxdomain/nodata: the record does not exist; error: the lookup failed."""
 
@@ -107,3 +109,5 @@ class DomainFacts:
     mx_probes: tuple[MxProbe, ...] = field(default=())
     smtp_checked: bool = True
     """False when the STARTTLS probes were skipped (--no-smtp)."""
+    rua_probes: tuple[RuaProbe, ...] = field(default=())
+    """What the probe saw at each TLS-RPT rua destination (empty when not looked at)."""

@@ -9,6 +9,7 @@ from mtasts_tui.core.facts import DomainFacts, MxProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
 from mtasts_tui.core.policy import PolicyCheck, parse_policy, policy_too_large
+from mtasts_tui.core.rua import rua_findings
 from mtasts_tui.core.stsrecord import StsRecordCheck, check_sts_records
 from mtasts_tui.core.text import one_line
 from mtasts_tui.core.tlsrpt import TlsRptCheck, check_tlsrpt_records
@@ -82,6 +83,7 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
     rpt_check = check_tlsrpt_records(rpt) if rpt is not None else None
     if rpt_check is not None:
         findings.extend(rpt_check.findings)
+    findings.extend(rua_findings(facts.domain, facts.rua_probes))
 
     sts_present = sts_check is not None and sts_check.record is not None
     policy_check = None

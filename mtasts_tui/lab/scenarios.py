@@ -358,6 +358,36 @@ def _all() -> list[Scenario]:
             ],
             expect={"tlsrpt-multiple"},
         ),
+        # --- TLS-RPT destinations (rua) --------------------------------------------------------
+        healthy(
+            "rua-null-mx",
+            "TLS-RPT reports go to a domain with a null MX (RFC 7505)",
+            tlsrpt_records=["v=TLSRPTv1; rua=mailto:tlsrpt@rua-sink.test"],
+            extra_records=[("rua-sink.test", "MX", "0 .")],
+            expect={"tlsrpt-rua-undeliverable"},
+        ),
+        healthy(
+            "rua-https-untrusted",
+            "TLS-RPT https: endpoint with a certificate from an untrusted CA",
+            tlsrpt_records=["v=TLSRPTv1; rua=https://tlsrpt.rua-collector.test/v1"],
+            extra_https={"tlsrpt.rua-collector.test": PolicyHost(cert="untrusted")},
+            expect={"tlsrpt-rua-undeliverable"},
+        ),
+        healthy(
+            "rua-same-domain",
+            "TLS-RPT reports go to a mailbox of the policy domain itself",
+            expect={"tlsrpt-rua-same-domain"},
+        ),
+        healthy(
+            "rua-elsewhere",
+            "TLS-RPT reports go to an https: endpoint and a mailbox on another domain",
+            tlsrpt_records=[
+                "v=TLSRPTv1; rua=https://tlsrpt.rua-receiver.test/v1,"
+                "mailto:reports@rua-receiver.test"
+            ],
+            extra_records=[("rua-receiver.test", "MX", "10 mx1.rua-elsewhere.test.")],
+            extra_https={"tlsrpt.rua-receiver.test": PolicyHost()},
+        ),
         # --- DNS ------------------------------------------------------------------------------
         healthy(
             "no-mx",

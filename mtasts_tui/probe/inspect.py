@@ -17,9 +17,11 @@ from typing import Literal
 from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.facts import DomainFacts, MxLookup, MxProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.judge import Judgement, judge
+from mtasts_tui.core.rua import RuaProbe
 from mtasts_tui.probe.dns import lookup_addresses, lookup_mx, lookup_txt
 from mtasts_tui.probe.https import fetch_policy, policy_url
 from mtasts_tui.probe.network import Deadline, Network
+from mtasts_tui.probe.rua import probe_rua
 from mtasts_tui.probe.smtp import probe_mx
 
 MAX_MX_PROBES = 32
@@ -142,12 +144,17 @@ async def inspect_domain(
         probes = await asyncio.gather(*(one_mx(h) for h in hosts_seen[:MAX_MX_PROBES]))
         return mx, tuple(probes)
 
+    async def tlsrpt_and_rua() -> tuple[TxtLookup, tuple[RuaProbe, ...]]:
+        # Beside the MX chain, not after it: TXT → rua MX → its addresses is no longer a path.
+        found = await txt("dns-tlsrpt", f"_smtp._tls.{d}", f"TXT _smtp._tls.{d}")
+        return found, await probe_rua(net, found, deadline.for_step())
+
     try:
         async with asyncio.timeout(deadline.remaining() + 1.0):
-            (mx, probes), sts, rpt, fetched = await asyncio.gather(
+            (mx, probes), sts, (rpt, rua_probes), fetched = await asyncio.gather(
                 mx_chain(),
                 txt("dns-sts", f"_mta-sts.{d}", f"TXT _mta-sts.{d}"),
-                txt("dns-tlsrpt", f"_smtp._tls.{d}", f"TXT _smtp._tls.{d}"),
+                tlsrpt_and_rua(),
                 policy(),
             )
     except TimeoutError:  # pragma: no cover - every step has its own, shorter, bound
@@ -156,6 +163,7 @@ async def inspect_domain(
         sts = TxtLookup(f"_mta-sts.{d}", "error", error=why)
         rpt = TxtLookup(f"_smtp._tls.{d}", "error", error=why)
         fetched = PolicyFetch(url=policy_url(d), error=why)
+        rua_probes = ()
 
     facts = DomainFacts(
         domain=d,
@@ -165,6 +173,7 @@ async def inspect_domain(
         policy=fetched,
         mx_probes=probes,
         smtp_checked=net.config.smtp,
+        rua_probes=rua_probes,
     )
     judgement = judge(facts, now=datetime.now(UTC))
     return Inspection(domain, facts, judgement, time.monotonic() - started)

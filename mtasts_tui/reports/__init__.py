@@ -3,6 +3,8 @@
 ``sources`` does the file I/O (json, gzip, zip, e-mail, mbox, Maildir, folders); ``parse``,
 ``summary``, ``verdict`` and ``render`` are pure and import neither Textual nor Rich;
 ``command`` is the ``mtasts-tui reports`` CLI entry (``add_arguments`` + ``run``).
+Intake: ``store`` (the SQLite report store), ``imap`` (mailbox intake), ``serve`` (HTTPS intake,
+RFC 8460 §5.3) and ``intake_cli`` (the store-backed side of the command).
 """
 
 from mtasts_tui.reports.model import FailureDetail, ParsedReport, PolicyResult

@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``reports`` options to ``parser`` (the caller wires it into its sub-commands)."""
     parser.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
         help="report files (.json, .json.gz, .zip), e-mails (.eml), mailboxes (.mbox, Maildir) "
         "or folders to search recursively",
@@ -75,6 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="last day of the --days window (default: today, UTC)",
     )
+    from mtasts_tui.reports.intake_cli import add_intake_arguments
+
+    add_intake_arguments(parser)
 
 
 def _select(
@@ -97,6 +100,11 @@ def _select(
 def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """Run ``reports`` with parsed ``args``, writing to ``out``; returns the exit code."""
     err = err if err is not None else sys.stderr
+    from mtasts_tui.reports import intake_cli
+
+    if intake_cli.wants_store(args):
+        # No PATH (read the store), --imap, or --store: the store-backed run; see intake_cli.
+        return intake_cli.run(args, out, err)
     paths: list[str] = list(args.paths)
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -145,6 +153,34 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     for name in domains:
         ds = summary.domain(name, since=since, until=until)
         results.append((ds, verdict_for(ds)))
+    return finish(
+        out,
+        as_json=as_json,
+        read=read,
+        duplicates=summary.duplicates,
+        excluded=excluded,
+        problems=problems,
+        window_days=(since, until),
+        results=results,
+        warning_codes=warning_codes,
+    )
+
+
+def finish(
+    out: TextIO,
+    *,
+    as_json: bool,
+    read: int,
+    duplicates: int,
+    excluded: int,
+    problems: list[Finding],
+    window_days: tuple[date | None, date | None],
+    results: list[tuple[DomainSummary, Verdict]],
+    warning_codes: Counter[str],
+) -> int:
+    """Write the per-domain verdicts (the JSON tail after the reports list, or the text) and
+    return the exit code. Shared by the file reader and the store (``intake_cli``)."""
+    since, until = window_days
     failing = any(v.status == "sts-failures" for _, v in results)
     code = EXIT_FAILURES if read == 0 or failing else EXIT_OK
 
@@ -157,8 +193,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         return code
 
     head = f"TLS-RPT reports: {read:,} read"
-    if summary.duplicates:
-        head += f", {summary.duplicates:,} duplicate(s) ignored"
+    if duplicates:
+        head += f", {duplicates:,} duplicate(s) ignored"
     if excluded:
         head += f", {excluded:,} outside --domain/--days"
     head += f", {len(problems):,} problem(s)."

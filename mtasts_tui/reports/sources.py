@@ -372,3 +372,17 @@ def _read_mailbox(box: mailbox.Mailbox[Any], subject: str) -> Iterator[RawReport
             yield from _read_email(data, where, in_mailbox=True)
         except Exception as exc:
             yield unreadable(_why(exc), where)
+
+
+def iter_email_reports(data: bytes, subject: str) -> Iterator[RawReport | Finding]:
+    """The report attachments of one e-mail held in memory (IMAP intake); a Finding per problem.
+
+    A message without a report attachment yields one ``report-unreadable`` Finding saying so.
+    """
+    if len(data) > MAX_MESSAGE_BYTES:
+        yield unreadable(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB", subject)
+        return
+    try:
+        yield from _read_email(data, subject)
+    except Exception as exc:  # a malformed message never stops the run
+        yield unreadable(_why(exc), subject)

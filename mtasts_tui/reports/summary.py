@@ -159,6 +159,38 @@ class ReportSummary:
                     stats.sts_causes[(detail.result_type, mx)] += n
         return True
 
+    def add_aggregate(
+        self,
+        domain: str,
+        day: date | None,
+        *,
+        reports: int,
+        successful: int,
+        failed: int,
+        sts_successful: int,
+        sts_failed: int,
+        by_result_type: Counter[str],
+        by_mx: Counter[str],
+        by_organization: Counter[str],
+        sts_causes: Counter[tuple[str, str]],
+    ) -> None:
+        """Fold in totals already aggregated elsewhere (the report store's GROUP BY rows).
+
+        The store de-duplicates on insert, so nothing here is checked for duplicates.
+        """
+        stats = self._domains.setdefault(domain, {}).get(day)
+        if stats is None:
+            stats = self._domains[domain][day] = _DayStats()
+        stats.reports += reports
+        stats.successful += successful
+        stats.failed += failed
+        stats.sts_successful += sts_successful
+        stats.sts_failed += sts_failed
+        stats.by_result_type.update(by_result_type)
+        stats.by_mx.update(by_mx)
+        stats.by_organization.update(by_organization)
+        stats.sts_causes.update(sts_causes)
+
     @property
     def reports_counted(self) -> int:
         return self.reports_added - self.duplicates

@@ -28,6 +28,8 @@ CODES = {
     "tlsrpt-missing",
     "tlsrpt-multiple",
     "tlsrpt-invalid",
+    "tlsrpt-rua-undeliverable",
+    "tlsrpt-rua-same-domain",
     "mx-not-covered",
     "policy-mx-unused",
     "dns-error",

@@ -151,3 +151,85 @@ async def test_the_reports_path_input_completes_folders(make_app, tmp_path: Path
         await pilot.pause(0.2)
         await pilot.press("right")
         assert field.value == str(tmp_path / "tlsrpt-archive") + "/"
+
+
+def _store_reports(data_dir: Path, domain: str) -> None:
+    """Put REPORT (10 STS failures) and a clean second day for ``domain`` into the store."""
+    from mtasts_tui.reports.parse import parse_report
+    from mtasts_tui.reports.store import ReportStore
+
+    first = copy.deepcopy(REPORT)
+    first["policies"][0]["policy"]["policy-domain"] = domain
+    second = copy.deepcopy(first)
+    second["report-id"] = "r2"
+    second["date-range"]["start-datetime"] = "2026-11-03T00:00:00Z"
+    second["policies"][0]["summary"]["total-failure-session-count"] = 0
+    del second["policies"][0]["failure-details"]
+    with ReportStore.open(data_dir / "history.sqlite3") as store:
+        for body in (first, second):
+            raw = json.dumps(body).encode()
+            assert store.add(parse_report(raw, "test"), raw, "file")
+
+
+async def test_the_store_is_the_default_source_when_it_holds_the_domain(
+    make_app, lab, data_dir: Path
+) -> None:
+    good = lab.domain("good")
+    _store_reports(data_dir, good)
+    app = make_app(good)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        source = str(screen.query_one("#report-source", Static).visual)
+        assert "From the store" in source
+        assert f"{good}: newest report 2026-11-03; the verdict covers 2 day(s)" in source
+        text = str(screen.query_one("#report-summary", Static).visual)
+        assert "2 report(s) read" in text and "certificate-expired" in text
+
+        await pilot.press("escape")
+        await settle(pilot)
+        verdict = str(app.screen.query_one("#verdict", Static).visual)
+        assert verdict.startswith("✗") and "10 failed sessions" in verdict
+
+
+async def test_files_stay_the_source_when_the_store_lacks_the_domain(
+    make_app, lab, data_dir: Path, tmp_path: Path
+) -> None:
+    _store_reports(data_dir, "elsewhere.test")
+    app = make_app(lab.domain("good"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert str(screen.query_one("#report-summary", Static).visual) == ""
+        # The Store button shows every domain the store holds.
+        await pilot.click("#load-store")
+        await settle(pilot)
+        source = str(screen.query_one("#report-source", Static).visual)
+        assert "elsewhere.test: newest report 2026-11-03" in source
+        # Files still work, and say so.
+        folder = tmp_path / "reports"
+        _write_reports(folder)
+        screen.query_one("#report-path", Input).value = str(folder)
+        await pilot.click("#load")
+        await settle(pilot)
+        assert "From files" in str(screen.query_one("#report-source", Static).visual)
+        assert "shop.test: newest report 2026-11-02; the verdict covers 2 day(s)" in str(
+            screen.query_one("#report-source", Static).visual
+        )
+
+
+async def test_the_store_button_says_when_the_store_is_empty(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.click("#load-store")
+        await settle(pilot)
+        text = str(app.screen.query_one("#report-summary", Static).visual)
+        assert "holds no TLS-RPT reports yet" in text
