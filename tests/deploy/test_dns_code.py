@@ -22,8 +22,11 @@ NODE_TIMEOUT = 30
 STS = "v=STSv1; id=20260302T101500Z"
 SHORT_RUA = ("mailto:tlsrpt@deploy.test",)
 LONG_RUA = tuple(f"mailto:tlsrpt-{i:02d}@reports.deploy.test" for i in range(10))
-TRICKY_RUA = ("mailto:o'brien@deploy.test", 'https://reports.deploy.test/${x}%{y}"q\\')
-"""Valid destinations holding each format's quoting hazards: quotes, template markers."""
+TRICKY_RUA = ("mailto:o'brien@deploy.test", "https://reports.deploy.test/$x/%25y/a&b*c")
+"""Valid destinations holding each format's quoting hazards: quotes, `$`, `%`, `&`, `*`.
+
+The strict rua rule rejects `{`, `"` and `\\` in a URI, so template markers (`${`, `%{`) cannot
+reach a bundle; the renderers' escaping of them is unit-tested in tests/core/test_bundle.py."""
 RUAS = {"short": SHORT_RUA, "long": LONG_RUA, "tricky": TRICKY_RUA}
 PUBLISH_ORDER = "Publish order"
 
