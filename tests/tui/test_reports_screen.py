@@ -153,10 +153,11 @@ async def test_the_reports_path_input_completes_folders(make_app, tmp_path: Path
         assert field.value == str(tmp_path / "tlsrpt-archive") + "/"
 
 
-def _store_reports(data_dir: Path, domain: str) -> None:
+def _store_reports(domain: str) -> None:
     """Put REPORT (10 STS failures) and a clean second day for ``domain`` into the store."""
     from mtasts_tui.reports.parse import parse_report
     from mtasts_tui.reports.store import ReportStore
+    from mtasts_tui.store.db import default_db_path
 
     first = copy.deepcopy(REPORT)
     first["policies"][0]["policy"]["policy-domain"] = domain
@@ -165,7 +166,8 @@ def _store_reports(data_dir: Path, domain: str) -> None:
     second["date-range"]["start-datetime"] = "2026-11-03T00:00:00Z"
     second["policies"][0]["summary"]["total-failure-session-count"] = 0
     del second["policies"][0]["failure-details"]
-    with ReportStore.open(data_dir / "history.sqlite3") as store:
+    # The wizard opens the default store (MTASTS_TUI_DB, set per test by tests/conftest.py).
+    with ReportStore.open(default_db_path()) as store:
         for body in (first, second):
             raw = json.dumps(body).encode()
             assert store.add(parse_report(raw, "test"), raw, "file")
@@ -175,7 +177,7 @@ async def test_the_store_is_the_default_source_when_it_holds_the_domain(
     make_app, lab, data_dir: Path
 ) -> None:
     good = lab.domain("good")
-    _store_reports(data_dir, good)
+    _store_reports(good)
     app = make_app(good)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -198,7 +200,7 @@ async def test_the_store_is_the_default_source_when_it_holds_the_domain(
 async def test_files_stay_the_source_when_the_store_lacks_the_domain(
     make_app, lab, data_dir: Path, tmp_path: Path
 ) -> None:
-    _store_reports(data_dir, "elsewhere.test")
+    _store_reports("elsewhere.test")
     app = make_app(lab.domain("good"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
