@@ -177,7 +177,7 @@ def write_human(out: TextIO, result: Inspection) -> None:
             )
             if probe and len(probe.addresses) > 1:
                 for a in probe.addresses:
-                    out.write(f"         {one_line(a.address):<32} {address_state(a)}\n")
+                    out.write(f"         {one_line(a.address):<34} {address_state(a)}\n")
             if probe and probe.skipped:
                 out.write(f"         + {len(probe.skipped)} address(es) not probed\n")
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha256
 
 from mtasts_tui.core.facts import (
     MODERN_TLS_VERSIONS,
@@ -516,14 +517,14 @@ def judge_policy_addresses(fetch: PolicyFetch) -> Assessment:
     if odd:
         others = [f for f in fetches if f.reachable and (f.address or "?") not in odd]
         agree = ", ".join(f.address or "?" for f in others[:3]) or "the others"
-        details = "; ".join(f"{f.address}: {_served(f)}" for f in fetches if f.address in odd)
+        details = "; ".join(f"{f.address} serves {_served(f)}" for f in fetches if f.address in odd)
         findings.append(
             error(
                 "policy-inconsistent",
-                f"The addresses of mta-sts host serve different answers for {url}: "
-                f"{one_line(details)} (unlike {agree}, which serve {_served(fetch)}). Senders "
-                "pick any address, so they see different policies; deploy the same file to "
-                "every node behind the name.",
+                f"The policy host's addresses answer {url} differently: {one_line(details)}, "
+                f"while {agree} {'serves' if len(others) == 1 else 'serve'} {_served(fetch)}. "
+                "Senders pick any address, so they see different policies; deploy the same "
+                "file to every node behind the name.",
                 subject=url,
             )
         )
@@ -568,8 +569,11 @@ def _served(fetch: PolicyFetch) -> str:
         return f"a TLS failure ({fetch.tls_error})"
     if fetch.status is None:
         return f"no answer ({fetch.error})"
-    size = len(fetch.body or b"")
-    return f"HTTP {fetch.status} with a {size}-byte body"
+    body = fetch.body or b""
+    kind = one_line(fetch.content_type or "no Content-Type")
+    return (
+        f"HTTP {fetch.status}, {kind}, {len(body)} bytes, SHA-256 {sha256(body).hexdigest()[:12]}"
+    )
 
 
 def _verdict(
