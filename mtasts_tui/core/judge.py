@@ -427,16 +427,25 @@ def _judge_host(
     if not reached:
         if unreached or not addresses[0].address:
             why = "; ".join(dict.fromkeys(_unreachable_words(a) for a in unreached)) or "no answer"
-            findings.append(
-                warning(
-                    "mx-unreachable",
+            if any(a.reachable for a in unreached):  # it greeted us, then stalled
+                message = (
+                    f"{host} answered on the SMTP port but the check did not finish "
+                    f"({one_line(why)}). A server that stalls mid-dialogue is inconclusive from "
+                    "here; re-run later, and if it persists, check its TLS set-up."
+                )
+            else:
+                message = (
                     f"Could not reach {host} on the SMTP port ({one_line(why)}). Outgoing port "
                     "25 is blocked on many home and cloud networks, so this is inconclusive, "
-                    "not a broken server; re-run from a host that can send mail.",
-                    subject=host,
+                    "not a broken server; re-run from a host that can send mail."
                 )
+            findings.append(warning("mx-unreachable", message, subject=host))
+            stalled = any(a.reachable for a in unreached)
+            unverified.append(
+                f"{host} stalled before its check finished"
+                if stalled
+                else f"{host} could not be reached on port 25 from here"
             )
-            unverified.append(f"{host} could not be reached on port 25 from here")
         return Assessment(tuple(findings), tuple(blockers), tuple(unverified))
     for a in unreached:
         findings.append(
@@ -448,7 +457,7 @@ def _judge_host(
                 subject=host,
             )
         )
-        unverified.append(f"{a.address} of {host} could not be reached")
+        unverified.append(f"{a.address} of {host} could not be checked ({_unreachable_words(a)})")
     judged = [(a, address_problem(a)) for a in reached]
     passing = [a for a, problem in judged if problem is None and a.passes]
     for a, problem in judged:
