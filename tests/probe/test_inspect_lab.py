@@ -319,3 +319,12 @@ def test_the_deadline_safety_net_keeps_every_answer_in_hand(
     assert result.judgement.enforce_ready is None
     last = {e.step: e.state for e in events}
     assert "running" not in last.values()  # every live row was closed
+
+
+def test_a_policy_node_that_refuses_beside_a_working_one_is_a_warning(lab: Lab) -> None:
+    result = inspect(lab, "policy-node-down")
+    _, down = lab.addresses_of(f"mta-sts.{lab.domain('policy-node-down')}")
+    finding = next(f for f in result.judgement.findings if f.code == "policy-fetch-failed")
+    assert finding.severity == "warning" and down in finding.message
+    assert "policy-inconsistent" not in codes(result)  # silence is not a different answer
+    assert result.judgement.policy_valid and result.judgement.enforce_ready is None
