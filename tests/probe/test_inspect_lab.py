@@ -328,3 +328,16 @@ def test_a_policy_node_that_refuses_beside_a_working_one_is_a_warning(lab: Lab) 
     assert finding.severity == "warning" and down in finding.message
     assert "policy-inconsistent" not in codes(result)  # silence is not a different answer
     assert result.judgement.policy_valid and result.judgement.enforce_ready is None
+
+
+def test_live_rows_fail_for_a_broken_address_and_disagreeing_policy_nodes(lab: Lab) -> None:
+    net = Network.from_config(config_from_args(lab_namespace(lab)))
+    rows: dict[str, StepEvent] = {}
+    for name in ("mx-address-failed", "policy-inconsistent"):
+        asyncio.run(
+            inspect_domain(_domain(lab.domain(name)), net, lambda e: rows.update({e.step: e}))
+        )
+    assert rows["smtp:mx2.mx-address-failed.test"].state == "failed"
+    assert rows["smtp:mx1.mx-address-failed.test"].state == "ok"
+    policy = rows["policy"]  # the last domain's
+    assert policy.state == "failed" and "disagree" in policy.detail
