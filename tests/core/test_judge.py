@@ -432,3 +432,13 @@ def test_enforce_ready_is_false_with_a_blocker_null_when_unverified_else_true(
         ]
         if passing and any(a.starttls is False or a.cert_valid is False for a in failing):
             assert "mx-address-failed" in codes_seen
+
+
+def test_policy_ipv6_addresses_with_no_route_are_inconclusive_not_inconsistent() -> None:
+    from mtasts_tui.probe.https import combine_fetches
+
+    v6 = PolicyFetch(url=URL, address="2001:db8::443", error="Network is unreachable")
+    fetch = combine_fetches(URL, [policy_from("192.0.2.10"), v6])
+    found = codes(facts(policy=fetch))
+    assert found == {"ipv6-unreachable": "warning"}
+    assert judge(facts(policy=fetch)).enforce_ready is None
