@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import dns.asyncresolver
 import dns.resolver
 
+from ._net import IPV6_LOOPBACK, ipv6_loopback_available
 from .certs import CertStore
 from .dns_server import DnsServer, Zone
 from .https_server import HttpsServer, HttpsSite
@@ -72,6 +73,8 @@ class Lab:
                 raise ValueError(f"two scenarios for domain {s.domain!r}")
             self._by_name[s.name] = s
             domains.add(_host(s.domain))
+        self.ipv6 = ipv6_loopback_available()
+        """Whether ``::1`` can be bound here; without it no AAAA record is published."""
         self._zone, self._site, self._mx = self._build()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -87,7 +90,8 @@ class Lab:
     def _build(self) -> tuple[Zone, HttpsSite, list[MxBinding]]:
         zone = Zone()
         site = HttpsSite()
-        mx: dict[str, MxBinding] = {}
+        mx: list[MxBinding] = []
+        mx_defined: dict[str, MxServer] = {}
         counters = {"mx": 0, "special": 0, "unreachable": 0}
 
         def allocate(kind: str, base: ipaddress.IPv4Address) -> str:
@@ -100,7 +104,8 @@ class Lab:
                 zone.add(record)
             for fault in s.dns_faults:
                 zone.add_fault(fault)
-        auto_a: list[tuple[str, str]] = []
+        auto: list[tuple[str, str, str]] = []
+        v6_claimed = False
         for s in self.scenarios:
             https_hosts: dict[str, PolicyHost] = dict(s.extra_https)
             if s.policy_host is not None:
@@ -118,24 +123,49 @@ class Lab:
                 else:
                     address = MAIN_ADDRESS
                 site.addresses[name] = address
-                auto_a.append((name, address))
+                auto.append((name, "A", address))
+                for node in behaviour.more:
+                    extra = allocate("special", SPECIAL_HTTPS_BASE)
+                    site.nodes[(extra, name)] = node
+                    auto.append((name, "A", extra))
+                # ::1 is shared by every IPv6 policy host: only ordinary serving fits there.
+                if behaviour.ipv6 and self.ipv6 and not (behaviour.hang or behaviour.refuse):
+                    site.nodes[(IPV6_LOOPBACK, name)] = behaviour
+                    auto.append((name, "AAAA", IPV6_LOOPBACK))
             for raw, server in s.mx_servers.items():
                 name = _host(raw)
-                binding = mx.get(name)
-                if binding is not None:
-                    if binding.server != server:
+                known_mx = mx_defined.get(name)
+                if known_mx is not None:
+                    if known_mx != server:
                         raise ValueError(f"MX host {name} defined twice, differently")
                     continue
-                if server.listen:
-                    address = allocate("mx", MX_BASE)
-                else:
-                    address = allocate("unreachable", UNREACHABLE_BASE)
-                mx[name] = MxBinding(name, address, server)
-                auto_a.append((name, address))
-        for name, address in auto_a:
-            if not (zone.has(name, "A") or zone.has(name, "CNAME")):
-                zone.add((name, "A", address))
-        return zone, site, list(mx.values())
+                mx_defined[name] = server
+                for mx_node in (server, *server.more):
+                    if mx_node.listen:
+                        address = allocate("mx", MX_BASE)
+                    else:
+                        address = allocate("unreachable", UNREACHABLE_BASE)
+                    mx.append(MxBinding(name, address, mx_node))
+                    auto.append((name, "A", address))
+                if server.ipv6 is not None:
+                    if v6_claimed:
+                        raise ValueError(f"{name}: a lab holds one IPv6 MX address (::1)")
+                    v6_claimed = True
+                    if self.ipv6:
+                        mx.append(MxBinding(name, IPV6_LOOPBACK, server.ipv6))
+                    # Without IPv6 here, ::1 is unreachable anyway: publish only a silent one.
+                    if self.ipv6 or not server.ipv6.listen:
+                        auto.append((name, "AAAA", IPV6_LOOPBACK))
+        # Automatic addresses only for names the scenarios gave none of their own.
+        own = {
+            (name, rdtype)
+            for name, rdtype, _ in auto
+            if zone.has(name, rdtype) or zone.has(name, "CNAME")
+        }
+        for name, rdtype, address in auto:
+            if (name, rdtype) not in own:
+                zone.add((name, rdtype, address))
+        return zone, site, mx
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -250,6 +280,21 @@ class Lab:
         if name in self._site.addresses:
             return self._site.addresses[name]
         raise KeyError(f"the lab has no host {host!r}")
+
+    def addresses_of(self, host: str) -> list[str]:
+        """Every address the lab gave an MX or HTTPS host (IPv6 only when published)."""
+        name = _host(host)
+        found = [
+            b.address
+            for b in self._mx
+            if b.hostname == name and (b.address != IPV6_LOOPBACK or self.ipv6)
+        ]
+        if name in self._site.addresses:
+            found.append(self._site.addresses[name])
+            found += [a for a, h in self._site.nodes if h == name]
+        if not found:
+            raise KeyError(f"the lab has no host {host!r}")
+        return found
 
     def mx_server(self, host: str) -> MxServer:
         for binding in self._mx:

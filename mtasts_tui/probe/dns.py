@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 
 import dns.asyncresolver
 import dns.exception
+import dns.flags
+import dns.message
 import dns.rdatatype
 import dns.resolver
 
@@ -22,7 +25,9 @@ async def _resolve(
         )
     except dns.resolver.NXDOMAIN:
         return "nxdomain", None, None
-    except dns.resolver.NoAnswer:
+    except dns.resolver.NoAnswer as exc:
+        if _truncated(exc.kwargs.get("response")):
+            return "error", None, TRUNCATED
         return "nodata", None, None
     except dns.resolver.NoNameservers as exc:
         return "error", None, _no_nameservers_reason(exc)
@@ -30,11 +35,23 @@ async def _resolve(
         return "error", None, f"timed out after {timeout:g} s"
     except dns.exception.DNSException as exc:
         return "error", None, f"{type(exc).__name__}: {exc}"
+    if _truncated(answer.response):
+        # Cut even over TCP: what is missing may be the record we look for.
+        return "error", None, TRUNCATED
     return "ok", answer, None
+
+
+TRUNCATED = "the answer was truncated (TC) even over TCP"
+
+
+def _truncated(response: object) -> bool:
+    return isinstance(response, dns.message.Message) and bool(response.flags & dns.flags.TC)
 
 
 def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:
     text = str(exc)
+    if "Truncated" in text or "truncat" in text.lower():
+        return TRUNCATED
     if "SERVFAIL" in text:
         return "SERVFAIL from every name server"
     if "REFUSED" in text:
@@ -77,8 +94,11 @@ async def lookup_addresses(
     (s4, a4, e4), (s6, a6, e6) = await asyncio.gather(
         _resolve(resolver, host, "A", timeout), _resolve(resolver, host, "AAAA", timeout)
     )
-    addresses = [r.to_text() for r in a4 or () if r.rdtype == dns.rdatatype.A]
-    addresses += [r.to_text() for r in a6 or () if r.rdtype == dns.rdatatype.AAAA]
+    # Numeric order, not answer order (servers rotate answers): the same run every time, and
+    # the per-host cap falls on the same addresses.
+    v4 = {r.to_text() for r in a4 or () if r.rdtype == dns.rdatatype.A}
+    v6 = {r.to_text() for r in a6 or () if r.rdtype == dns.rdatatype.AAAA}
+    addresses = sorted(v4, key=ipaddress.ip_address) + sorted(v6, key=ipaddress.ip_address)
     if addresses:
         return addresses, None
     if "error" in (s4, s6):

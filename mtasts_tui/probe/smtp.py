@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import ssl
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from mtasts_tui.core.facts import MxProbe
+from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -15,6 +18,7 @@ from mtasts_tui.probe.tlsinfo import (
     find_ssl_error,
     find_verification_error,
     is_protocol_version_error,
+    presented_chain,
 )
 
 MAX_REPLY_LINES = 100
@@ -52,42 +56,90 @@ async def _command(
     return await _read_reply(reader)
 
 
-async def probe_mx(net: Network, host: str, addresses: list[str], timeout: float) -> MxProbe:
-    """Probe ``host`` at its first reachable address; an unreachable port 25 is inconclusive."""
+async def probe_mx(
+    net: Network,
+    host: str,
+    addresses: list[str],
+    timeout: float,
+    *,
+    skipped: tuple[str, ...] = (),
+    on_address: Callable[[MxAddressProbe], None] | None = None,
+) -> MxProbe:
+    """Probe every address of ``host`` at once; each gets ``timeout`` seconds in all.
+
+    Senders pick any address, so each is verified on its own. A stalled TLS handshake or a
+    silent server costs its address the step time, never more. ``on_address`` hears each result
+    as it lands, so a caller cut off by a deadline keeps what was learned.
+    """
     started = time.monotonic()
     name = host.rstrip(".").lower()
     if not addresses:
-        return MxProbe(host=name, error="the MX host has no address", elapsed=0.0)
-    result: MxProbe | None = None
-    for address in addresses:
-        try:
-            async with asyncio.timeout(timeout):
-                result = await _probe_address(net, name, address)
-        except TimeoutError:
-            result = MxProbe(host=name, address=address, error=f"timed out after {timeout:g} s")
-        except OSError as exc:
-            result = MxProbe(
-                host=name, address=address, error=exc.strerror or str(exc) or "connection failed"
-            )
-        if result.reachable:
-            break
-    assert result is not None
+        return MxProbe(host=name, error="the MX host has no address", skipped=skipped)
+
+    async def one(address: str) -> MxAddressProbe:
+        result = await probe_address(net, name, address, timeout)
+        if on_address is not None:
+            on_address(result)
+        return result
+
+    results = await asyncio.gather(*(one(a) for a in addresses))
+    return MxProbe.from_addresses(
+        name, results, skipped=skipped, elapsed=time.monotonic() - started
+    )
+
+
+async def probe_address(net: Network, host: str, address: str, timeout: float) -> MxAddressProbe:
+    """One address, bounded by ``timeout`` from TCP connect to QUIT (handshake included)."""
+    started = time.monotonic()
+    seen = _Seen()
+    try:
+        async with asyncio.timeout(timeout):
+            result = await _probe_address(net, host, address, seen)
+    except TimeoutError:
+        # Keep what was learned before the stall: the verdict if there was one, else the
+        # banner and how far the dialogue got.
+        result = seen.verdict or MxAddressProbe(
+            address=address,
+            reachable=seen.banner is not None,
+            banner=seen.banner,
+            starttls=True if seen.stage == "the TLS handshake" else None,
+            error=f"timed out after {round(timeout, 1):g} s during {seen.stage}",
+            timed_out=True,
+        )
+    except OSError as exc:
+        result = MxAddressProbe(
+            address=address, error=exc.strerror or str(exc) or "connection failed"
+        )
     return replace(result, elapsed=time.monotonic() - started)
 
 
-async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
+@dataclass
+class _Seen:
+    """How far one probe got, for the report when its time runs out."""
+
+    stage: str = "the TCP connection"
+    banner: str | None = None
+    verdict: MxAddressProbe | None = None
+    """A failed verification, known before the second look at the certificate."""
+
+
+async def _probe_address(net: Network, host: str, address: str, seen: _Seen) -> MxAddressProbe:
     port = net.config.smtp_port
     reader, writer = await asyncio.open_connection(address, port)
+    seen.stage = "the wait for the greeting"
     banner = ""
+    finished = False
     try:
         try:
             code, lines = await _read_reply(reader)
         except SmtpError as exc:
-            return MxProbe(host=host, address=address, error=f"no SMTP greeting: {exc}")
-        banner = "\n".join(lines)
+            finished = True
+            return MxAddressProbe(address=address, error=f"no SMTP greeting: {exc}")
+        banner = seen.banner = "\n".join(lines)
+        seen.stage = "the SMTP dialogue"
         if code != 220:
-            return MxProbe(
-                host=host,
+            finished = True
+            return MxAddressProbe(
                 address=address,
                 reachable=True,
                 banner=banner,
@@ -95,8 +147,8 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
             )
         code, lines = await _command(reader, writer, f"EHLO {net.config.ehlo_name}")
         if code != 250:
-            return MxProbe(
-                host=host,
+            finished = True
+            return MxAddressProbe(
                 address=address,
                 reachable=True,
                 banner=banner,
@@ -106,29 +158,31 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
         offered = any(line.split(" ", 1)[0].upper() == "STARTTLS" for line in lines[1:])
         if not offered:
             await _quit(reader, writer)
-            return MxProbe(
-                host=host, address=address, reachable=True, banner=banner, starttls=False
-            )
+            finished = True
+            return MxAddressProbe(address=address, reachable=True, banner=banner, starttls=False)
         code, _ = await _command(reader, writer, "STARTTLS")
         if code != 220:
-            return MxProbe(
-                host=host,
+            finished = True
+            return MxAddressProbe(
                 address=address,
                 reachable=True,
                 banner=banner,
                 starttls=False,
                 error=f"STARTTLS is advertised but answered {code}",
             )
+        seen.stage = "the TLS handshake"
         try:
             await writer.start_tls(net.ssl_context, server_hostname=host)
         except (ssl.SSLError, OSError) as exc:
-            return await _diagnose(net, host, address, banner, exc)
+            finished = True
+            seen.stage = "the second, unverified look at the certificate"
+            return await _diagnose(net, host, address, banner, exc, seen)
+        seen.stage = "QUIT"
         ssl_object = writer.get_extra_info("ssl_object")
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-        names, not_after = certificate_names(der) if der else ((), None)
+        chain = presented_chain(ssl_object)
+        names, not_after = certificate_names(chain[0]) if chain else ((), None)
         cipher = ssl_object.cipher() if ssl_object else None
-        probe = MxProbe(
-            host=host,
+        probe = MxAddressProbe(
             address=address,
             reachable=True,
             banner=banner,
@@ -138,22 +192,34 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
             cert_valid=True,
             cert_names=names,
             cert_not_after=not_after,
+            cert_sha256=_sha256(chain),
+            cert_chain_der=chain,
         )
-        try:
+        with contextlib.suppress(SmtpError, OSError):
             await _quit(reader, writer)
-        except (SmtpError, OSError):
-            pass
+        finished = True
         return probe
     except SmtpError as exc:
-        return MxProbe(
-            host=host, address=address, reachable=True, banner=banner or None, error=str(exc)
+        finished = True
+        return MxAddressProbe(
+            address=address, reachable=True, banner=banner or None, error=str(exc)
         )
     finally:
-        writer.close()
-        try:
-            await asyncio.wait_for(writer.wait_closed(), 1.0)
-        except (OSError, TimeoutError, ssl.SSLError):
-            pass
+        await _close(writer, graceful=finished)
+
+
+async def _close(writer: asyncio.StreamWriter, *, graceful: bool) -> None:
+    """Close a finished session politely; abort one cut off (a stalled peer never acks)."""
+    if not graceful:
+        writer.transport.abort()
+        return
+    writer.close()
+    with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+        await asyncio.wait_for(writer.wait_closed(), 0.5)
+
+
+def _sha256(chain: tuple[bytes, ...]) -> str | None:
+    return hashlib.sha256(chain[0]).hexdigest() if chain else None
 
 
 async def _quit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -164,74 +230,74 @@ async def _quit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def _diagnose(
-    net: Network, host: str, address: str, banner: str, exc: BaseException
-) -> MxProbe:
-    """Verification failed: say why, and take a second, unverified look at what is offered."""
-    verification = find_verification_error(exc)
-    ssl_error = find_ssl_error(exc)
-    seen = await _unverified_look(net, host, address)
-    version, names, not_after = seen if seen else (None, (), None)
-    if verification is not None:
-        problem, words = classify_verification(verification)
-        return MxProbe(
-            host=host,
-            address=address,
-            reachable=True,
-            banner=banner,
-            starttls=True,
-            tls_version=version,
-            cert_valid=False,
-            cert_problem=problem,
-            cert_names=names,
-            cert_not_after=not_after,
-            error=words,
-        )
-    if ssl_error is not None and is_protocol_version_error(ssl_error):
-        return MxProbe(
-            host=host,
-            address=address,
-            reachable=True,
-            banner=banner,
-            starttls=True,
-            tls_version=version or "TLSv1.1 or older",
-            cert_names=names,
-            cert_not_after=not_after,
-            error="the server offers no TLS version of 1.2 or newer",
-        )
-    return MxProbe(
-        host=host,
-        address=address,
-        reachable=True,
-        banner=banner,
-        starttls=True,
-        tls_version=version,
+    net: Network, host: str, address: str, banner: str, exc: BaseException, seen: _Seen
+) -> MxAddressProbe:
+    """Verification failed: say why, and take a second, unverified look at what is offered.
+
+    The verdict is known before the second look, so it is kept in ``seen``: a server that
+    stalls the second connection cannot turn a certificate failure into a timeout.
+    """
+    verdict = _failure(address, banner, exc)
+    seen.verdict = verdict
+    look = await _unverified_look(net, host, address)
+    if look is None:
+        return verdict
+    version, chain = look
+    names, not_after = certificate_names(chain[0]) if chain else ((), None)
+    return replace(
+        verdict,
+        tls_version=version or verdict.tls_version,
         cert_names=names,
         cert_not_after=not_after,
-        error=f"TLS handshake failed: {ssl_error.reason if ssl_error else exc}",
+        cert_sha256=_sha256(chain),
+        cert_chain_der=chain,
     )
+
+
+def _failure(address: str, banner: str, exc: BaseException) -> MxAddressProbe:
+    """What a failed verified handshake means, from the error alone."""
+    base = MxAddressProbe(address=address, reachable=True, banner=banner, starttls=True)
+    verification = find_verification_error(exc)
+    if verification is not None:
+        problem, words = classify_verification(verification)
+        return replace(base, cert_valid=False, cert_problem=problem, error=words)
+    ssl_error = find_ssl_error(exc)
+    if ssl_error is not None and is_protocol_version_error(ssl_error):
+        return replace(
+            base,
+            tls_version="TLSv1.1 or older",
+            error="the server offers no TLS version of 1.2 or newer",
+        )
+    return replace(base, error=f"TLS handshake failed: {ssl_error.reason if ssl_error else exc}")
 
 
 async def _unverified_look(
     net: Network, host: str, address: str
-) -> tuple[str | None, tuple[str, ...], str | None] | None:
-    """A fresh connection with a permissive context, only to read version and certificate."""
+) -> tuple[str | None, tuple[bytes, ...]] | None:
+    """A fresh connection with a permissive context, only to read version and chain.
+
+    Runs inside the caller's step timeout: a server that stalls here costs no extra time.
+    """
     try:
-        async with asyncio.timeout(min(5.0, net.config.timeout)):
-            reader, writer = await asyncio.open_connection(address, net.config.smtp_port)
-            try:
-                await _read_reply(reader)
-                await _command(reader, writer, f"EHLO {net.config.ehlo_name}")
-                code, _ = await _command(reader, writer, "STARTTLS")
-                if code != 220:
-                    return None
-                await writer.start_tls(net.diagnostic_context, server_hostname=host)
-                ssl_object = writer.get_extra_info("ssl_object")
-                if ssl_object is None:
-                    return None
-                der = ssl_object.getpeercert(binary_form=True)
-                names, not_after = certificate_names(der) if der else ((), None)
-                return ssl_object.version(), names, not_after
-            finally:
-                writer.close()
-    except (TimeoutError, OSError, ssl.SSLError, SmtpError):
+        reader, writer = await asyncio.open_connection(address, net.config.smtp_port)
+    except OSError:
         return None
+    finished = False
+    try:
+        await _read_reply(reader)
+        await _command(reader, writer, f"EHLO {net.config.ehlo_name}")
+        code, _ = await _command(reader, writer, "STARTTLS")
+        if code != 220:
+            finished = True
+            return None
+        await writer.start_tls(net.diagnostic_context, server_hostname=host)
+        ssl_object = writer.get_extra_info("ssl_object")
+        finished = True
+        if ssl_object is None:
+            return None
+        return ssl_object.version(), presented_chain(ssl_object)
+    except (OSError, ssl.SSLError, SmtpError):
+        finished = True
+        return None
+    finally:
+        await _close(writer, graceful=finished)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, 
 from textual.worker import get_current_worker
 
 from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.core.findings import sort_findings
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.txtrecord import join_record
@@ -32,6 +33,11 @@ STATE_ICON = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "failed": ("�
 STATE_ICON["skipped"] = ("-", "dim")
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
 SEVERITY_TITLE = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+VERDICT_ICON: dict[bool | None, tuple[str, str]] = {
+    True: ("✓", "bold green"),
+    False: ("✗", "bold red"),
+    None: ("?", "bold yellow"),  # nothing blocks, but something could not be verified
+}
 
 
 class CheckRow(Static):
@@ -98,7 +104,7 @@ class InspectionScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#mx-table", DataTable)
-        table.add_columns("pref", "host", "STARTTLS", "TLS", "certificate", "covered by")
+        table.add_columns("pref", "host", "verified", "STARTTLS", "certificate", "covered by")
         self.query_one("#results").display = False
         self.query_one("#findings-title").display = False
         if not self.wizard.deterministic:
@@ -196,7 +202,8 @@ class InspectionScreen(WizardScreen):
             result.judgement.verdict,
             outcome.verdict if outcome else None,
         )
-        verdict = Text("✓ " if ready else "✗ ", style="bold green" if ready else "bold red")
+        icon, style = VERDICT_ICON[ready]
+        verdict = Text(icon + " ", style=style)
         verdict.append(one_line(line), style="bold")
         verdict.append("   " + self.wizard.clock.elapsed(result.elapsed), style="dim")
         self.query_one("#verdict", Static).update(verdict)
@@ -214,15 +221,21 @@ class InspectionScreen(WizardScreen):
             host = record.host.rstrip(".").lower()
             probe = probes.get(host)
             if probe is None:
-                starttls, tls, cert = Text("not probed", style="dim"), Text("-"), Text("-")
+                starttls, cert = Text("not probed", style="dim"), Text("-")
+                verified = Text("-", style="dim")
             else:
+                verified = _address_count(probe)
                 if probe.starttls:
-                    starttls = Text("yes", style="green")
-                elif probe.reachable:
+                    # The weakest version any address negotiated (the host is no stronger).
+                    starttls = Text(one_line(probe.tls_version or "yes"), style="green")
+                    if probe.tls_version and probe.tls_version not in ("TLSv1.2", "TLSv1.3"):
+                        starttls.stylize("red")
+                elif probe.reachable and probe.starttls is False:
                     starttls = Text("no", style="red")
+                elif probe.reachable:
+                    starttls = Text("-")
                 else:  # port 25 blocked from here is common: inconclusive, not broken
                     starttls = Text("unreachable", style="yellow")
-                tls = Text(one_line(probe.tls_version or "-"))
                 if probe.cert_valid:
                     cert = Text("valid", style="green")
                 elif probe.cert_valid is False:
@@ -238,8 +251,8 @@ class InspectionScreen(WizardScreen):
             table.add_row(
                 Text(str(record.preference)),
                 Text(one_line(host)),
+                verified,
                 starttls,
-                tls,
                 cert,
                 covered,
                 key=host,
@@ -263,10 +276,13 @@ class InspectionScreen(WizardScreen):
             return
         text = Text()
         text.append(one_line(probe.host), style="bold")
-        if probe.address:
-            text.append(f"  {one_line(probe.address)}")
-        if probe.cipher:
-            text.append(f"  {one_line(probe.tls_version or '')} {one_line(probe.cipher)}")
+        text.append(f"  {_address_count(probe).plain}", style="dim")
+        for a in probe.address_probes():
+            text.append("\n  ")
+            text.append_text(_address_line(a))
+        if probe.skipped:
+            shown = ", ".join(probe.skipped[:4]) + (" …" if len(probe.skipped) > 4 else "")
+            text.append(f"\n  not probed (beyond the cap): {one_line(shown)}", style="yellow")
         if probe.cert_names:
             names = ", ".join(probe.cert_names[:4])
             text.append(f"\ncertificate for {one_line(names)}")
@@ -274,7 +290,7 @@ class InspectionScreen(WizardScreen):
                 text.append(f", valid until {one_line(probe.cert_not_after)}")
         if probe.banner:
             text.append("\nbanner: " + one_line(probe.banner.splitlines()[0]), style="dim")
-        if probe.error:
+        if not probe.addresses and probe.error:
             text.append("\n" + one_line(probe.error), style="yellow")
         detail.update(text)
 
@@ -290,7 +306,9 @@ class InspectionScreen(WizardScreen):
                 for record in lookup.records:
                     text.append("  " + one_line(join_record(record)) + "\n")
             else:
-                text.append(f"  ({lookup.status})\n", style="dim")
+                why = f": {one_line(lookup.error)}" if lookup.error else ""
+                style = "yellow" if lookup.status == "error" else "dim"
+                text.append(f"  ({lookup.status}{why})\n", style=style)
         self.query_one("#records", Static).update(text)
         fetch = facts.policy
         if fetch is None or fetch.body is None:
@@ -331,3 +349,31 @@ class InspectionScreen(WizardScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _address_count(probe: MxProbe) -> Text:
+    """ "2/2 addresses": how many of the probed addresses passed every check."""
+    addresses = probe.address_probes() if probe.address or probe.addresses else ()
+    total = len(addresses) + len(probe.skipped)
+    passed = sum(1 for a in addresses if a.passes)
+    if total == 0:
+        return Text("no address", style="yellow")
+    style = "green" if passed == total else ("red" if passed else "yellow")
+    return Text(f"{passed}/{total} addresses", style=style)
+
+
+def _address_line(a: MxAddressProbe) -> Text:
+    """One address and its own status, for the detail pane."""
+    line = Text()
+    line.append(f"{one_line(a.address):<16}")
+    if a.passes:
+        line.append(" ✓ ", style="bold green")
+        line.append(f"{one_line(a.tls_version or '')} {one_line(a.cipher or '')}".rstrip())
+        line.append(", certificate valid")
+    elif not a.reachable or a.timed_out:
+        line.append(" ! ", style="bold yellow")
+        line.append(one_line(a.error or "unreachable"), style="yellow")
+    else:
+        line.append(" ✗ ", style="bold red")
+        line.append(one_line(a.error or "STARTTLS not offered"), style="red")
+    return line
