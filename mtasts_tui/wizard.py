@@ -1,4 +1,8 @@
-"""Open the wizard (`mtasts-tui [DOMAIN] [--demo]`). Textual is imported only from here on."""
+"""Open the wizard (`mtasts-tui [DOMAIN] [--demo]`). Textual is imported only from here on.
+
+Nothing heavy loads before the first frame (issue 12): the network options are checked with the
+light `probe.network` module, and `--demo` starts its lab inside the app, after the first paint.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,7 @@ import sys
 
 
 def run_wizard(args: argparse.Namespace) -> int:
-    from mtasts_tui.commands.check import config_from_args
-    from mtasts_tui.probe.network import NetworkConfigError
+    from mtasts_tui.probe.network import NetworkConfigError, config_from_args
 
     try:
         config = config_from_args(args)
@@ -16,25 +19,11 @@ def run_wizard(args: argparse.Namespace) -> int:
         print(f"mtasts-tui: {exc}", file=sys.stderr)
         return 2
 
-    lab = None
-    domain = args.domain
-    banner = ""
-    if args.demo:
-        from mtasts_tui.lab import Lab, scenarios
+    from mtasts_tui.tui.app import WizardApp
 
-        lab = Lab(scenarios.ALL).start()
-        config = lab.probe_config(timeout=config.timeout, smtp=config.smtp)
-        domain = domain or scenarios.DEMO_DOMAIN
-        names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
-        banner = (
-            f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
-            f"domains ({names}, …). Nothing leaves this machine."
-        )
+    app = WizardApp(config, args.domain, demo=args.demo)
     try:
-        from mtasts_tui.tui.app import WizardApp
-
-        WizardApp(config, domain, banner=banner).run()
+        app.run()
     finally:
-        if lab is not None:
-            lab.stop()
+        app.stop_demo()
     return 0

@@ -1,22 +1,37 @@
-"""The wizard app: domain → inspection → edit → review → export, one screen per file."""
+"""The wizard app: domain → inspection → edit → review → export, one screen per file.
+
+The first frame comes first (issue 12): this module imports neither the probes (httpx, dnspython,
+cryptography) nor the lab. They load in thread workers once the domain screen is drawn, and
+`--demo` starts its lab the same way, showing its progress on the domain screen.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.probe.network import Network, ProbeConfig
-from mtasts_tui.reports import Verdict
+from mtasts_tui.probe.network import ProbeConfig
 from mtasts_tui.tui.clock import Clock
 from mtasts_tui.tui.commands import WizardCommands
-from mtasts_tui.tui.draft import Draft, Live
 from mtasts_tui.tui.store import Store
+
+if TYPE_CHECKING:
+    from mtasts_tui.lab import Lab
+    from mtasts_tui.probe.network import Network
+    from mtasts_tui.reports import Verdict
+    from mtasts_tui.tui.draft import Live
+
+QUIT_DRAIN_SECONDS = 0.5
+DEMO_STARTING = "Demo: starting the loopback lab (DNS, HTTPS with a test CA, SMTP)…"
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,7 @@ class WizardApp(App[None]):
         Binding("question_mark", "help", "Help", show=False),
         Binding("f2", "toggle_theme", "Theme"),
         Binding("f3", "reports", "Reports"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(
@@ -48,6 +64,7 @@ class WizardApp(App[None]):
         store: Store | None = None,
         deterministic: bool = False,
         banner: str = "",
+        demo: bool = False,
     ) -> None:
         super().__init__()
         self.config = config or ProbeConfig()
@@ -55,17 +72,127 @@ class WizardApp(App[None]):
         self.store = store or Store()
         self.clock = Clock(deterministic)
         self.deterministic = deterministic
-        self.banner = banner
+        self.demo = demo
+        self.banner = DEMO_STARTING if demo and not banner else banner
         self._network: Network | None = None
         self.report_outcomes: dict[str, ReportOutcome] = {}
         """Per policy domain, from the Reports screen: feeds the verdict line and checklist."""
+        self.lab: Lab | None = None
+        """The demo lab once it runs; `stop_demo` stops it (the wizard calls it on exit)."""
+        self.lab_state = "starting" if demo else "none"
+        """none (no demo), starting, ready or failed."""
+        self._lab_lock = threading.Lock()
+        self._lab_closed = False
+        self._after_lab: DomainName | None = None
+        """A domain the user asked to inspect while the demo lab was still starting."""
 
     # -- shared services --------------------------------------------------------------------
     def network(self) -> Network:
         """Built once, on first use (inside a worker): may raise NetworkConfigError."""
+        from mtasts_tui.probe.network import Network
+
         if self._network is None:
             self._network = Network.from_config(self.config)
         return self._network
+
+    def flush_now(self) -> None:
+        """Write pending drafts and ticks synchronously: on quit and on every screen change,
+        so keys typed just before either are never lost (the worker flush may not have run)."""
+        try:
+            self.store.flush()
+        except OSError as exc:
+            self.notify(f"Could not save: {exc}", severity="error", markup=False)
+
+    async def action_quit(self) -> None:
+        # ctrl+q is a priority binding: it can run while keys typed just before it still wait in
+        # the focused widget's queue. Let the screen take them in (bounded), then save and go.
+        deadline = time.monotonic() + QUIT_DRAIN_SECONDS
+        while time.monotonic() < deadline and any(
+            node.message_queue_size for node in self.screen.walk_children(with_self=True)
+        ):
+            await asyncio.sleep(0.005)
+        self.flush_now()
+        self.exit()
+
+    # -- after the first frame: heavy imports and the demo lab, in workers --------------------
+    def _after_first_frame(self) -> None:
+        self._preload()
+        if self.demo:
+            self._start_demo()
+
+    @work(thread=True, group="preload", exit_on_error=False, description="load the probes")
+    def _preload(self) -> None:
+        # The inspection screen pulls in the probes (httpx, dnspython, cryptography): import
+        # it here, off the event loop, so neither the first frame nor the first enter waits.
+        import mtasts_tui.tui.screens.inspection  # noqa: F401
+
+    @work(thread=True, group="demo", exit_on_error=False, description="start the demo lab")
+    def _start_demo(self) -> None:
+        started = time.monotonic()
+        try:
+            from mtasts_tui.lab import Lab, scenarios
+
+            self.call_from_thread(self._demo_progress, DEMO_STARTING + " minting certificates")
+            lab = Lab(scenarios.ALL).start()
+        except Exception as exc:  # the wizard stays usable offline; say what went wrong
+            self.call_from_thread(self._demo_failed, f"{type(exc).__name__}: {exc}")
+            return
+        with self._lab_lock:
+            if self._lab_closed or get_current_worker().is_cancelled:
+                lab.stop()  # the wizard quit while the lab was starting
+                return
+            self.lab = lab
+        names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
+        banner = (
+            f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
+            f"domains ({names}, …). Nothing leaves this machine."
+        )
+        config = lab.probe_config(timeout=self.config.timeout, smtp=self.config.smtp)
+        elapsed = time.monotonic() - started
+        self.call_from_thread(self._demo_ready, config, banner, scenarios.DEMO_DOMAIN, elapsed)
+
+    def _demo_progress(self, text: str) -> None:
+        self._show_banner(text)
+
+    def _demo_failed(self, message: str) -> None:
+        self.lab_state = "failed"
+        self._show_banner("✗ The demo lab could not start: " + message)
+        self.notify("The demo lab could not start.", severity="error")
+
+    def _demo_ready(self, config: ProbeConfig, banner: str, demo_domain: str, took: float) -> None:
+        self.config = config
+        self._network = None
+        self.lab_state = "ready"
+        self._show_banner(banner)
+        if not self.deterministic:
+            self.notify(f"Demo lab ready ({took:.1f} s).", timeout=3)
+        from mtasts_tui.tui.screens.domain import DomainScreen
+
+        wanted, self._after_lab = self._after_lab, None
+        if wanted is None and isinstance(self.screen, DomainScreen) and self.screen.untouched():
+            # Nobody has started typing or moved on: open the demo domain, as --demo promises.
+            parsed = parse_domain(self.start_domain or demo_domain)
+            if isinstance(parsed, DomainName):
+                self.screen.set_domain(parsed.unicode)
+                wanted = parsed
+        if wanted is not None:
+            self.open_inspection(wanted)
+
+    def _show_banner(self, text: str) -> None:
+        from mtasts_tui.tui.screens.domain import DomainScreen
+
+        self.banner = text
+        for screen in self.screen_stack:
+            if isinstance(screen, DomainScreen):
+                screen.show_banner(text)
+
+    def stop_demo(self) -> None:
+        """Stop the demo lab, now or as soon as it has started (idempotent)."""
+        with self._lab_lock:
+            self._lab_closed = True
+            lab, self.lab = self.lab, None
+        if lab is not None:
+            lab.stop()
 
     def save_state(self) -> None:
         """Flush queued drafts/ticks/recent domains to disk from a thread."""
@@ -97,12 +224,28 @@ class WizardApp(App[None]):
         from mtasts_tui.tui.screens.domain import DomainScreen
 
         self.push_screen(DomainScreen(self.start_domain or ""))
-        if self.start_domain:
+        self.call_after_refresh(self._after_first_frame)
+        if self.start_domain and not self.demo:
             parsed = parse_domain(self.start_domain)
             if isinstance(parsed, DomainName):
-                self.open_inspection(parsed)
+                self.call_after_refresh(self.open_inspection, parsed)
+
+    def on_unmount(self) -> None:
+        self.flush_now()
+        self.stop_demo()
 
     def open_inspection(self, domain: DomainName) -> None:
+        if self.lab_state == "starting":
+            self._after_lab = domain
+            self.notify("The demo lab is still starting: the inspection opens when it is ready.")
+            return
+        if self.lab_state == "failed":
+            self.notify(
+                "The demo lab did not start, so there is nothing to inspect: quit and run "
+                "mtasts-tui without --demo.",
+                severity="error",
+            )
+            return
         from mtasts_tui.tui.screens.inspection import InspectionScreen
 
         self.store.queue_recent(domain.ascii)
@@ -110,6 +253,7 @@ class WizardApp(App[None]):
         self.push_screen(InspectionScreen(domain))
 
     def open_editor(self, domain: DomainName, live: Live, offline: bool = False) -> None:
+        from mtasts_tui.tui.draft import Draft
         from mtasts_tui.tui.screens.edit import EditScreen
 
         saved = Draft.from_json(self.store.draft(domain.ascii))
