@@ -44,6 +44,27 @@ def problem_text(message: str) -> Text:
     return Text("✗ " + one_line(message), style="red")
 
 
+class ModeSet(RadioSet):
+    """The mode buttons: the highlight starts on the chosen mode; 1, 2, 3 pick one directly."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(str(i), f"pick({i - 1})", mode) for i, mode in enumerate(MODES, start=1)
+    ]
+
+    def on_focus(self) -> None:
+        # RadioSet highlights its first button on mount; on focus, move it to the pressed one,
+        # so that enter keeps the chosen mode instead of picking whatever sat first.
+        pressed = self.pressed_index
+        if pressed >= 0:
+            self._selected = pressed
+
+    def action_pick(self, index: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if 0 <= index < len(buttons):
+            buttons[index].value = True
+            self._selected = index
+
+
 class EditScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "review", "Review"),
@@ -66,6 +87,8 @@ class EditScreen(WizardScreen):
         self.resumed = saved is not None
         self.draft = saved or Draft.initial(domain.ascii, live, now)
         self.check: DraftCheck = check_draft(self.draft, live)
+        self.mode = self.draft.mode
+        """The chosen mode, kept here: RadioSet learns a pressed button one message later."""
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -81,13 +104,13 @@ class EditScreen(WizardScreen):
                     title.append("  (offline)", style="italic dim")
                 yield Static(title, id="edit-title")
                 yield Label("mode", classes="field")
-                with RadioSet(id="mode"):
-                    for mode in MODES:
-                        yield RadioButton(mode, value=mode == d.mode, id=f"mode-{mode}")
+                with ModeSet(id="mode"):
+                    for i, mode in enumerate(MODES, start=1):
+                        label = Text(mode)
+                        label.append(f" {i}", style="dim")
+                        yield RadioButton(label, value=mode == d.mode, id=f"mode-{mode}")
                 yield Static(id="mode-help")
-                yield Label(
-                    "mx patterns (one per line; *.example.com matches one label)", classes="field"
-                )
+                yield Label("mx patterns, one per line (*.example.com: one label)", classes="field")
                 yield TextArea("\n".join(d.mx), id="mx", soft_wrap=False, show_line_numbers=False)
                 yield Static(id="mx-status")
                 yield Label("max_age (seconds)", classes="field")
@@ -96,9 +119,7 @@ class EditScreen(WizardScreen):
                     for name, seconds in PRESETS:
                         yield Button(name, id=f"preset-{seconds}", classes="preset", compact=True)
                 yield Static(id="max-age-status")
-                yield Label(
-                    "TLS-RPT destinations (mailto: or https:, comma separated)", classes="field"
-                )
+                yield Label("TLS-RPT destinations (mailto: or https:, commas)", classes="field")
                 yield Input(", ".join(d.rua), id="rua")
                 yield Static(id="rua-status")
                 yield Label("policy id", classes="field")
@@ -129,19 +150,21 @@ class EditScreen(WizardScreen):
 
     # -- reading the form -------------------------------------------------------------------
     def _form_draft(self) -> Draft:
-        pressed = self.query_one("#mode", RadioSet).pressed_button
-        mode = (pressed.id or "").removeprefix("mode-") if pressed else self.draft.mode
         mx_lines = self.query_one("#mx", TextArea).text.split("\n")
         rua_text = self.query_one("#rua", Input).value
         return Draft(
-            mode=mode,
+            mode=self.mode,
             mx=tuple(line.strip() for line in mx_lines if line.strip()),
             max_age=self.query_one("#max-age", Input).value,
             rua=tuple(part for part in _SPLIT.split(rua_text) if part),
             policy_id=self.query_one("#policy-id", Input).value.strip(),
         )
 
-    @on(RadioSet.Changed)
+    @on(RadioSet.Changed, "#mode")
+    def _mode_changed(self, event: RadioSet.Changed) -> None:
+        self.mode = (event.pressed.id or "").removeprefix("mode-") or self.mode
+        self._field_changed()
+
     @on(TextArea.Changed)
     @on(Input.Changed, "#max-age, #rua")
     def _field_changed(self) -> None:
@@ -154,20 +177,20 @@ class EditScreen(WizardScreen):
             self._update(self._form_draft(), bump=False)
 
     def _update(self, draft: Draft, bump: bool) -> None:
+        """The one state update: every change to the form lands here, and all views follow.
+
+        No change is ever ignored: the id field's own Changed event, posted when a bump writes
+        it, reads back the same draft and stops at the equality check below.
+        """
         if bump:
             fresh = draft.with_fresh_id(self.live, self.wizard.clock.now())
             if fresh.policy_id != draft.policy_id:
                 draft = fresh
-                self._ready = False
                 self.query_one("#policy-id", Input).value = draft.policy_id
-                self.call_after_refresh(self._rearm)
         if draft == self.draft:
             return
         self.draft = draft
         self._refresh(save=True)
-
-    def _rearm(self) -> None:
-        self._ready = True
 
     # -- showing ----------------------------------------------------------------------------
     def _refresh(self, save: bool) -> None:
@@ -270,15 +293,14 @@ class EditScreen(WizardScreen):
     @on(Button.Pressed, "#reset")
     def _reset(self) -> None:
         fresh = Draft.initial(self.domain.ascii, self.live, self.wizard.clock.now())
-        self._ready = False
         self.query_one(f"#mode-{fresh.mode}", RadioButton).value = True
+        self.mode = fresh.mode
         self.query_one("#mx", TextArea).text = "\n".join(fresh.mx)
         self.query_one("#max-age", Input).value = fresh.max_age
         self.query_one("#rua", Input).value = ", ".join(fresh.rua)
         self.query_one("#policy-id", Input).value = fresh.policy_id
         self.draft = fresh
         self._refresh(save=True)
-        self.call_after_refresh(self._rearm)
 
     @on(Button.Pressed, "#review")
     def action_review(self) -> None:
