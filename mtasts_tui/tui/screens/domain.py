@@ -19,8 +19,9 @@ from mtasts_tui.tui.screens.base import WizardScreen
 
 class DomainScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+o", "offline", "New policy offline"),
-        Binding("f5", "inspect", "Inspect", show=False),
+        # enter in the field inspects (Input.Submitted); f5 does it from anywhere on the screen.
+        Binding("f5", "inspect", "Inspect", key_display="enter"),
+        Binding("ctrl+o", "offline", "Draft offline"),
     ]
 
     def __init__(self, initial: str = "") -> None:

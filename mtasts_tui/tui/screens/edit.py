@@ -106,11 +106,13 @@ class EditScreen(WizardScreen):
                 yield Label("mode", classes="field")
                 with ModeSet(id="mode"):
                     for i, mode in enumerate(MODES, start=1):
-                        label = Text(mode)
-                        label.append(f" {i}", style="dim")
+                        label = Text(f"{i} ", style="bold")
+                        label.append(mode, style="not bold")
                         yield RadioButton(label, value=mode == d.mode, id=f"mode-{mode}")
                 yield Static(id="mode-help")
-                yield Label("mx patterns, one per line (*.example.com: one label)", classes="field")
+                yield Label(
+                    "mx patterns, one per line; *.example.com matches one label", classes="field"
+                )
                 yield TextArea("\n".join(d.mx), id="mx", soft_wrap=False, show_line_numbers=False)
                 yield Static(id="mx-status")
                 yield Label("max_age (seconds)", classes="field")
@@ -119,7 +121,9 @@ class EditScreen(WizardScreen):
                     for name, seconds in PRESETS:
                         yield Button(name, id=f"preset-{seconds}", classes="preset", compact=True)
                 yield Static(id="max-age-status")
-                yield Label("TLS-RPT destinations (mailto: or https:, commas)", classes="field")
+                yield Label(
+                    "TLS-RPT destinations (mailto: or https:, comma separated)", classes="field"
+                )
                 yield Input(", ".join(d.rua), id="rua")
                 yield Static(id="rua-status")
                 yield Label("policy id", classes="field")

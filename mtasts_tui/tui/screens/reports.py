@@ -7,7 +7,9 @@ the verdict come from `mtasts_tui.reports`, shown as plain text (report contents
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.worker import get_current_worker
 
 from mtasts_tui.core.checklist import REPORT_WATCH_DAYS
 from mtasts_tui.core.findings import Finding
@@ -56,6 +59,8 @@ class ReportsScreen(WizardScreen):
     def __init__(self, initial: str = "") -> None:
         super().__init__()
         self.initial = initial
+        self.generation = 0
+        """Bumped by each Summarise: only the newest run's result is shown."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,16 +103,24 @@ class ReportsScreen(WizardScreen):
             )
             return
         self.query_one("#report-loading").display = True
-        self._load(paths)
+        self.generation += 1
+        self._load(self.generation, paths)
 
     @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
-    def _load(self, paths: list[str]) -> None:
+    def _load(self, generation: int, paths: list[str]) -> None:
         try:
             result = summarise(paths, self.wizard.clock.today())
         except Exception as exc:  # a reader bug must not take the wizard down
-            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+            show: Callable[[], None] = partial(self._failed, f"{type(exc).__name__}: {exc}")
         else:
-            self.app.call_from_thread(self._show, *result)
+            show = partial(self._show, *result)
+        # Cancelling a thread worker only sets a flag: a slower, older run ends up here too.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._if_current, generation, show)
+
+    def _if_current(self, generation: int, show: Callable[[], None]) -> None:
+        if generation == self.generation:
+            show()
 
     def _failed(self, message: str) -> None:
         self.query_one("#report-loading").display = False
