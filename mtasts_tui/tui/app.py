@@ -7,13 +7,12 @@ cryptography) nor the lab. They load in thread workers once the domain screen is
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from mtasts_tui.reports import Verdict
     from mtasts_tui.tui.draft import Live
 
-QUIT_DRAIN_SECONDS = 0.5
+QUIT_DRAIN_SECONDS = 1.0
 DEMO_STARTING = "Demo: starting the loopback lab (DNS, HTTPS with a test CA, SMTP)…"
 
 
@@ -84,6 +83,7 @@ class WizardApp(App[None]):
         """none (no demo), starting, ready or failed."""
         self._lab_lock = threading.Lock()
         self._lab_closed = False
+        self._quit_deadline = 0.0
         self._after_lab: DomainName | None = None
         """A domain the user asked to inspect while the demo lab was still starting."""
 
@@ -105,13 +105,22 @@ class WizardApp(App[None]):
             self.notify(f"Could not save: {exc}", severity="error", markup=False)
 
     async def action_quit(self) -> None:
-        # ctrl+q is a priority binding: it can run while keys typed just before it still wait in
-        # the focused widget's queue. Let the screen take them in (bounded), then save and go.
-        deadline = time.monotonic() + QUIT_DRAIN_SECONDS
-        while time.monotonic() < deadline and any(
-            node.message_queue_size for node in self.screen.walk_children(with_self=True)
-        ):
-            await asyncio.sleep(0.005)
+        # ctrl+q is a priority binding: it runs while keys typed just before it may still be on
+        # their way (in a widget's queue, or bubbling back to the app after the screen they were
+        # sent to was left). Let them all land, for at most QUIT_DRAIN_SECONDS, then save and go.
+        # Polling by timer, not by awaiting here, keeps the app's own queue moving meanwhile.
+        self._quit_deadline = time.monotonic() + QUIT_DRAIN_SECONDS
+        self.call_later(self._quit_when_settled)
+
+    def _quit_when_settled(self) -> None:
+        busy = self.message_queue_size > 0 or any(
+            node.message_queue_size
+            for screen in self.screen_stack
+            for node in screen.walk_children(with_self=True)
+        )
+        if busy and time.monotonic() < self._quit_deadline:
+            self.set_timer(0.005, self._quit_when_settled)
+            return
         self.flush_now()
         self.exit()
 
@@ -123,8 +132,10 @@ class WizardApp(App[None]):
 
     @work(thread=True, group="preload", exit_on_error=False, description="load the probes")
     def _preload(self) -> None:
-        # The inspection screen pulls in the probes (httpx, dnspython, cryptography): import
-        # it here, off the event loop, so neither the first frame nor the first enter waits.
+        # The inspection screen pulls in the probes (httpx, dnspython, cryptography), the editor
+        # TextArea: import them here, off the event loop, so neither the first frame nor the
+        # first enter or `e` waits for them.
+        import mtasts_tui.tui.screens.edit
         import mtasts_tui.tui.screens.inspection  # noqa: F401
 
     @work(thread=True, group="demo", exit_on_error=False, description="start the demo lab")
@@ -219,6 +230,17 @@ class WizardApp(App[None]):
             timeout=8,
             markup=False,
         )
+
+    def on_key(self, event: events.Key) -> None:
+        # A key nobody took. Right after `e`, keys typed in the same breath were sent to the
+        # screen being left; if the editor is up now, they are the user's first keystrokes there.
+        from mtasts_tui.tui.screens.edit import EditScreen
+
+        screen = self.screen
+        typing = event.is_printable or event.key in ("enter", "backspace")
+        if typing and isinstance(screen, EditScreen) and event.key not in screen.active_bindings:
+            event.stop()
+            screen.type_ahead(event.key, event.character)
 
     # -- navigation -------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -98,7 +98,7 @@ async def test_the_txt_preview_keeps_every_value_on_one_line(make_app, width: in
 
 async def test_the_mode_selector_highlights_the_chosen_mode_and_takes_1_2_3(make_app) -> None:
     app = make_app(DEMO)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
@@ -110,11 +110,15 @@ async def test_the_mode_selector_highlights_the_chosen_mode_and_takes_1_2_3(make
         await pilot.pause()
         highlighted = list(modes.query(RadioButton))[modes._selected or 0]
         assert highlighted.id == "mode-testing"
-        await pilot.press("enter")  # keeps the chosen mode, as the highlight says
+        await pilot.press("left", "enter")  # one to the left of the chosen mode: enforce
+        await pilot.pause()
+        assert screen.draft.mode == "enforce"
+        await pilot.press("right", "enter")  # and back: the highlight moved with the choice
         await pilot.pause()
         assert screen.draft.mode == "testing"
-        footer = screen_text(app)[-1]
-        assert "1 enforce" in footer and "2 testing" in footer and "3 none" in footer
+        shown = " ".join(screen_text(app))
+        assert "1 enforce" in shown and "2 testing" in shown and "3 none" in shown
+        assert_nothing_cut(app, "edit, mode focused")
         for key, mode in (("1", "enforce"), ("3", "none"), ("2", "testing")):
             await pilot.press(key)
             await pilot.pause()

@@ -146,3 +146,21 @@ def test_keys_typed_just_before_ctrl_q_are_saved(data_dir: Path) -> None:
     assert exit_status == 0
     # The last key before ctrl+q (enter) is what splits the new pattern off the old first one.
     assert saved_mx(draft_file)[:2] == ["mx9.example-shop.test", f"mx1.{DEMO}"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the lab binds 127.x addresses (Linux)")
+def test_keys_typed_while_the_editor_opens_land_in_the_draft(data_dir: Path) -> None:
+    env = {**os.environ, "MTASTS_TUI_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
+    draft_file = data_dir / "drafts" / f"{DEMO}.json"
+    term = Terminal(env)
+    try:
+        wait_for(lambda: "Not safe to enforce" in term.output)
+        # e opens the editor; the pattern, enter and ctrl+q follow in the same burst, before
+        # the editor has been drawn, let alone focused.
+        term.press("emx9.example-shop.test\r\x11")
+        exit_status = term.wait_exit()
+    finally:
+        if term.alive():
+            term.kill()
+    assert exit_status == 0
+    assert saved_mx(draft_file)[:2] == ["mx9.example-shop.test", f"mx1.{DEMO}"]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -47,8 +47,10 @@ def problem_text(message: str) -> Text:
 class ModeSet(RadioSet):
     """The mode buttons: the highlight starts on the chosen mode; 1, 2, 3 pick one directly."""
 
+    # The digits are on the buttons themselves; in the footer they would push "Quit" off an
+    # 80-column screen.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(str(i), f"pick({i - 1})", mode) for i, mode in enumerate(MODES, start=1)
+        Binding(str(i), f"pick({i - 1})", mode, show=False) for i, mode in enumerate(MODES, start=1)
     ]
 
     def on_focus(self) -> None:
@@ -90,6 +92,7 @@ class EditScreen(WizardScreen):
         self.mode = self.draft.mode
         """The chosen mode, kept here: RadioSet learns a pressed button one message later."""
         self._ready = False
+        self._type_ahead: list[tuple[str, str | None]] = []
 
     def compose(self) -> ComposeResult:
         d = self.draft
@@ -148,9 +151,27 @@ class EditScreen(WizardScreen):
         self.query_one("#mx", TextArea).cursor_blink = blink
         self._ready = True
         self._refresh(save=False)
-        self.query_one("#mx", TextArea).focus()
+        area = self.query_one("#mx", TextArea)
+        area.focus()
+        for key, character in self._type_ahead:
+            area.post_message(events.Key(key, character))
+        self._type_ahead.clear()
         if self.resumed:
             self.notify("Resumed the draft saved for this domain.", timeout=3)
+
+    def type_ahead(self, key: str, character: str | None) -> None:
+        """A key typed right after `e`, which went to the screen being left (or to this one
+        before anything had focus): it belongs in the mx field, where typing starts."""
+        if not self._ready:
+            self._type_ahead.append((key, character))
+            return
+        area = self.query_one("#mx", TextArea)
+        # Only while focus is still where a new screen puts it (nowhere, or the form's scroll
+        # container) or already in the field: never when the user chose a button or the modes.
+        focused = self.focused
+        if focused is None or focused is area or focused.id == "form":
+            area.focus()
+            area.post_message(events.Key(key, character))
 
     # -- reading the form -------------------------------------------------------------------
     def _form_draft(self) -> Draft:
