@@ -84,6 +84,7 @@ class WizardApp(App[None]):
         self._lab_lock = threading.Lock()
         self._lab_closed = False
         self._quit_deadline = 0.0
+        self._started_background = False
         self._after_lab: DomainName | None = None
         """A domain the user asked to inspect while the demo lab was still starting."""
 
@@ -125,10 +126,18 @@ class WizardApp(App[None]):
         self.exit()
 
     # -- after the first frame: heavy imports and the demo lab, in workers --------------------
-    def _after_first_frame(self) -> None:
+    def after_first_frame(self) -> None:
+        """Called by the domain screen once it has been drawn: now the heavy work may start."""
+        if self._started_background:
+            return
+        self._started_background = True
         self._preload()
         if self.demo:
             self._start_demo()
+        elif self.start_domain:
+            parsed = parse_domain(self.start_domain)
+            if isinstance(parsed, DomainName):
+                self.open_inspection(parsed)
 
     @work(thread=True, group="preload", exit_on_error=False, description="load the probes")
     def _preload(self) -> None:
@@ -247,11 +256,6 @@ class WizardApp(App[None]):
         from mtasts_tui.tui.screens.domain import DomainScreen
 
         self.push_screen(DomainScreen(self.start_domain or ""))
-        self.call_after_refresh(self._after_first_frame)
-        if self.start_domain and not self.demo:
-            parsed = parse_domain(self.start_domain)
-            if isinstance(parsed, DomainName):
-                self.call_after_refresh(self.open_inspection, parsed)
 
     def on_unmount(self) -> None:
         self.flush_now()

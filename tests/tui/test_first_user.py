@@ -140,13 +140,13 @@ async def test_export_offers_copy_only_where_c_does_not_type(make_app) -> None:
         assert isinstance(screen, ExportScreen)
         folder = screen.query_one("#folder", Input)
         folder.focus()
-        await pilot.pause()
+        await settle(pilot)  # the footer recomposes after the focus change
         assert "Copy" not in screen_text(app)[-1]
         before = folder.value
         await pilot.press("end", "c")
         assert folder.value == before + "c"  # c typed a letter, nothing was copied
         screen.query_one("#records", DataTable).focus()
-        await pilot.pause()
+        await settle(pilot)
         assert "c Copy record" in screen_text(app)[-1]
 
 

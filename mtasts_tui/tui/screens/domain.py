@@ -54,6 +54,9 @@ class DomainScreen(WizardScreen):
         inp.focus()
         self._validate(inp.value)
         self._load_recent()
+        # The probes and the demo lab load in threads that compete with drawing: only once this
+        # screen, the first one, is on the terminal.
+        self.call_after_refresh(self.wizard.after_first_frame)
 
     def show_banner(self, text: str) -> None:
         banner = self.query_one("#banner", Static)
