@@ -26,4 +26,4 @@ def run_wizard(args: argparse.Namespace) -> int:
         app.run()
     finally:
         app.stop_demo()
-    return 0
+    return app.return_code or 0

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -97,13 +98,17 @@ class WizardApp(App[None]):
             self._network = Network.from_config(self.config)
         return self._network
 
-    def flush_now(self) -> None:
+    def flush_now(self) -> str | None:
         """Write pending drafts and ticks synchronously: on quit and on every screen change,
-        so keys typed just before either are never lost (the worker flush may not have run)."""
+        so keys typed just before either are never lost (the worker flush may not have run).
+        Returns what went wrong, after saying it in a notification."""
         try:
             self.store.flush()
         except OSError as exc:
-            self.notify(f"Could not save: {exc}", severity="error", markup=False)
+            problem = f"Could not save: {exc}"
+            self.notify(problem, severity="error", markup=False)
+            return problem
+        return None
 
     async def action_quit(self) -> None:
         # ctrl+q is a priority binding: it runs while keys typed just before it may still be on
@@ -122,8 +127,11 @@ class WizardApp(App[None]):
         if busy and time.monotonic() < self._quit_deadline:
             self.set_timer(0.005, self._quit_when_settled)
             return
-        self.flush_now()
-        self.exit()
+        problem = self.flush_now()
+        if problem is None:
+            self.exit()
+        else:  # the notification dies with the screen: say it on the terminal as well
+            self.exit(return_code=1, message=Text(f"mtasts-tui: {problem}"))
 
     # -- after the first frame: heavy imports and the demo lab, in workers --------------------
     def after_first_frame(self) -> None:

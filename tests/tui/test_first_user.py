@@ -203,3 +203,19 @@ async def test_the_domain_footer_says_how_to_inspect(make_app) -> None:
         assert isinstance(app.screen, DomainScreen)
         footer = screen_text(app)[-1]
         assert "enter Inspect" in footer and "^q Quit" in footer
+
+
+async def test_a_save_failing_at_quit_is_said_on_the_terminal(make_app, capsys) -> None:
+    app = make_app()
+
+    def broken() -> None:
+        raise OSError(28, "No space left on device")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.store.flush = broken  # type: ignore[method-assign]
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+    assert app.return_code == 1
+    captured = capsys.readouterr()
+    assert "mtasts-tui: Could not save: [Errno 28] No space left" in captured.out + captured.err
