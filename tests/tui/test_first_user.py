@@ -219,3 +219,16 @@ async def test_a_save_failing_at_quit_is_said_on_the_terminal(make_app, capsys) 
     assert app.return_code == 1
     captured = capsys.readouterr()
     assert "mtasts-tui: Could not save: [Errno 28] No space left" in captured.out + captured.err
+
+
+async def test_the_help_fits_80_columns_without_folding_a_line(make_app) -> None:
+    from mtasts_tui.tui.screens.help import HELP
+
+    app = make_app()
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = "\n".join(screen_text(app))
+        for line in HELP.splitlines():
+            assert line.rstrip() in shown, line

@@ -15,13 +15,14 @@ HELP = """\
 MTA-STS (RFC 8461) and TLS-RPT (RFC 8460): inspect, draft, review, export.
 
 Screens
-  1 Domain      type a domain: enter (or F5) inspects, ctrl+o drafts offline
+  1 Domain      type a domain: enter inspects, ctrl+o drafts offline
   2 Inspection  live checks, MX table, DNS records, live policy, findings
   3 Edit        mode (1 2 3 pick it), mx patterns, max_age, reports, id
   4 Review      live vs draft, what changes for senders, cache horizon
   5 Export      write the bundle, copy records, tick the rollout plan
-  F3 Reports    summarise TLS-RPT reports with a per-day chart; their verdict
-                joins the inspection's and the checklist's (→ completes paths)
+  F3 Reports    TLS-RPT reports, summarised with a per-day chart; their
+                verdict joins the inspection's and the checklist's
+                (→ completes paths)
 
 Keys
   F1 / ?    this help              ctrl+p   command palette
