@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mtasts_tui.probe.network import ProbeConfig
+    from mtasts_tui.tui.app import DemoLab
 
 
 def run_wizard(args: argparse.Namespace) -> int:
@@ -21,9 +26,24 @@ def run_wizard(args: argparse.Namespace) -> int:
 
     from mtasts_tui.tui.app import WizardApp
 
-    app = WizardApp(config, args.domain, demo=args.demo)
+    app = WizardApp(config, args.domain, demo=start_demo_lab if args.demo else None)
     try:
         app.run()
     finally:
         app.stop_demo()
     return app.return_code or 0
+
+
+def start_demo_lab(base: ProbeConfig) -> DemoLab:
+    """Start the loopback lab with every scenario (in the app's worker, after the first frame)."""
+    from mtasts_tui.lab import Lab, scenarios
+    from mtasts_tui.tui.app import DemoLab
+
+    lab = Lab(scenarios.ALL).start()
+    names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
+    banner = (
+        f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
+        f"domains ({names}, …). Nothing leaves this machine."
+    )
+    config = lab.probe_config(timeout=base.timeout, smtp=base.smtp)
+    return DemoLab(config, banner, scenarios.DEMO_DOMAIN, lab.stop)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,13 +26,26 @@ from mtasts_tui.tui.commands import WizardCommands
 from mtasts_tui.tui.store import Store
 
 if TYPE_CHECKING:
-    from mtasts_tui.lab import Lab
     from mtasts_tui.probe.network import Network
     from mtasts_tui.reports import Verdict
     from mtasts_tui.tui.draft import Live
 
 QUIT_DRAIN_SECONDS = 1.0
 DEMO_STARTING = "Demo: starting the loopback lab (DNS, HTTPS with a test CA, SMTP)…"
+
+
+@dataclass(frozen=True)
+class DemoLab:
+    """A running demo lab, as the wizard needs it; `mtasts_tui.wizard` builds it, so that the
+    Textual layer never imports the lab."""
+
+    config: ProbeConfig
+    """Probe settings aimed at the lab (its DNS server, its CA)."""
+    banner: str
+    """What the domain screen says about the demo."""
+    domain: str
+    """The domain the demo opens on."""
+    stop: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class WizardApp(App[None]):
         store: Store | None = None,
         deterministic: bool = False,
         banner: str = "",
-        demo: bool = False,
+        demo: Callable[[ProbeConfig], DemoLab] | None = None,
     ) -> None:
         super().__init__()
         self.config = config or ProbeConfig()
@@ -74,13 +88,14 @@ class WizardApp(App[None]):
         self.clock = Clock(deterministic)
         self.deterministic = deterministic
         self.demo = demo
+        """Starts the demo lab (`mtasts-tui --demo`); called in a worker after the first frame."""
         self.banner = DEMO_STARTING if demo and not banner else banner
         self._network: Network | None = None
         self.report_outcomes: dict[str, ReportOutcome] = {}
         """Per policy domain, from the Reports screen: feeds the verdict line and checklist."""
-        self.lab: Lab | None = None
+        self.demo_lab: DemoLab | None = None
         """The demo lab once it runs; `stop_demo` stops it (the wizard calls it on exit)."""
-        self.lab_state = "starting" if demo else "none"
+        self.lab_state = "starting" if demo is not None else "none"
         """none (no demo), starting, ready or failed."""
         self._lab_lock = threading.Lock()
         self._lab_closed = False
@@ -140,7 +155,7 @@ class WizardApp(App[None]):
             return
         self._started_background = True
         self._preload()
-        if self.demo:
+        if self.demo is not None:
             self._start_demo()
         elif self.start_domain:
             parsed = parse_domain(self.start_domain)
@@ -157,12 +172,11 @@ class WizardApp(App[None]):
 
     @work(thread=True, group="demo", exit_on_error=False, description="start the demo lab")
     def _start_demo(self) -> None:
+        assert self.demo is not None
         started = time.monotonic()
+        self.call_from_thread(self._demo_progress, DEMO_STARTING + " minting certificates")
         try:
-            from mtasts_tui.lab import Lab, scenarios
-
-            self.call_from_thread(self._demo_progress, DEMO_STARTING + " minting certificates")
-            lab = Lab(scenarios.ALL).start()
+            lab = self.demo(self.config)
         except Exception as exc:  # the wizard stays usable offline; say what went wrong
             self.call_from_thread(self._demo_failed, f"{type(exc).__name__}: {exc}")
             return
@@ -170,15 +184,9 @@ class WizardApp(App[None]):
             if self._lab_closed or get_current_worker().is_cancelled:
                 lab.stop()  # the wizard quit while the lab was starting
                 return
-            self.lab = lab
-        names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
-        banner = (
-            f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
-            f"domains ({names}, …). Nothing leaves this machine."
-        )
-        config = lab.probe_config(timeout=self.config.timeout, smtp=self.config.smtp)
+            self.demo_lab = lab
         elapsed = time.monotonic() - started
-        self.call_from_thread(self._demo_ready, config, banner, scenarios.DEMO_DOMAIN, elapsed)
+        self.call_from_thread(self._demo_ready, lab, elapsed)
 
     def _demo_progress(self, text: str) -> None:
         self._show_banner(text)
@@ -188,11 +196,11 @@ class WizardApp(App[None]):
         self._show_banner("✗ The demo lab could not start: " + message)
         self.notify("The demo lab could not start.", severity="error")
 
-    def _demo_ready(self, config: ProbeConfig, banner: str, demo_domain: str, took: float) -> None:
-        self.config = config
+    def _demo_ready(self, lab: DemoLab, took: float) -> None:
+        self.config = lab.config
         self._network = None
         self.lab_state = "ready"
-        self._show_banner(banner)
+        self._show_banner(lab.banner)
         if not self.deterministic:
             self.notify(f"Demo lab ready ({took:.1f} s).", timeout=3)
         from mtasts_tui.tui.screens.domain import DomainScreen
@@ -200,7 +208,7 @@ class WizardApp(App[None]):
         wanted, self._after_lab = self._after_lab, None
         if wanted is None and isinstance(self.screen, DomainScreen) and self.screen.untouched():
             # Nobody has started typing or moved on: open the demo domain, as --demo promises.
-            parsed = parse_domain(self.start_domain or demo_domain)
+            parsed = parse_domain(self.start_domain or lab.domain)
             if isinstance(parsed, DomainName):
                 self.screen.set_domain(parsed.unicode)
                 wanted = parsed
@@ -219,7 +227,7 @@ class WizardApp(App[None]):
         """Stop the demo lab, now or as soon as it has started (idempotent)."""
         with self._lab_lock:
             self._lab_closed = True
-            lab, self.lab = self.lab, None
+            lab, self.demo_lab = self.demo_lab, None
         if lab is not None:
             lab.stop()
 

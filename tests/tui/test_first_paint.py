@@ -17,6 +17,7 @@ import pytest
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
+from mtasts_tui.wizard import start_demo_lab
 
 from .conftest import SIZE, settle
 
@@ -50,35 +51,6 @@ def test_the_guard_sees_a_leak() -> None:
     assert "httpx" in loaded_after("import mtasts_tui.tui.screens.inspection")
 
 
-async def test_demo_draws_the_domain_screen_then_starts_the_lab_and_inspects(
-    data_dir, config
-) -> None:  # type: ignore[no-untyped-def]
-    from mtasts_tui.tui.app import DEMO_STARTING, WizardApp
-    from mtasts_tui.tui.store import Store
-
-    app = WizardApp(config, None, store=Store(data_dir), deterministic=True, demo=True)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            # The first screen is up while the lab is still starting, and says so.
-            assert isinstance(app.screen, DomainScreen)
-            assert app.lab_state == "starting"
-            assert app.banner.startswith(DEMO_STARTING)
-            await app.workers.wait_for_complete()
-            await settle(pilot)
-            assert app.lab_state == "ready"
-            assert app.lab is not None and app.lab.running
-            assert app.config.resolvers == (app.lab.dns_address,)
-            assert "Nothing leaves this machine" in app.banner
-            screen = app.screen
-            assert isinstance(screen, InspectionScreen)
-            assert screen.domain.ascii == scenarios.DEMO_DOMAIN
-            assert screen.inspection is not None  # inspected against the demo lab
-        lab = app.lab
-    finally:
-        app.stop_demo()
-    assert lab is None  # stopped when the app closed
-
-
 class HeldLab:
     """The real lab, held back until `go` is set: 'still starting' on demand."""
 
@@ -103,6 +75,37 @@ def slow_lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldLab]:
     held.go.set()
 
 
+async def test_demo_draws_the_domain_screen_then_starts_the_lab_and_inspects(
+    data_dir, config, slow_lab
+) -> None:  # type: ignore[no-untyped-def]
+    from mtasts_tui.tui.app import DEMO_STARTING, WizardApp
+    from mtasts_tui.tui.store import Store
+
+    app = WizardApp(config, None, store=Store(data_dir), deterministic=True, demo=start_demo_lab)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            # The first screen is up while the lab is still starting, and says so.
+            await pilot.pause()
+            assert isinstance(app.screen, DomainScreen)
+            assert app.lab_state == "starting"
+            assert app.banner.startswith(DEMO_STARTING)
+            slow_lab.go.set()
+            await settle(pilot)
+            await settle(pilot)
+            assert app.lab_state == "ready"
+            lab = slow_lab.started[0]
+            assert lab.running and app.demo_lab is not None
+            assert app.config.resolvers == (lab.dns_address,)
+            assert "Nothing leaves this machine" in app.banner
+            screen = app.screen
+            assert isinstance(screen, InspectionScreen)
+            assert screen.domain.ascii == scenarios.DEMO_DOMAIN
+            assert screen.inspection is not None  # inspected against the demo lab
+    finally:
+        app.stop_demo()
+    assert app.demo_lab is None and not lab.running  # stopped when the app closed
+
+
 async def test_a_domain_asked_for_while_the_lab_starts_is_inspected_once_it_is_up(
     data_dir, config, slow_lab
 ) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +114,7 @@ async def test_a_domain_asked_for_while_the_lab_starts_is_inspected_once_it_is_u
 
     wanted = scenarios.ALL[1].domain
     assert wanted != scenarios.DEMO_DOMAIN
-    app = WizardApp(config, None, store=Store(data_dir), deterministic=True, demo=True)
+    app = WizardApp(config, None, store=Store(data_dir), deterministic=True, demo=start_demo_lab)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press(*wanted, "enter")
@@ -135,7 +138,7 @@ async def test_quitting_while_the_lab_starts_leaves_no_lab_running(
     from mtasts_tui.tui.app import WizardApp
     from mtasts_tui.tui.store import Store
 
-    app = WizardApp(config, None, store=Store(data_dir), deterministic=True, demo=True)
+    app = WizardApp(config, None, store=Store(data_dir), deterministic=True, demo=start_demo_lab)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.lab_state == "starting"
@@ -148,4 +151,4 @@ async def test_quitting_while_the_lab_starts_leaves_no_lab_running(
         time.sleep(0.05)
     assert slow_lab.started, "the held lab never started"
     assert not slow_lab.started[0].running  # stopped by the worker that started it
-    assert app.lab is None
+    assert app.demo_lab is None
