@@ -1,7 +1,9 @@
-"""A wizard killed with SIGKILL mid-edit loses nothing: the draft on disk comes back.
+"""A wizard killed with SIGKILL mid-edit loses nothing: the draft on disk comes back. Nor does one
+quit with ctrl+q right after typing: the last keys are in the saved draft.
 
 The wizard runs for real in a pseudo-terminal (`mtasts-tui --demo`), so this exercises the same
-save path a user's session does, and the kill gives it no chance to clean up.
+save path a user's session does, and the kill gives it no chance to clean up. Keys are written to
+the terminal in one burst, as a fast typist or a paste delivers them.
 """
 
 from __future__ import annotations
