@@ -1,14 +1,22 @@
-"""Open the wizard (`mtasts-tui [DOMAIN] [--demo]`). Textual is imported only from here on."""
+"""Open the wizard (`mtasts-tui [DOMAIN] [--demo]`). Textual is imported only from here on.
+
+Nothing heavy loads before the first frame (issue 12): the network options are checked with the
+light `probe.network` module, and `--demo` starts its lab inside the app, after the first paint.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mtasts_tui.probe.network import ProbeConfig
+    from mtasts_tui.tui.app import DemoLab
 
 
 def run_wizard(args: argparse.Namespace) -> int:
-    from mtasts_tui.commands.check import config_from_args
-    from mtasts_tui.probe.network import NetworkConfigError
+    from mtasts_tui.probe.network import NetworkConfigError, config_from_args
 
     try:
         config = config_from_args(args)
@@ -22,28 +30,36 @@ def run_wizard(args: argparse.Namespace) -> int:
 
     history.SETTINGS.db = Path(args.db) if getattr(args, "db", None) else None
     history.SETTINGS.record = not getattr(args, "no_history", False)
-    lab = None
-    domain = args.domain
-    banner = ""
-    if args.demo:
-        from mtasts_tui.lab import Lab, scenarios
+    demo_dir = None
+    if args.demo and history.SETTINGS.db is None:
+        # The demo's lab domains stay out of the real history (and out of its recent list).
+        import tempfile
 
-        lab = Lab(scenarios.ALL).start()
-        if history.SETTINGS.db is None:  # the demo's lab domains stay out of the real history
-            history.SETTINGS.db = Path(lab.ca_file).parent / "demo-history.sqlite3"
-        config = lab.probe_config(timeout=config.timeout, smtp=config.smtp)
-        domain = domain or scenarios.DEMO_DOMAIN
-        names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
-        banner = (
-            f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
-            f"domains ({names}, …). Nothing leaves this machine."
-        )
+        demo_dir = tempfile.TemporaryDirectory(prefix="mtasts-tui-demo-")
+        history.SETTINGS.db = Path(demo_dir.name) / "demo-history.sqlite3"
+    from mtasts_tui.tui.app import WizardApp
+
+    app = WizardApp(config, args.domain, demo=start_demo_lab if args.demo else None)
     try:
-        from mtasts_tui.tui.app import WizardApp
-
-        WizardApp(config, domain, banner=banner).run()
+        app.run()
     finally:
         history.SETTINGS = history.Settings()  # this run's options end with it
-        if lab is not None:
-            lab.stop()
-    return 0
+        app.stop_demo()
+        if demo_dir is not None:
+            demo_dir.cleanup()
+    return app.return_code or 0
+
+
+def start_demo_lab(base: ProbeConfig) -> DemoLab:
+    """Start the loopback lab with every scenario (in the app's worker, after the first frame)."""
+    from mtasts_tui.lab import Lab, scenarios
+    from mtasts_tui.tui.app import DemoLab
+
+    lab = Lab(scenarios.ALL).start()
+    names = ", ".join(sorted(s.domain for s in scenarios.ALL)[:6])
+    banner = (
+        f"Demo: a loopback lab answers for {scenarios.DEMO_DOMAIN} and other *.test "
+        f"domains ({names}, …). Nothing leaves this machine."
+    )
+    config = lab.probe_config(timeout=base.timeout, smtp=base.smtp)
+    return DemoLab(config, banner, scenarios.DEMO_DOMAIN, lab.stop)

@@ -20,7 +20,7 @@ from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
 from mtasts_tui.core.txtrecord import join_record, starts_with_version
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
-from mtasts_tui.probe.network import Network, NetworkConfigError, ProbeConfig, parse_resolver
+from mtasts_tui.probe.network import Network, NetworkConfigError, ProbeConfig, config_from_args
 from mtasts_tui.reports import (
     Verdict,
     combine_with_inspection,
@@ -31,23 +31,6 @@ from mtasts_tui.reports import (
 
 READY_WORDS = {True: "READY", False: "NOT READY", None: "CANNOT TELL"}
 """The three values of enforce_ready, as the human verdict line names them."""
-
-
-def config_from_args(args: argparse.Namespace) -> ProbeConfig:
-    """The shared network options (also used by the wizard). Raises NetworkConfigError."""
-    if args.timeout <= 0:
-        raise NetworkConfigError("--timeout must be more than 0 seconds")
-    for name in ("https_port", "smtp_port"):
-        if not 0 < getattr(args, name) < 65536:
-            raise NetworkConfigError(f"--{name.replace('_', '-')} must be 1-65535")
-    return ProbeConfig(
-        resolvers=tuple(parse_resolver(r) for r in args.resolver),
-        ca_file=args.ca_file,
-        https_port=args.https_port,
-        smtp_port=args.smtp_port,
-        timeout=args.timeout,
-        smtp=not args.no_smtp,
-    )
 
 
 def inspection_to_json(result: Inspection) -> dict[str, Any]:

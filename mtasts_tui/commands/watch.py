@@ -85,10 +85,10 @@ def _read_domains(args: argparse.Namespace, err: TextIO) -> list[str] | None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from mtasts_tui.commands.check import config_from_args, load_report_verdicts
+    from mtasts_tui.commands.check import load_report_verdicts
     from mtasts_tui.core.domain import DomainName, parse_domain
     from mtasts_tui.core.text import printable
-    from mtasts_tui.probe.network import NetworkConfigError
+    from mtasts_tui.probe.network import NetworkConfigError, config_from_args
 
     names = _read_domains(args, err)
     if names is None:

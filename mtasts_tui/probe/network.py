@@ -10,10 +10,12 @@ import ipaddress
 import ssl
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-import dns.asyncresolver
-import dns.nameserver
-import dns.resolver
+if TYPE_CHECKING:
+    # dnspython loads in `Network.from_config`, inside a worker: the wizard draws its first
+    # frame before paying for it (issue 12), and the options below stay cheap to parse.
+    import dns.asyncresolver
 
 
 class NetworkConfigError(ValueError):
@@ -62,6 +64,34 @@ def _port(text: str, whole: str) -> int:
     return int(text)
 
 
+class NetworkOptions(Protocol):
+    """The parsed network options (`--resolver`, `--ca-file`, ports, `--timeout`, `--no-smtp`)."""
+
+    resolver: list[str]
+    ca_file: str | None
+    https_port: int
+    smtp_port: int
+    timeout: float
+    no_smtp: bool
+
+
+def config_from_args(args: NetworkOptions) -> ProbeConfig:
+    """The shared network options of `check` and the wizard. Raises NetworkConfigError."""
+    if args.timeout <= 0:
+        raise NetworkConfigError("--timeout must be more than 0 seconds")
+    for name in ("https_port", "smtp_port"):
+        if not 0 < getattr(args, name) < 65536:
+            raise NetworkConfigError(f"--{name.replace('_', '-')} must be 1-65535")
+    return ProbeConfig(
+        resolvers=tuple(parse_resolver(r) for r in args.resolver),
+        ca_file=args.ca_file,
+        https_port=args.https_port,
+        smtp_port=args.smtp_port,
+        timeout=args.timeout,
+        smtp=not args.no_smtp,
+    )
+
+
 def build_ssl_context(ca_file: str | None) -> ssl.SSLContext:
     """Verification as a careful sender does it: chain, expiry, host name, TLS 1.2 or newer."""
     try:
@@ -97,6 +127,10 @@ class Network:
 
     @classmethod
     def from_config(cls, config: ProbeConfig) -> Network:
+        import dns.asyncresolver
+        import dns.nameserver
+        import dns.resolver
+
         if config.resolvers:
             resolver = dns.asyncresolver.Resolver(configure=False)
             resolver.nameservers = [

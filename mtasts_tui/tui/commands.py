@@ -18,7 +18,6 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Export the bundle", "Write the deploy bundle", "screen.export"),
     ("New policy offline", "Draft a policy without inspecting", "offline"),
     ("Summarise TLS-RPT reports", "Open the reports screen", "reports"),
-    ("Toggle dark/light theme", "Switch between textual-dark and textual-light", "toggle_theme"),
     ("Help", "Keys and screens", "help"),
 )
 

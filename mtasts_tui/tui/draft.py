@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mtasts_tui.core.bundle import BundleSpec, make_bundle_spec
 from mtasts_tui.core.mxpattern import covering_patterns, mx_pattern_problem
@@ -22,7 +22,10 @@ from mtasts_tui.core.policy import (
 )
 from mtasts_tui.core.policyid import new_policy_id, policy_id_problem
 from mtasts_tui.core.tlsrpt import rua_problem
-from mtasts_tui.probe.inspect import Inspection
+
+if TYPE_CHECKING:
+    # Only a type here: the probes load in workers, after the wizard's first frame (issue 12).
+    from mtasts_tui.probe.inspect import Inspection
 
 
 @dataclass(frozen=True)

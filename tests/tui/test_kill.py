@@ -1,7 +1,9 @@
-"""A wizard killed with SIGKILL mid-edit loses nothing: the draft on disk comes back.
+"""A wizard killed with SIGKILL mid-edit loses nothing: the draft on disk comes back. Nor does one
+quit with ctrl+q right after typing: the last keys are in the saved draft.
 
 The wizard runs for real in a pseudo-terminal (`mtasts-tui --demo`), so this exercises the same
-save path a user's session does, and the kill gives it no chance to clean up.
+save path a user's session does, and the kill gives it no chance to clean up. Keys are written to
+the terminal in one burst, as a fast typist or a paste delivers them.
 """
 
 from __future__ import annotations
@@ -60,7 +62,23 @@ class Terminal:
     def kill(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
+        self.pid = 0
         os.close(self.fd)
+
+    def alive(self) -> bool:
+        return self.pid != 0
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        """The exit status once the wizard quits by itself; fails if it does not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.pid = 0
+                os.close(self.fd)
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.05)
+        raise AssertionError("the wizard did not quit")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -101,3 +119,50 @@ async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app) -> None
         edit = await open_editor(pilot)
         assert edit.resumed
         assert edit.draft.policy_id == killed_with
+
+
+def saved_mx(path: Path) -> list[str]:
+    try:
+        return list(json.loads(path.read_text()).get("mx", []))
+    except (OSError, ValueError):
+        return []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the lab binds 127.x addresses (Linux)")
+def test_keys_typed_just_before_ctrl_q_are_saved(data_dir: Path) -> None:
+    env = {**os.environ, "MTASTS_TUI_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
+    draft_file = data_dir / "drafts" / f"{DEMO}.json"
+    term = Terminal(env)
+    try:
+        wait_for(lambda: "Not safe to enforce" in term.output)
+        term.press("e")
+        wait_for(lambda: "Policy file preview" in term.output)
+        time.sleep(0.3)  # the editor has focus; nothing typed yet, nothing saved yet
+        assert not draft_file.exists()
+        # A pattern and enter (the cursor starts on the first line), then ctrl+q, in one burst.
+        term.press("mx9.example-shop.test\r\x11")
+        exit_status = term.wait_exit()
+    finally:
+        if term.alive():
+            term.kill()
+    assert exit_status == 0
+    # The last key before ctrl+q (enter) is what splits the new pattern off the old first one.
+    assert saved_mx(draft_file)[:2] == ["mx9.example-shop.test", f"mx1.{DEMO}"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the lab binds 127.x addresses (Linux)")
+def test_keys_typed_while_the_editor_opens_land_in_the_draft(data_dir: Path) -> None:
+    env = {**os.environ, "MTASTS_TUI_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
+    draft_file = data_dir / "drafts" / f"{DEMO}.json"
+    term = Terminal(env)
+    try:
+        wait_for(lambda: "Not safe to enforce" in term.output)
+        # e opens the editor; the pattern, enter and ctrl+q follow in the same burst, before
+        # the editor has been drawn, let alone focused.
+        term.press("emx9.example-shop.test\r\x11")
+        exit_status = term.wait_exit()
+    finally:
+        if term.alive():
+            term.kill()
+    assert exit_status == 0
+    assert saved_mx(draft_file)[:2] == ["mx9.example-shop.test", f"mx1.{DEMO}"]

@@ -15,6 +15,7 @@ from mtasts_tui.lab import scenarios
 from .conftest import SIZE, settle
 
 DEMO = scenarios.DEMO_DOMAIN
+NARROW = (80, 24)
 
 
 async def _open_editor(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -46,6 +47,9 @@ class TestDomainScreen:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
+    def test_empty_80x24(self, snap_compare, make_app) -> None:
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=settle)
+
     def test_invalid(self, snap_compare, make_app) -> None:
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
             await settle(pilot)
@@ -70,12 +74,15 @@ class TestInspectionScreen:
         assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
     def test_good_80x24(self, snap_compare, make_app, lab) -> None:
-        assert snap_compare(make_app(lab.domain("good")), terminal_size=(80, 24), run_before=settle)
+        assert snap_compare(make_app(lab.domain("good")), terminal_size=NARROW, run_before=settle)
 
 
 class TestEditScreen:
     def test_from_live(self, snap_compare, make_app) -> None:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=_open_editor)
+
+    def test_from_live_80x24(self, snap_compare, make_app) -> None:
+        assert snap_compare(make_app(DEMO), terminal_size=NARROW, run_before=_open_editor)
 
     def test_invalid_fields(self, snap_compare, make_app) -> None:
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -117,6 +124,17 @@ async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
 class TestReviewExport:
     def test_review(self, snap_compare, make_app) -> None:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=_ready)
+
+    def test_review_80x24(self, snap_compare, make_app) -> None:
+        assert snap_compare(make_app(DEMO), terminal_size=NARROW, run_before=_ready)
+
+    def test_export_80x24(self, snap_compare, make_app) -> None:
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await _ready(pilot)
+            await pilot.press("x")
+            await settle(pilot)
+
+        assert snap_compare(make_app(DEMO), terminal_size=NARROW, run_before=run_before)
 
     def test_export_before_write(self, snap_compare, make_app) -> None:
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -15,3 +15,7 @@ class WizardScreen(Screen[None]):
     def wizard(self) -> WizardApp:
         """The app, typed: clock, store, network, report outcomes."""
         return cast("WizardApp", self.app)
+
+    def on_screen_suspend(self) -> None:
+        # Leaving a screen is a save point: what was typed is on disk before the next one shows.
+        self.wizard.flush_now()

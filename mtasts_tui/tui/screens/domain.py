@@ -14,14 +14,14 @@ from textual.widgets.option_list import Option
 
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.text import one_line
-from mtasts_tui.tui.draft import Live
 from mtasts_tui.tui.screens.base import WizardScreen
 
 
 class DomainScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+o", "offline", "New policy offline"),
-        Binding("f5", "inspect", "Inspect", show=False),
+        # enter in the field inspects (Input.Submitted); f5 does it from anywhere on the screen.
+        Binding("f5", "inspect", "Inspect", key_display="enter"),
+        Binding("ctrl+o", "offline", "Draft offline"),
     ]
 
     def __init__(self, initial: str = "") -> None:
@@ -31,8 +31,7 @@ class DomainScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="domain-box"):
-            if self.wizard.banner:
-                yield Static(Text(self.wizard.banner), id="banner")
+            yield Static(Text(self.wizard.banner), id="banner")
             yield Label("Mail domain to inspect or draft a policy for")
             yield Input(
                 value=self.initial,
@@ -49,11 +48,29 @@ class DomainScreen(WizardScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#banner").display = bool(self.wizard.banner)
         inp = self.query_one("#domain", Input)
         inp.cursor_blink = not self.wizard.deterministic
         inp.focus()
         self._validate(inp.value)
         self._load_recent()
+        # The probes and the demo lab load in threads that compete with drawing: only once this
+        # screen, the first one, is on the terminal.
+        self.call_after_refresh(self.wizard.after_first_frame)
+
+    def show_banner(self, text: str) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(Text(text))
+        banner.display = bool(text)
+
+    def untouched(self) -> bool:
+        """The domain field still holds what the screen opened with."""
+        return self.query_one("#domain", Input).value == self.initial
+
+    def set_domain(self, value: str) -> None:
+        inp = self.query_one("#domain", Input)
+        inp.value = value
+        inp.cursor_position = len(value)
 
     @work(thread=True, exclusive=True, group="recent", exit_on_error=False)
     def _load_recent(self) -> None:
@@ -122,6 +139,8 @@ class DomainScreen(WizardScreen):
             self.notify("Type the domain the policy is for first.", severity="warning")
             self.query_one("#domain", Input).focus()
             return
+        from mtasts_tui.tui.draft import Live
+
         self.wizard.open_editor(parsed, Live(), offline=True)
 
     @on(OptionList.OptionSelected, "#recent")

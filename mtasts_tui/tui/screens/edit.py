@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -44,6 +44,29 @@ def problem_text(message: str) -> Text:
     return Text("✗ " + one_line(message), style="red")
 
 
+class ModeSet(RadioSet):
+    """The mode buttons: the highlight starts on the chosen mode; 1, 2, 3 pick one directly."""
+
+    # The digits are on the buttons themselves; in the footer they would push "Quit" off an
+    # 80-column screen.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(str(i), f"pick({i - 1})", mode, show=False) for i, mode in enumerate(MODES, start=1)
+    ]
+
+    def on_focus(self) -> None:
+        # RadioSet highlights its first button on mount; on focus, move it to the pressed one,
+        # so that enter keeps the chosen mode instead of picking whatever sat first.
+        pressed = self.pressed_index
+        if pressed >= 0:
+            self._selected = pressed
+
+    def action_pick(self, index: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if 0 <= index < len(buttons):
+            buttons[index].value = True
+            self._selected = index
+
+
 class EditScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "review", "Review"),
@@ -66,7 +89,10 @@ class EditScreen(WizardScreen):
         self.resumed = saved is not None
         self.draft = saved or Draft.initial(domain.ascii, live, now)
         self.check: DraftCheck = check_draft(self.draft, live)
+        self.mode = self.draft.mode
+        """The chosen mode, kept here: RadioSet learns a pressed button one message later."""
         self._ready = False
+        self._type_ahead: list[tuple[str, str | None]] = []
 
     def compose(self) -> ComposeResult:
         d = self.draft
@@ -81,12 +107,14 @@ class EditScreen(WizardScreen):
                     title.append("  (offline)", style="italic dim")
                 yield Static(title, id="edit-title")
                 yield Label("mode", classes="field")
-                with RadioSet(id="mode"):
-                    for mode in MODES:
-                        yield RadioButton(mode, value=mode == d.mode, id=f"mode-{mode}")
+                with ModeSet(id="mode"):
+                    for i, mode in enumerate(MODES, start=1):
+                        label = Text(f"{i} ", style="bold")
+                        label.append(mode, style="not bold")
+                        yield RadioButton(label, value=mode == d.mode, id=f"mode-{mode}")
                 yield Static(id="mode-help")
                 yield Label(
-                    "mx patterns (one per line; *.example.com matches one label)", classes="field"
+                    "mx patterns, one per line; *.example.com matches one label", classes="field"
                 )
                 yield TextArea("\n".join(d.mx), id="mx", soft_wrap=False, show_line_numbers=False)
                 yield Static(id="mx-status")
@@ -123,25 +151,45 @@ class EditScreen(WizardScreen):
         self.query_one("#mx", TextArea).cursor_blink = blink
         self._ready = True
         self._refresh(save=False)
-        self.query_one("#mx", TextArea).focus()
+        area = self.query_one("#mx", TextArea)
+        area.focus()
+        for key, character in self._type_ahead:
+            area.post_message(events.Key(key, character))
+        self._type_ahead.clear()
         if self.resumed:
             self.notify("Resumed the draft saved for this domain.", timeout=3)
 
+    def type_ahead(self, key: str, character: str | None) -> None:
+        """A key typed right after `e`, which went to the screen being left (or to this one
+        before anything had focus): it belongs in the mx field, where typing starts."""
+        if not self._ready:
+            self._type_ahead.append((key, character))
+            return
+        area = self.query_one("#mx", TextArea)
+        # Only while focus is still where a new screen puts it (nowhere, or the form's scroll
+        # container) or already in the field: never when the user chose a button or the modes.
+        focused = self.focused
+        if focused is None or focused is area or focused.id == "form":
+            area.focus()
+            area.post_message(events.Key(key, character))
+
     # -- reading the form -------------------------------------------------------------------
     def _form_draft(self) -> Draft:
-        pressed = self.query_one("#mode", RadioSet).pressed_button
-        mode = (pressed.id or "").removeprefix("mode-") if pressed else self.draft.mode
         mx_lines = self.query_one("#mx", TextArea).text.split("\n")
         rua_text = self.query_one("#rua", Input).value
         return Draft(
-            mode=mode,
+            mode=self.mode,
             mx=tuple(line.strip() for line in mx_lines if line.strip()),
             max_age=self.query_one("#max-age", Input).value,
             rua=tuple(part for part in _SPLIT.split(rua_text) if part),
             policy_id=self.query_one("#policy-id", Input).value.strip(),
         )
 
-    @on(RadioSet.Changed)
+    @on(RadioSet.Changed, "#mode")
+    def _mode_changed(self, event: RadioSet.Changed) -> None:
+        self.mode = (event.pressed.id or "").removeprefix("mode-") or self.mode
+        self._field_changed()
+
     @on(TextArea.Changed)
     @on(Input.Changed, "#max-age, #rua")
     def _field_changed(self) -> None:
@@ -154,20 +202,20 @@ class EditScreen(WizardScreen):
             self._update(self._form_draft(), bump=False)
 
     def _update(self, draft: Draft, bump: bool) -> None:
+        """The one state update: every change to the form lands here, and all views follow.
+
+        No change is ever ignored: the id field's own Changed event, posted when a bump writes
+        it, reads back the same draft and stops at the equality check below.
+        """
         if bump:
             fresh = draft.with_fresh_id(self.live, self.wizard.clock.now())
             if fresh.policy_id != draft.policy_id:
                 draft = fresh
-                self._ready = False
                 self.query_one("#policy-id", Input).value = draft.policy_id
-                self.call_after_refresh(self._rearm)
         if draft == self.draft:
             return
         self.draft = draft
         self._refresh(save=True)
-
-    def _rearm(self) -> None:
-        self._ready = True
 
     # -- showing ----------------------------------------------------------------------------
     def _refresh(self, save: bool) -> None:
@@ -270,15 +318,14 @@ class EditScreen(WizardScreen):
     @on(Button.Pressed, "#reset")
     def _reset(self) -> None:
         fresh = Draft.initial(self.domain.ascii, self.live, self.wizard.clock.now())
-        self._ready = False
         self.query_one(f"#mode-{fresh.mode}", RadioButton).value = True
+        self.mode = fresh.mode
         self.query_one("#mx", TextArea).text = "\n".join(fresh.mx)
         self.query_one("#max-age", Input).value = fresh.max_age
         self.query_one("#rua", Input).value = ", ".join(fresh.rua)
         self.query_one("#policy-id", Input).value = fresh.policy_id
         self.draft = fresh
         self._refresh(save=True)
-        self.call_after_refresh(self._rearm)
 
     @on(Button.Pressed, "#review")
     def action_review(self) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import (
     SelectionList,
     Static,
 )
+from textual.worker import get_current_worker
 
 from mtasts_tui.core.bundle import (
     DEFAULT_DNS,
@@ -59,8 +60,8 @@ DNS_LABELS = {
 
 class ExportScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "write", "Write bundle"),
-        Binding("c", "copy", "Copy value"),
+        Binding("ctrl+s", "write", "Write"),
+        Binding("c", "copy", "Copy record"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -71,6 +72,8 @@ class ExportScreen(WizardScreen):
         self.draft = draft
         self.spec: BundleSpec | list[str] = []
         self._ticks_loaded = False
+        self.generation = 0
+        """Bumped by each write: only the newest write's outcome is shown."""
         self._step_text: dict[str, str] = {}
         """Full text of each checklist step: the list cuts long ones, the detail shows them."""
 
@@ -188,30 +191,34 @@ class ExportScreen(WizardScreen):
             dns=[t for t in DNS_TARGETS if t in dns],
         )
         self.query_one("#written", Static).update(Text("Writing…", style="italic"))
-        self._write(folder, files, force)
+        self.generation += 1
+        self._write(self.generation, folder, files, force)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _write(self, folder: str, files: dict[str, str], force: bool) -> None:
+    def _write(self, generation: int, folder: str, files: dict[str, str], force: bool) -> None:
         try:
             paths = write_bundle(Path(folder), files, force=force)
         except BundleExistsError as exc:
-            message = Text(
+            text = Text(
                 f"✗ {one_line(str(exc))}\nTick 'Overwrite existing files' to replace them.",
                 style="red",
             )
-            self.app.call_from_thread(self._written, message, False)
+            ok = False
         except ExportError as exc:
-            self.app.call_from_thread(
-                self._written, Text("✗ " + one_line(str(exc)), style="red"), False
-            )
+            text, ok = Text("✗ " + one_line(str(exc)), style="red"), False
         else:
             text = Text(f"✓ Wrote {len(paths)} files to {folder}:\n", style="green")
             for rel in files:
                 text.append(f"  {folder.rstrip('/')}/{rel}\n", style="")
             text.rstrip()
-            self.app.call_from_thread(self._written, text, True)
+            ok = True
+        # Cancelling a thread worker only sets a flag: a slower, older write ends up here too.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._written, generation, text, ok)
 
-    def _written(self, text: Text, ok: bool) -> None:
+    def _written(self, generation: int, text: Text, ok: bool) -> None:
+        if generation != self.generation:
+            return
         self.query_one("#written", Static).update(text)
         if ok:
             self.notify("Bundle written.")
@@ -219,6 +226,10 @@ class ExportScreen(WizardScreen):
     @on(DataTable.RowSelected, "#records")
     def _row_selected(self) -> None:
         self.action_copy()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a text field, c types a letter: neither offer nor run "copy" there.
+        return not (action == "copy" and isinstance(self.focused, Input))
 
     def action_copy(self) -> None:
         if not isinstance(self.spec, BundleSpec):

@@ -17,19 +17,20 @@ MTA-STS (RFC 8461) and TLS-RPT (RFC 8460): inspect, draft, review, export.
 Screens
   1 Domain      type a domain: enter inspects, ctrl+o drafts offline
   2 Inspection  live checks, MX table, DNS records, live policy, findings
-  3 Edit        mode, mx patterns (one per line), max_age, reports, id
+  3 Edit        mode (1 2 3 pick it), mx patterns, max_age, reports, id
   4 Review      live vs draft, what changes for senders, cache horizon
   5 Export      write the bundle, copy records, tick the rollout plan
-  F3 Reports    summarise TLS-RPT reports with a per-day chart; their verdict
-                joins the inspection's and the checklist's (→ completes paths)
+  F3 Reports    TLS-RPT reports, summarised with a per-day chart; their
+                verdict joins the inspection's and the checklist's
+                (→ completes paths)
 
 Keys
   F1 / ?    this help              ctrl+p   command palette
   F2        dark / light theme     escape   back one screen
   r         re-run (inspection)    e        edit the draft (inspection)
   ctrl+r    review (edit)          ctrl+n   new policy id (edit)
-  x         export (review)        c        copy record value (export)
-  ctrl+s    write bundle (export)  ctrl+q   quit
+  x         export (review)        c        copy a record (export table)
+  ctrl+s    write bundle (export)  ctrl+q   quit (saves the draft first)
   h         history: changes per check and policy diffs (inspection)
 
 Drafts are saved on every change and resumed when you reopen the domain.
@@ -45,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text(HELP), id="help-text")
-            yield Static(Text("escape closes", style="dim"))
+            yield Static(Text("escape closes · ctrl+q quits", style="dim"))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import shlex
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -129,6 +131,8 @@ class ReportsScreen(WizardScreen):
         self.initial = initial
         self.domain = domain
         """The policy domain to look for in the store; by default, the one being inspected."""
+        self.generation = 0
+        """Bumped by each Summarise: only the newest run's result is shown."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -158,7 +162,8 @@ class ReportsScreen(WizardScreen):
         self.query_one("#report-loading").display = False
         if self.domain is None:
             self.domain = self._inspected_domain()
-        self._from_store(self.domain, automatic=True)
+        self.generation += 1
+        self._from_store(self.generation, self.domain, automatic=True)
 
     def _inspected_domain(self) -> str | None:
         from mtasts_tui.tui.screens.inspection import InspectionScreen
@@ -185,52 +190,55 @@ class ReportsScreen(WizardScreen):
             )
             return
         self.query_one("#report-loading").display = True
-        self._load(paths)
+        self.generation += 1
+        self._load(self.generation, paths)
 
     @on(Button.Pressed, "#load-store")
     def action_load_store(self) -> None:
-        self._from_store(self.domain, automatic=False)
+        self.generation += 1
+        self._from_store(self.generation, self.domain, automatic=False)
 
     @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
-    def _from_store(self, domain: str | None, automatic: bool) -> None:
+    def _from_store(self, generation: int, domain: str | None, automatic: bool) -> None:
         """Summarise the store; when ``automatic``, only if it holds reports for ``domain``."""
-        worker = get_current_worker()
+        show: Callable[[], None] | None = None
         try:
             if not store_has_reports(domain):
                 if automatic:
                     return
                 domain = None  # the button: every domain the store holds
                 if not store_has_reports(None):
-                    if not worker.is_cancelled:
-                        self.app.call_from_thread(
-                            self._failed,
-                            f"The store ({store_path()}) holds no TLS-RPT reports yet.",
-                        )
-                    return
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._busy)
-            result = summarise_store(domain, self.wizard.clock.today())
+                    show = partial(
+                        self._failed, f"The store ({store_path()}) holds no TLS-RPT reports yet."
+                    )
+            if show is None:
+                self.app.call_from_thread(self._if_current, generation, self._busy)
+                result = summarise_store(domain, self.wizard.clock.today())
+                show = partial(self._show, result)
         except Exception as exc:  # a store problem must not take the wizard down
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
-        else:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._show, result)
+            show = partial(self._failed, f"{type(exc).__name__}: {exc}")
+        # Cancelling a thread worker only sets a flag: a slower, older run ends up here too.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._if_current, generation, show)
 
     def _busy(self) -> None:
         self.query_one("#report-loading").display = True
 
     @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
-    def _load(self, paths: list[str]) -> None:
-        worker = get_current_worker()
+    def _load(self, generation: int, paths: list[str]) -> None:
         try:
             result = summarise(paths, self.wizard.clock.today())
         except Exception as exc:  # a reader bug must not take the wizard down
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+            show: Callable[[], None] = partial(self._failed, f"{type(exc).__name__}: {exc}")
         else:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._show, result)
+            show = partial(self._show, result)
+        # Cancelling a thread worker only sets a flag: a slower, older run ends up here too.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._if_current, generation, show)
+
+    def _if_current(self, generation: int, show: Callable[[], None]) -> None:
+        if generation == self.generation:
+            show()
 
     def _failed(self, message: str) -> None:
         self.query_one("#report-loading").display = False

@@ -1,0 +1,120 @@
+"""A slow, older run never overwrites a newer result (issue 11, section 4).
+
+Cancelling a thread worker only sets a flag, so the older run still finishes. Each test holds the
+first run back at a gate around the real function, lets a second run finish, then releases the
+first one and checks that what the screen shows (and keeps) is the second run's.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from mtasts_tui.lab import scenarios
+from mtasts_tui.tui.screens import export as export_screen
+from mtasts_tui.tui.screens import reports as reports_screen
+from mtasts_tui.tui.screens.export import ExportScreen
+from mtasts_tui.tui.screens.reports import ReportsScreen
+
+from .conftest import SIZE, open_editor, settle
+from .test_reports_screen import REPORT
+
+
+class Gate:
+    """Wraps a real function: calls whose first argument contains `slow` wait for `release`."""
+
+    def __init__(self, real: Callable[..., Any], slow: str) -> None:
+        self.real, self.slow = real, slow
+        self.release = threading.Event()
+        self.slow_done = threading.Event()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.slow not in str(args[0]):
+            return self.real(*args, **kwargs)
+        self.release.wait(30)
+        try:
+            return self.real(*args, **kwargs)
+        finally:
+            self.slow_done.set()
+
+
+async def finish_slow_run(pilot, gate: Gate) -> None:  # type: ignore[no-untyped-def]
+    gate.release.set()
+    assert gate.slow_done.wait(30)
+    for _ in range(3):  # let whatever it posts arrive
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+def report_for(folder: Path, domain: str) -> None:
+    report = copy.deepcopy(REPORT)
+    report["policies"][0]["policy"]["policy-domain"] = domain
+    folder.mkdir()
+    (folder / "r1.json").write_text(json.dumps(report))
+
+
+async def test_an_older_summary_never_replaces_a_newer_one(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report_for(tmp_path / "old", "old.test")
+    report_for(tmp_path / "new", "new.test")
+    gate = Gate(reports_screen.summarise, slow=str(tmp_path / "old"))
+    monkeypatch.setattr(reports_screen, "summarise", gate)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        path = screen.query_one("#report-path", Input)
+        summary = screen.query_one("#report-summary", Static)
+
+        path.value = str(tmp_path / "old")
+        await pilot.press("enter")  # held at the gate
+        path.value = str(tmp_path / "new")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "new.test" in str(summary.visual)
+
+        await finish_slow_run(pilot, gate)
+        shown = str(summary.visual)
+        assert "new.test" in shown and "old.test" not in shown
+        assert set(app.report_outcomes) == {"new.test"}
+
+
+async def test_an_older_write_never_replaces_the_newer_outcome(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(export_screen.write_bundle, slow=str(tmp_path / "first"))
+    monkeypatch.setattr(export_screen, "write_bundle", gate)
+    app = make_app(scenarios.DEMO_DOMAIN)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        folder = screen.query_one("#folder", Input)
+        written = screen.query_one("#written", Static)
+
+        folder.value = str(tmp_path / "first")
+        await pilot.press("ctrl+s")  # held at the gate
+        folder.value = str(tmp_path / "second")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert str(tmp_path / "second") in str(written.visual)
+
+        await finish_slow_run(pilot, gate)
+        shown = str(written.visual)
+        assert str(tmp_path / "second") in shown and str(tmp_path / "first") not in shown
+        assert (tmp_path / "first").is_dir()  # the older write did happen, it just says nothing
