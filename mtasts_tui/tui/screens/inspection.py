@@ -67,7 +67,7 @@ class CheckRow(Static):
 class InspectionScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun", "Re-run"),
-        Binding("e", "edit", "Edit draft"),
+        Binding("e", "edit", "Edit"),
         Binding("h", "history", "History"),
         Binding("escape", "back", "Back"),
     ]

@@ -139,7 +139,8 @@ class ReportsScreen(WizardScreen):
         with VerticalScroll(id="reports"):
             yield Label(
                 "TLS-RPT reports: the store, or files and folders "
-                "(.json, .gz, .zip, e-mail, mbox, Maildir)"
+                "(.json, .gz, .zip, e-mail, mbox, Maildir)",
+                classes="field",
             )
             with Horizontal(classes="row"):
                 yield Input(
