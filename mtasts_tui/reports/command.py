@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from mtasts_tui.core.findings import Finding, error
+from mtasts_tui.commands.output import dumps
+from mtasts_tui.core.findings import Finding, error, warning
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.render import (
     clean,
@@ -26,20 +26,22 @@ from mtasts_tui.reports.render import (
     problems_text,
     report_to_json,
 )
-from mtasts_tui.reports.sources import iter_reports
+from mtasts_tui.reports.sources import iter_reports, unreadable
 from mtasts_tui.reports.summary import DomainSummary, ReportSummary, report_day
 from mtasts_tui.reports.verdict import Verdict, verdict_for, window
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
+MAX_PROBLEMS = 1_000
+"""Problems listed in one run; the rest are counted in one more finding."""
 
 
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a whole number: {clean(text[:200])!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -49,7 +51,7 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {clean(text[:200])!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         for p in missing:
-            print(f"mtasts-tui reports: error: no such file or folder: {clean(p)}", file=err)
+            print(f"mtasts-tui reports: error: no such file or folder: {clean(p[:200])}", file=err)
         return EXIT_USAGE
     days: int | None = getattr(args, "days", None)
     as_of: date | None = getattr(args, "as_of", None)
@@ -117,26 +119,42 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
 
     summary = ReportSummary()
     problems: list[Finding] = []
+    unlisted = 0
     warning_codes: Counter[str] = Counter()
     read = excluded = 0
     first = True
     if as_json:
-        out.write('{"reports": [')
+        out.write('{"reports": [\n')
     for item in iter_reports(paths):
-        if isinstance(item, Finding):
+        if isinstance(item, ParsedReport):
+            try:
+                selected = _select(item, domain, since, until)
+                entry = None
+                if selected is not None:
+                    counted = summary.add(selected)
+                    if as_json:
+                        entry = dumps(report_to_json(selected, duplicate=not counted))
+            except Exception as exc:  # one report's values never stop the others
+                item = unreadable(f"the report could not be summarised ({exc!s:.200})", item.source)
+            else:
+                read += 1
+                if selected is None:
+                    excluded += 1
+                    continue
+                warning_codes.update(w.code for w in selected.warnings if w.severity != "info")
+                if entry is not None:
+                    # Each entry ends its own line, so output cut short (Ctrl-C) stays line-whole.
+                    out.write(("  " if first else ",  ") + entry + "\n")
+                    first = False
+                continue
+        if len(problems) < MAX_PROBLEMS:
             problems.append(item)
-            continue
-        read += 1
-        selected = _select(item, domain, since, until)
-        if selected is None:
-            excluded += 1
-            continue
-        warning_codes.update(w.code for w in selected.warnings if w.severity != "info")
-        counted = summary.add(selected)
-        if as_json:
-            entry = report_to_json(selected, duplicate=not counted)
-            out.write(("\n  " if first else ",\n  ") + json.dumps(entry))
-            first = False
+        else:
+            unlisted += 1
+    if unlisted:
+        problems.append(
+            warning("reports-problems-truncated", f"{unlisted:,} more problem(s) are not listed.")
+        )
     if read == 0:
         problems.append(error("reports-none-read", "No TLS-RPT report could be read."))
 
@@ -149,11 +167,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     code = EXIT_FAILURES if read == 0 or failing else EXIT_OK
 
     if as_json:
-        out.write("\n], ")
-        out.write(
-            '"domains": ' + json.dumps({ds.domain: domain_to_json(ds, v) for ds, v in results})
-        )
-        out.write(', "problems": ' + json.dumps([finding_to_json(p) for p in problems]) + "}\n")
+        out.write("], ")
+        out.write('"domains": ' + dumps({ds.domain: domain_to_json(ds, v) for ds, v in results}))
+        out.write(', "problems": ' + dumps([finding_to_json(p) for p in problems]) + "}\n")
         return code
 
     head = f"TLS-RPT reports: {read:,} read"
