@@ -12,9 +12,9 @@ from mtasts_tui.core.text import printable
 _MARK = {"error": "✗ error  ", "warning": "! warning", "info": "· info   "}
 
 # json.dumps(ensure_ascii=False) already escapes C0; these it leaves raw: DEL, the C1 controls
-# (U+009B is a one-byte CSI on many terminals), the bidi embeddings, overrides and isolates, and
-# the line/paragraph separators, and lone surrogates. Escaped as \uXXXX they stay valid JSON and cannot restyle a
-# terminal or reorder what it shows.
+# (U+009B is a one-byte CSI on many terminals), the bidi embeddings, overrides and isolates, the
+# line/paragraph separators and lone surrogates. Escaped as \uXXXX they stay valid JSON and cannot
+# restyle a terminal or reorder what it shows.
 _JSON_UNSAFE = {
     code: f"\\u{code:04x}"
     for code in [

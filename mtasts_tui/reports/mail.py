@@ -154,7 +154,8 @@ class MessageReader:
         if ctype.startswith("multipart/") and depth < MAX_DEPTH:
             raw = headers.get_param("boundary")
             if isinstance(raw, str) and 0 < len(raw) <= MAX_BOUNDARY:
-                return (yield from self._multipart(raw.encode("utf-8", "replace"), boundaries, depth))
+                boundary = raw.encode("utf-8", "replace")
+                return (yield from self._multipart(boundary, boundaries, depth))
         if ctype == "message/rfc822" and depth < MAX_DEPTH:
             return (yield from self._entity(boundaries, depth + 1))
         return (yield from self._leaf(headers, ctype, boundaries))

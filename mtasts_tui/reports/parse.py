@@ -61,6 +61,7 @@ MAX_LIST_ITEMS = 1_000
 MAX_COUNT = 10**12
 """Largest session count taken as sent; larger ones are clamped (no sender sees more)."""
 _MAX_INT_DIGITS = 19
+_HUGE: int = 10**_MAX_INT_DIGITS
 
 
 class ReportParseError(ValueError):
@@ -110,7 +111,7 @@ def _parse_int(digits: str) -> int:
     Anything longer than 19 digits is over :data:`MAX_COUNT` anyway and gets clamped later.
     """
     if len(digits) > _MAX_INT_DIGITS:
-        return -(10**_MAX_INT_DIGITS) if digits.startswith("-") else 10**_MAX_INT_DIGITS
+        return -_HUGE if digits.startswith("-") else _HUGE
     return int(digits)
 
 
