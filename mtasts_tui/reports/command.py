@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections import Counter
 from datetime import date
-from pathlib import Path
 from typing import TextIO
 
 from mtasts_tui.commands.output import dumps
@@ -96,14 +96,25 @@ def _select(
     return report
 
 
+def _path_problem(path: str) -> str | None:
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as exc:
+        return f"cannot use the path ({exc.strerror or type(exc).__name__})"
+    return None
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """Run ``reports`` with parsed ``args``, writing to ``out``; returns the exit code."""
     err = err if err is not None else sys.stderr
     paths: list[str] = list(args.paths)
-    missing = [p for p in paths if not Path(p).exists()]
-    if missing:
-        for p in missing:
-            print(f"mtasts-tui reports: error: no such file or folder: {clean(p[:200])}", file=err)
+    unusable = [(p, why) for p in paths if (why := _path_problem(p)) is not None]
+    if unusable:
+        for p, why in unusable:
+            shown = clean(p[:200]) + ("…" if len(p) > 200 else "")
+            print(f"mtasts-tui reports: error: {why}: {shown}", file=err)
         return EXIT_USAGE
     days: int | None = getattr(args, "days", None)
     as_of: date | None = getattr(args, "as_of", None)
