@@ -29,6 +29,7 @@ from mtasts_tui.core.text import one_line
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
 from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
 from mtasts_tui.tui.screens.base import WizardScreen
+from mtasts_tui.tui.screens.confirm import ConfirmScreen
 
 
 class ExportScreen(WizardScreen):
@@ -152,6 +153,7 @@ class ExportScreen(WizardScreen):
                 style="red",
             )
             self.app.call_from_thread(self._written, message, False)
+            self.app.call_from_thread(self._ask_overwrite, folder, files, str(exc))
         except ExportError as exc:
             self.app.call_from_thread(
                 self._written, Text("✗ " + one_line(str(exc)), style="red"), False
@@ -162,6 +164,20 @@ class ExportScreen(WizardScreen):
                 text.append(f"  {folder.rstrip('/')}/{rel}\n", style="")
             text.rstrip()
             self.app.call_from_thread(self._written, text, True)
+
+    def _ask_overwrite(self, folder: str, files: dict[str, str], why: str) -> None:
+        """The folder is not empty: write into it only if the user says so."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.query_one("#written", Static).update(Text("Writing…", style="italic"))
+                self._write(folder, files, True)
+
+        question = (
+            f"{why.split('; nothing was written')[0]}.\n\nWrite the bundle into this folder "
+            "anyway? Files of the bundle are replaced; other files are left as they are."
+        )
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def _written(self, text: Text, ok: bool) -> None:
         self.query_one("#written", Static).update(text)
