@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from mtasts_tui.core.findings import Finding, warning
 from mtasts_tui.reports.mail import Attachment, MailError, MessageReader
@@ -102,6 +102,9 @@ class RawReport:
     """Policy domain from the file name or ``TLS-Report-Domain`` header, if any."""
 
 
+_Item = TypeVar("_Item", RawReport | Finding, ParsedReport | Finding)
+
+
 class TooLarge(ValueError):
     """A report decompresses to more than the cap, or a file to more than its work budget."""
 
@@ -168,13 +171,17 @@ def open_regular(path: Path) -> BinaryIO:
 
 def iter_report_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawReport | Finding]:
     """Every report found under ``paths``, in a stable order, plus a Finding for each problem."""
+    yield from _bound_notes(_raw_sources(paths))
+
+
+def _raw_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawReport | Finding]:
     for p in paths:
         path = Path(p)
         try:
             if path.is_dir():
                 yield from _walk_dir(path)
             elif os.path.lexists(path):
-                yield from _bounded(_read_file(path, explicit=True), str(path))
+                yield from _guarded(_read_file(path, explicit=True), str(path))
             else:
                 yield warning("report-path-missing", "No such file or folder.", str(path))
         except Exception as exc:  # one bad input never stops the others
@@ -183,7 +190,11 @@ def iter_report_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Raw
 
 def iter_reports(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParsedReport | Finding]:
     """Like :func:`iter_report_sources`, with each report parsed (parse failures -> Findings)."""
-    for item in iter_report_sources(paths):
+    yield from _bound_notes(_parsed(_raw_sources(paths)))
+
+
+def _parsed(items: Iterator[RawReport | Finding]) -> Iterator[ParsedReport | Finding]:
+    for item in items:
         if isinstance(item, Finding):
             yield item
             continue
@@ -218,25 +229,48 @@ def _why(exc: BaseException) -> str:
     return text[:300]
 
 
-def _bounded(items: Iterator[RawReport | Finding], subject: str) -> Iterator[RawReport | Finding]:
-    """Pass at most :data:`MAX_NOTES_PER_FILE` problems of one file on, then count the rest."""
-    notes = dropped = 0
+def _guarded(items: Iterator[RawReport | Finding], subject: str) -> Iterator[RawReport | Finding]:
+    """One file's items; whatever goes wrong in it becomes one more problem about that file."""
     try:
-        for item in items:
-            if isinstance(item, Finding):
-                notes += 1
-                if notes > MAX_NOTES_PER_FILE:
-                    dropped += 1
-                    continue
-            yield item
+        yield from items
     except Exception as exc:
         yield unreadable(_why(exc), subject)
-    if dropped:
-        yield warning(
+
+
+def _file_of(subject: str | None) -> str | None:
+    """The file a subject names: ``path [member]`` and ``path [message 3]`` belong to ``path``."""
+    return subject.split(" [", 1)[0] if subject else None
+
+
+def _bound_notes(items: Iterator[_Item]) -> Iterator[_Item | Finding]:
+    """Pass at most :data:`MAX_NOTES_PER_FILE` problems per file on, then one that counts the rest.
+
+    A file's items arrive together, so a change of file name closes the previous file's count.
+    """
+    current: str | None = None
+    notes = dropped = 0
+
+    def summary() -> Finding:
+        return warning(
             "report-problems-truncated",
             f"{dropped:,} more problem(s) in this file are not listed.",
-            subject,
+            current,
         )
+
+    for item in items:
+        key = _file_of(item.subject if isinstance(item, Finding) else item.source)
+        if key != current:
+            if dropped:
+                yield summary()
+            current, notes, dropped = key, 0, 0
+        if isinstance(item, Finding) and key is not None:
+            notes += 1
+            if notes > MAX_NOTES_PER_FILE:
+                dropped += 1
+                continue
+        yield item
+    if dropped:
+        yield summary()
 
 
 def is_maildir(path: Path) -> bool:
@@ -269,7 +303,7 @@ def _walk_dir(root: Path) -> Iterator[RawReport | Finding]:
             if entry.is_dir():
                 yield from _walk_dir(entry)
             elif entry.is_file():
-                yield from _bounded(_read_file(entry, explicit=False), str(entry))
+                yield from _guarded(_read_file(entry, explicit=False), str(entry))
             elif _looks_like_report_name(name) and os.path.lexists(entry):
                 mode = os.stat(entry).st_mode
                 yield unreadable(f"{_kind(mode)}, not a regular file", str(entry))
@@ -433,7 +467,7 @@ def _zip_directory_size(fh: BinaryIO) -> tuple[int, int] | None:
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < 22:
         return None
-    entries, cd_size = struct.unpack("<H4xI", tail[at + 10 : at + 20])
+    entries, cd_size = struct.unpack("<HI", tail[at + 10 : at + 16])
     if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
         loc = tail.rfind(_ZIP64_LOCATOR, 0, at)
         if loc >= 0 and at - loc >= 20:
@@ -638,7 +672,7 @@ def _read_maildir(root: Path) -> Iterator[RawReport | Finding]:
             continue
         for name in names:
             path = folder / name
-            yield from _bounded(_read_maildir_message(path), str(path))
+            yield from _guarded(_read_maildir_message(path), str(path))
 
 
 def _read_maildir_message(path: Path) -> Iterator[RawReport | Finding]:
