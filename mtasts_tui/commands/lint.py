@@ -11,7 +11,7 @@ from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
 from mtasts_tui.core.policy import MAX_POLICY_BYTES, parse_policy, policy_too_large
 from mtasts_tui.core.stsrecord import check_sts_records
-from mtasts_tui.core.text import one_line, printable
+from mtasts_tui.core.text import clip, one_line, printable
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
 
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             out.write(f"_mta-sts record: {'valid' if result.valid else 'INVALID'}\n")
             if result.record is not None:
-                out.write(f"  record: {one_line(result.record)}\n")
+                out.write(f"  record: {one_line(clip(result.record))}\n")
             if result.id:
                 out.write(f"  id:     {result.id}\n")
             write_findings(out, result.findings)
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(f"_smtp._tls record: {'valid' if rpt.valid else 'INVALID'}\n")
         if rpt.record is not None:
-            out.write(f"  record: {one_line(rpt.record)}\n")
+            out.write(f"  record: {one_line(clip(rpt.record))}\n")
         for uri in rpt.rua:
             out.write(f"  rua:    {one_line(uri)}\n")
         write_findings(out, rpt.findings)
@@ -85,7 +85,7 @@ def _read_policy(name: str, err: TextIO) -> bytes | None:
             with open(name, "rb") as handle:
                 data = handle.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
-        err.write(f"mtasts-tui lint: cannot read {name}: {exc.strerror or exc}\n")
+        err.write(f"mtasts-tui lint: cannot read {one_line(clip(name))}: {exc.strerror or exc}\n")
         return None
     return data
 

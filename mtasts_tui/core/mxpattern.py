@@ -14,6 +14,7 @@ import idna
 
 from mtasts_tui.core.domain import ldh_problem, normalize_host
 from mtasts_tui.core.findings import Finding, error, info, warning
+from mtasts_tui.core.text import quoted
 
 
 def mx_pattern_problem(pattern: str) -> str | None:
@@ -52,8 +53,8 @@ def mx_pattern_findings(pattern: str) -> list[Finding]:
     return [
         error(
             "policy-mx-invalid",
-            f"mx pattern {pattern!r} is invalid: {problem}. Senders cannot match MX hosts against "
-            "it; write a host name or *. followed by a host name.",
+            f"mx pattern {quoted(pattern)} is invalid: {problem}. Senders cannot match MX "
+            "hosts against it; write a host name or *. followed by a host name.",
             subject=pattern,
         )
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.mxpattern import mx_pattern_findings
+from mtasts_tui.core.text import quoted
 
 MODES = ("enforce", "testing", "none")
 MAX_AGE_LIMIT = 31_557_600
@@ -126,8 +127,8 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
             findings.append(
                 warning(
                     "policy-duplicate-field",
-                    f"Line {number} repeats {key!r}; senders use the first value "
-                    f"({first[key]!r}) and ignore {value!r}. Delete the repeated line.",
+                    f"Line {number} repeats {quoted(key)}; senders use the first value "
+                    f"({quoted(first[key])}) and ignore {quoted(value)}. Delete the repeated line.",
                     subject=f"line {number}",
                 )
             )
@@ -139,8 +140,8 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
                 findings.append(
                     warning(
                         "policy-syntax",
-                        f"Line {number}: {key!r} is not {hint!r}; keys are case-sensitive and "
-                        "senders ignore unknown keys. Write it in lowercase.",
+                        f"Line {number}: {quoted(key)} is not {quoted(hint)}; keys are "
+                        "case-sensitive and senders ignore unknown keys. Write it in lowercase.",
                         subject=f"line {number}",
                     )
                 )
@@ -169,7 +170,8 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         findings.append(
             error(
                 "policy-version-invalid",
-                f"version is {version!r}; the only version is exactly 'STSv1' (case-sensitive).",
+                f"version is {quoted(version)}; the only version is exactly 'STSv1' "
+                "(case-sensitive).",
             )
         )
 
@@ -183,11 +185,11 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         )
     elif mode not in MODES:
         lowered = mode.lower()
-        hint = f" Write {lowered!r} in lowercase." if lowered in MODES else ""
+        hint = f" Write {quoted(lowered)} in lowercase." if lowered in MODES else ""
         findings.append(
             error(
                 "policy-mode-invalid",
-                f"mode is {mode!r}; it must be exactly enforce, testing or none.{hint}",
+                f"mode is {quoted(mode)}; it must be exactly enforce, testing or none.{hint}",
             )
         )
     elif mode == "none":
@@ -240,7 +242,7 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
             findings.append(
                 info(
                     "policy-mx-duplicate",
-                    f"mx {value!r} is listed twice; one line is enough.",
+                    f"mx {quoted(value)} is listed twice; one line is enough.",
                     subject=value,
                 )
             )
@@ -393,8 +395,8 @@ def _bad_line(number: int, line: str) -> Finding:
         why = "its key is not letters, digits, '_', '-' or '.' (at most 32 characters)"
     return error(
         "policy-syntax",
-        f"Line {number} {shown!r} is not a 'key: value' line ({why}); senders reject the whole "
-        "policy. Fix or delete it.",
+        f"Line {number} {quoted(shown)} is not a 'key: value' line ({why}); senders reject "
+        "the whole policy. Fix or delete it.",
         subject=f"line {number}",
     )
 
@@ -410,8 +412,8 @@ def _case_hint(key: str) -> str | None:
 def _parse_max_age(text: str) -> tuple[int | None, str | None]:
     if not _MAX_AGE_RE.match(text):
         return None, (
-            f"max_age {text!r} is not a whole number of seconds (1 to 10 ASCII digits, no sign, "
-            "unit or decimal point), e.g. 86400 for one day."
+            f"max_age {quoted(text)} is not a whole number of seconds (1 to 10 ASCII digits, "
+            "no sign, unit or decimal point), e.g. 86400 for one day."
         )
     value = int(text)
     problem = max_age_problem(value)
@@ -438,7 +440,7 @@ def policy_from_fields(
                 findings=(
                     error(
                         "policy-syntax",
-                        f"{value!r} holds a line break; each field is a single line.",
+                        f"{quoted(value)} holds a line break; each field is a single line.",
                     ),
                 ),
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.policyid import policy_id_problem
+from mtasts_tui.core.text import quoted
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
     discover,
@@ -43,7 +44,7 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
                 findings=(
                     error(
                         "sts-record-invalid",
-                        f"The TXT record {near!r} looks like an MTA-STS record but does not "
+                        f"The TXT record {quoted(near)} looks like an MTA-STS record but does not "
                         "begin with exactly 'v=STSv1;' (case and the ';' matter), so senders "
                         "discard it. Publish 'v=STSv1; id=<id>'.",
                         subject=near,
@@ -105,8 +106,8 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
             findings.append(
                 error(
                     "sts-record-invalid",
-                    f"The policy id {ids[0]!r} is invalid: {id_problem}. Use 1-32 letters and "
-                    "digits, e.g. a UTC timestamp such as 20261128T120000Z.",
+                    f"The policy id {quoted(ids[0])} is invalid: {id_problem}. Use 1-32 letters "
+                    "and digits, e.g. a UTC timestamp such as 20261128T120000Z.",
                     subject=record,
                 )
             )
@@ -117,7 +118,7 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
                 warning(
                     "sts-record-invalid",
                     f"The _mta-sts record has {len(ids)} id fields; senders use the first "
-                    f"({ids[0]!r}) and ignore the rest. Keep one.",
+                    f"({quoted(ids[0])}) and ignore the rest. Keep one.",
                     subject=record,
                 )
             )

@@ -42,9 +42,9 @@ MAX_REPORT_BYTES = 20 * 1024 * 1024
 """Largest decompressed report accepted (RFC 8460 §5.2 mentions 10 MB receiver limits)."""
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 """Largest e-mail read (streamed; its attachments are capped at :data:`MAX_REPORT_BYTES`)."""
-MAX_ARCHIVE_TOTAL = 256 * 1024 * 1024
+MAX_ARCHIVE_TOTAL = 128 * 1024 * 1024
 """Largest total decompressed size taken from one zip archive."""
-MAX_FILE_WORK = 256 * 1024 * 1024
+MAX_FILE_WORK = 128 * 1024 * 1024
 """Most bytes one file (with its members and attachments) may decompress in all."""
 MAX_GZIP_MEMBERS = 10_000
 """Most gzip members in one report; real reports have one."""
