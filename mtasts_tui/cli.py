@@ -155,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _interrupted(out)
         except BrokenPipeError:
             return _broken_pipe()
+        except Exception as exc:  # the last net: a bug must not print a traceback at the user
+            text = f"{type(exc).__name__}: {exc}"
+            sys.stderr.write(f"mtasts-tui: unexpected error ({text[:200]}); please report it.\n")
+            return 1
     wizard_args = _wizard_parser().parse_args(args_list)
     from mtasts_tui.wizard import run_wizard
 

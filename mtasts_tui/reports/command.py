@@ -26,15 +26,13 @@ from mtasts_tui.reports.render import (
     problems_text,
     report_to_json,
 )
-from mtasts_tui.reports.sources import iter_reports, unreadable
+from mtasts_tui.reports.sources import MAX_PROBLEMS, iter_reports, unreadable
 from mtasts_tui.reports.summary import DomainSummary, ReportSummary, report_day
 from mtasts_tui.reports.verdict import Verdict, verdict_for, window
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
-MAX_PROBLEMS = 1_000
-"""Problems listed in one run; the rest are counted in one more finding."""
 
 
 def _positive_int(text: str) -> int:

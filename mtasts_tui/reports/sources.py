@@ -54,6 +54,8 @@ MAX_ZIP_DIRECTORY = 4 * 1024 * 1024
 """Largest zip central directory (it is parsed whole when the archive is opened)."""
 MAX_NOTES_PER_FILE = 20
 """Problems kept per file; the rest are counted in one more finding."""
+MAX_PROBLEMS = 1_000
+"""Problems kept from one run over many files; the rest are counted in one more finding."""
 MAX_LINE = 64 * 1024
 """Mail is read in lines of at most this many bytes (longer lines arrive in pieces)."""
 _CHUNK = 256 * 1024
@@ -212,13 +214,20 @@ def summarise_paths(
     """Read every report under ``paths`` into one summary: (summary, reports read, problems)."""
     summary = ReportSummary()
     problems: list[Finding] = []
-    read = 0
+    unlisted = read = 0
     for item in iter_reports(paths):
         if isinstance(item, Finding):
-            problems.append(item)
+            if len(problems) < MAX_PROBLEMS:
+                problems.append(item)
+            else:
+                unlisted += 1
         else:
             read += 1
             summary.add(item)
+    if unlisted:
+        problems.append(
+            warning("reports-problems-truncated", f"{unlisted:,} more problem(s) are not listed.")
+        )
     return summary, read, problems
 
 
