@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from mtasts_tui.core.text import one_line
+from mtasts_tui.core.text import printable
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -30,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(Text(one_line(self.question)), id="confirm-question")
+            yield Static(Text(printable(self.question)), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.confirm} (y)", id="confirm-yes", variant="warning")
                 yield Button("Cancel (n)", id="confirm-no", variant="primary")
