@@ -196,6 +196,8 @@ class MessageReader:
         too_large = False
         held_eol = b""  # the line break before a delimiter belongs to the delimiter
         end: bytes | None = None
+        batch: list[bytes] = []  # base64 lines are decoded 64 KiB at a time, not one by one
+        batched = 0
         while (line := self._next()) is not None:
             if self._boundary_of(line, boundaries) is not None:
                 end = line
@@ -203,7 +205,13 @@ class MessageReader:
             if too_large:
                 continue
             if b64 is not None:
-                chunk = b64.feed(line)
+                batch.append(line)
+                batched += len(line)
+                if batched < 65536:
+                    continue
+                chunk = b64.feed(b"".join(batch))
+                batch.clear()
+                batched = 0
             elif qp:
                 chunk = binascii.a2b_qp(line)
             else:
@@ -215,7 +223,7 @@ class MessageReader:
                 too_large = True
                 out = bytearray()
         if b64 is not None and not too_large:
-            out += b64.finish()
+            out += b64.feed(b"".join(batch)) + b64.finish()
         if too_large or len(out) > self._cap:
             problem = f"the attachment is larger than {self._cap // (1024 * 1024)} MiB; refused"
             yield Attachment(index, ctype, filename, None, problem)

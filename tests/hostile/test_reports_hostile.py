@@ -154,7 +154,7 @@ class TestOneBadValue:
         late = next(r for r in doc["reports"] if r["report_id"] == "late")
         assert "report-date-invalid" in {w["code"] for w in late["warnings"]}
 
-    @pytest.mark.parametrize("digits", [25, 4000, 5000, 100_000])
+    @pytest.mark.parametrize("digits", [4000, 100_000])
     def test_counts_with_thousands_of_digits_are_clamped_or_refused(
         self, tmp_path: Path, digits: int
     ) -> None:
