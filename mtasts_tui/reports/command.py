@@ -12,6 +12,7 @@ import dataclasses
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from typing import TextIO
 
@@ -27,7 +28,7 @@ from mtasts_tui.reports.render import (
     report_to_json,
 )
 from mtasts_tui.reports.sources import MAX_PROBLEMS, iter_reports, unreadable
-from mtasts_tui.reports.summary import DomainSummary, ReportSummary, report_day
+from mtasts_tui.reports.summary import DomainSummary, ReportSummary, capped_finding, report_day
 from mtasts_tui.reports.verdict import Verdict, verdict_for, window
 
 EXIT_OK = 0
@@ -164,22 +165,31 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         problems.append(
             warning("reports-problems-truncated", f"{unlisted:,} more problem(s) are not listed.")
         )
+    if summary.capped:
+        problems.append(capped_finding())
     if read == 0:
         problems.append(error("reports-none-read", "No TLS-RPT report could be read."))
 
     domains = [domain] if domain is not None else summary.domains()
-    results: list[tuple[DomainSummary, Verdict]] = []
-    for name in domains:
-        ds = summary.domain(name, since=since, until=until)
-        results.append((ds, verdict_for(ds)))
-    failing = any(v.status == "sts-failures" for _, v in results)
-    code = EXIT_FAILURES if read == 0 or failing else EXIT_OK
+    failing = False
+
+    def verdicts() -> Iterator[tuple[DomainSummary, Verdict]]:
+        # One domain at a time: with thousands of domains, no list of them all is built.
+        nonlocal failing
+        for name in domains:
+            ds = summary.domain(name, since=since, until=until)
+            verdict = verdict_for(ds)
+            failing = failing or verdict.status == "sts-failures"
+            yield ds, verdict
 
     if as_json:
-        out.write("], ")
-        out.write('"domains": ' + dumps({ds.domain: domain_to_json(ds, v) for ds, v in results}))
+        out.write('], "domains": {')
+        for n, (ds, verdict) in enumerate(verdicts()):
+            entry = dumps(ds.domain) + ": " + dumps(domain_to_json(ds, verdict))
+            out.write(("\n  " if n == 0 else ",\n  ") + entry)
+        out.write("\n}")
         out.write(', "problems": ' + dumps([finding_to_json(p) for p in problems]) + "}\n")
-        return code
+        return EXIT_FAILURES if read == 0 or failing else EXIT_OK
 
     head = f"TLS-RPT reports: {read:,} read"
     if summary.duplicates:
@@ -190,9 +200,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     lines = [head]
     if since is not None and until is not None:
         lines.append(f"Window: {since.isoformat()} to {until.isoformat()} (UTC days).")
-    for ds, verdict in results:
-        lines.append("")
-        lines.extend(domain_text(ds, verdict))
+    out.write("\n".join(lines) + "\n")
+    for ds, verdict in verdicts():
+        out.write("\n" + "\n".join(domain_text(ds, verdict)) + "\n")
+    lines = []
     if warning_codes:
         lines.append("")
         lines.append("Report warnings (the reports were still read):")
@@ -202,8 +213,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         lines.append("")
         lines.append("Problems (skipped):")
         lines.extend(problems_text(problems))
-    out.write("\n".join(lines) + "\n")
-    return code
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    return EXIT_FAILURES if read == 0 or failing else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

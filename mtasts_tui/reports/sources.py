@@ -36,7 +36,7 @@ from mtasts_tui.core.findings import Finding, warning
 from mtasts_tui.reports.mail import Attachment, MailError, MessageReader
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.parse import ReportParseError, domain_from_filename, parse_report
-from mtasts_tui.reports.summary import ReportSummary
+from mtasts_tui.reports.summary import ReportSummary, capped_finding
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 """Largest decompressed report accepted (RFC 8460 §5.2 mentions 10 MB receiver limits)."""
@@ -228,6 +228,8 @@ def summarise_paths(
         problems.append(
             warning("reports-problems-truncated", f"{unlisted:,} more problem(s) are not listed.")
         )
+    if summary.capped:
+        problems.append(capped_finding())
     return summary, read, problems
 
 

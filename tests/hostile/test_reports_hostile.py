@@ -321,3 +321,49 @@ class TestJsonOutput:
         assert "Bücher" in ran.out  # IDNs and other text stay readable
         assert "\\u009b" in ran.out and "\\u202e" in ran.out
         assert doc["reports"][0]["organization"] is not None
+
+
+class TestAggregates:
+    def test_reports_naming_endless_domains_and_hosts_keep_the_summary_bounded(
+        self, tmp_path: Path
+    ) -> None:
+        def domains(m: int) -> bytes:
+            policies = [
+                {
+                    "policy": {"policy-type": "sts", "policy-domain": f"d{m}-{i}.example"},
+                    "summary": {
+                        "total-successful-session-count": 1,
+                        "total-failure-session-count": 0,
+                    },
+                }
+                for i in range(1000)
+            ]
+            return json.dumps(report(f"dom{m}", policies=policies)).encode()
+
+        def hosts(m: int) -> bytes:
+            detail = {"result-type": "certificate-expired", "failed-session-count": 1}
+            policies = [
+                {
+                    "policy": {"policy-type": "sts", "policy-domain": "example.com"},
+                    "summary": {"total-failure-session-count": 80},
+                    "failure-details": [
+                        dict(detail, **{"receiving-mx-hostname": f"h{m}-{i}-{k}.example"})
+                        for k in range(80)
+                    ],
+                }
+                for i in range(100)
+            ]
+            return json.dumps(report(f"mx{m}", policies=policies)).encode()
+
+        folder = tmp_path / "in"
+        folder.mkdir()
+        # Hosts first: the domain cap is reached by the second archive, after example.com.
+        (folder / "a-hosts.zip").write_bytes(raw_zip((f"{m}.json", hosts(m)) for m in range(10)))
+        (folder / "b-doms.zip").write_bytes(raw_zip((f"{m}.json", domains(m)) for m in range(25)))
+        ran, doc = reports(tmp_path, folder)
+        assert len(doc["reports"]) == 35
+        assert "reports-summary-capped" in {p["code"] for p in doc["problems"]}
+        assert len(doc["domains"]) <= 20_001
+        assert doc["domains"]["(more domains)"]["successful"] > 0
+        assert len(doc["domains"]["example.com"]["failures_by_mx"]) <= 50_001
+        assert ran.rss_mb < 150

@@ -181,3 +181,22 @@ class TestFiles:
         assert len(items) == MAX_NOTES_PER_FILE + 1
         assert items[-1].code == "report-problems-truncated"  # type: ignore[union-attr]
         assert "30 more" in items[-1].message  # type: ignore[union-attr]
+
+
+class TestSummaryCaps:
+    def test_domains_and_hosts_past_the_caps_are_summed_not_kept(self) -> None:
+        from mtasts_tui.reports.model import FailureDetail, ParsedReport, PolicyResult
+        from mtasts_tui.reports.summary import MAX_CELLS, MORE_DOMAINS, OTHER, ReportSummary
+
+        summary = ReportSummary()
+        for i in range(MAX_CELLS + 10):
+            detail = FailureDetail("certificate-expired", None, f"mx{i}.example", None, 1)
+            policy = PolicyResult("sts", f"d{i}.example", (), (), 2, 1, (detail,))
+            summary.add(ParsedReport(f"r{i}", "org", None, f"id{i}", None, None, (policy,)))
+        assert summary.capped
+        assert len(summary.domains()) == MAX_CELLS + 1
+        more = summary.domain(MORE_DOMAINS)
+        assert (more.successful, more.failed) == (20, 10)
+        total = sum(summary.domain(d).sessions for d in summary.domains())
+        assert total == 3 * (MAX_CELLS + 10)  # nothing is lost, only folded together
+        assert OTHER not in summary.domain("d0.example").failures_by_mx
