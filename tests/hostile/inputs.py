@@ -83,8 +83,26 @@ def raw_zip(members: Iterable[tuple[str, bytes]], *, claim: int | None = None) -
         )
         central += raw
         n += 1
-    count = min(n if claim is None else claim, 0xFFFF)
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central), len(local), 0)
+    count = n if claim is None else claim
+    end = b""
+    if count > 0xFFFE:  # zip64: the real count is in the zip64 end record
+        at = len(local) + len(central)
+        end += struct.pack(
+            "<4sQHHIIQQQQ",
+            b"PK\x06\x06",
+            44,
+            45,
+            45,
+            0,
+            0,
+            count,
+            count,
+            len(central),
+            len(local),
+        )
+        end += struct.pack("<4sIQI", b"PK\x06\x07", 0, at, 1)
+        count = 0xFFFF
+    end += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central), len(local), 0)
     return bytes(local + central + end)
 
 

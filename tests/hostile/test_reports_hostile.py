@@ -274,6 +274,17 @@ class TestZip:
         assert "20,000 members" in problems(doc)["many.zip"][0]
         assert ran.rss_mb < 80
 
+    def test_300_000_members_in_a_zip64_archive_are_refused_before_parsing(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "in" / "zip64.zip"
+        path.parent.mkdir()
+        path.write_bytes(raw_zip((f"{i}", b"") for i in range(300_000)))
+        ran, doc = reports(tmp_path, path, good(tmp_path))
+        assert read_ids(doc) == ["good"]
+        assert "300,000 members" in problems(doc)["zip64.zip"][0]
+        assert ran.rss_mb < 80  # the issue measured 290 MB
+
     def test_a_lying_end_record_still_gets_capped(self, tmp_path: Path) -> None:
         path = tmp_path / "in" / "liar.zip"
         path.parent.mkdir()
