@@ -1,9 +1,11 @@
 """A fuzz target per parser (policy, records, report JSON, mail, gzip), driven by hypothesis.
 
+(The same parsers also get coverage-guided fuzzing with atheris: ``fuzz_atheris.py``.)
+
 Each target feeds generated input (raw bytes, mutated valid input and structured input) to the
 parser and holds it to its contract: it returns, or raises only the one documented exception,
 and what it returns is consistent. The example budget is fixed (``MTASTS_FUZZ_EXAMPLES``,
-default 150 per target) so the suite runs in bounded time in CI; raise it locally for a longer
+default 100 per target) so the suite runs in bounded time in CI; raise it locally for a longer
 campaign, e.g. ``MTASTS_FUZZ_EXAMPLES=20000 pytest tests/hostile/test_fuzz.py``.
 """
 
@@ -35,7 +37,7 @@ from mtasts_tui.reports.sources import (
 
 from .inputs import mime_message, report
 
-EXAMPLES = int(os.environ.get("MTASTS_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("MTASTS_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
