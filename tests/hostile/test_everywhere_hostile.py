@@ -175,6 +175,7 @@ class TestHugeInputsAreNotEchoed:
             ["export", "--domain", "x.com", "--mode", "none", "--max-age", "1", "--out", "/tmp/X"],
             ["check", "X", "--timeout", "1", "--no-smtp"],
             ["check", "x.com", "--timeout", "X"],
+            ["check", "x.com", "--reports", "X"],
             ["lint", "sts-record", "v=STSv1; id=X"],
             ["lint", "tlsrpt-record", "v=TLSRPTv1; rua=mailto:X"],
             ["lint", "policy", "X"],
