@@ -323,6 +323,9 @@ def _write(out_dir: Path, files: Mapping[str, str], *, exists: bool) -> list[Pat
             "Nothing was changed. Check that the folder is writable, the names are not too "
             "long and the disk is not full."
         ) from exc
+    except BaseException:  # Ctrl-C: the staging folder goes (below), and so do new parents
+        _remove_made(made_parents)
+        raise
     finally:
         for temp in (staging, backup):
             if temp is not None:

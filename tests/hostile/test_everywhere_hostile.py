@@ -88,7 +88,7 @@ class TestCtrlC:
     def test_export_is_complete_or_absent_whenever_it_is_interrupted(
         self, tmp_path: Path, delay: float
     ) -> None:
-        out = tmp_path / "bundle"
+        out = tmp_path / "site" / "bundle"  # the parent is made too, and must go with it
         started = time.monotonic()
         ran = run_cli(
             [*EXPORT, "--out", out],
@@ -113,7 +113,9 @@ class TestCtrlC:
                 ]
             ),
         )
-        assert not list(tmp_path.glob(".mtasts-*"))
+        assert not list(tmp_path.rglob(".mtasts-*"))
+        if not names:
+            assert not (tmp_path / "site").exists()
 
 
 class TestHugeInputsAreNotEchoed:
