@@ -220,8 +220,8 @@ class _Move:
         self.fds.clear()
 
 
-def _make_parents(parent: Path) -> list[Path]:
-    """Create ``parent`` and its missing ancestors; return those made, deepest first."""
+def _missing_parents(parent: Path) -> list[Path]:
+    """``parent`` and its ancestors that do not exist yet, deepest first."""
     missing: list[Path] = []
     p = parent
     while not os.path.lexists(p):
@@ -229,8 +229,6 @@ def _make_parents(parent: Path) -> list[Path]:
         if p.parent == p:
             break
         p = p.parent
-    for folder in reversed(missing):
-        folder.mkdir()
     return missing
 
 
@@ -282,7 +280,10 @@ def _write(out_dir: Path, files: Mapping[str, str], *, exists: bool) -> list[Pat
     backup: Path | None = None
     try:
         parent = out_dir.parent
-        made_parents = _make_parents(parent)
+        # Known before the first mkdir, so an interruption halfway still removes them all.
+        made_parents = _missing_parents(parent)
+        for folder in reversed(made_parents):
+            folder.mkdir()
         # A new folder is staged beside its target and renamed into place; an existing one is
         # staged inside itself, which is surely writable and on the same file system.
         stage_in = out_dir if exists else parent

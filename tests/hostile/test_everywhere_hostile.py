@@ -53,19 +53,19 @@ class TestCtrlC:
         os.mkfifo(fifo)
         # stdin is a FIFO nobody writes to: lint blocks reading it until Ctrl-C.
         writer = os.open(fifo, os.O_RDWR)  # keeps the FIFO open so the child's read blocks
+        started = time.monotonic()
         try:
             ran = run_cli(
                 ["lint", "policy", "-", "--json"],
                 tmp_path / "run",
                 stdin=fifo,
-                interrupt_after=lambda _out: True,
+                interrupt_after=lambda _out: time.monotonic() - started > 3,  # blocked by now
                 timeout=20,
             ).within()
         finally:
             os.close(writer)
-        assert ran.code in (130, -2)  # -2: the signal beat Python's own handler at start-up
-        if ran.code == 130:
-            assert ran.err == INTERRUPTED
+        assert ran.code == 130
+        assert ran.err == INTERRUPTED
 
     def test_reports_json_stays_line_complete(self, tmp_path: Path) -> None:
         path = tmp_path / "many.zip"
@@ -94,8 +94,14 @@ class TestCtrlC:
             [*EXPORT, "--out", out],
             tmp_path / "run",
             interrupt_after=lambda _o: time.monotonic() - started > delay,
-        ).within()
-        assert ran.code in (0, 130, -2)
+        )
+        # Ctrl-C while CPython itself starts (site, runpy: before any line of ours runs) ends
+        # the process the interpreter's way, by the signal or with a report whose frames are all
+        # CPython's. Nothing of the bundle exists yet then; from our first line on, the rules hold.
+        before_ours = ran.code == -2 or ("Traceback" in ran.err and "mtasts_tui" not in ran.err)
+        if not before_ours:
+            ran.within()
+            assert ran.code in (0, 130)
         if ran.code == 130:
             assert ran.err == INTERRUPTED
         names = sorted(p.name for p in out.rglob("*") if p.is_file()) if out.exists() else []
@@ -115,7 +121,7 @@ class TestCtrlC:
         )
         assert not list(tmp_path.rglob(".mtasts-*"))
         if not names:
-            assert not (tmp_path / "site").exists()
+            assert not (tmp_path / "site").exists(), (ran, list((tmp_path / "site").rglob("*")))
 
 
 class TestHugeInputsAreNotEchoed:
