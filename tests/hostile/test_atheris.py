@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-SECONDS = int(os.environ.get("MTASTS_ATHERIS_SECONDS", "8"))
+SECONDS = int(os.environ.get("MTASTS_ATHERIS_SECONDS", "6"))
 SCRIPT = Path(__file__).with_name("fuzz_atheris.py")
 SEEDS = [
     b"\x00version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 86400\r\n",
