@@ -7,12 +7,49 @@ only when the wizard opens, so `check`, `lint` and `export` start fast.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO, cast
 
 from mtasts_tui import __version__
 
 SUBCOMMANDS = ("check", "lint", "export", "reports", "history", "watch")
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as shells report a command stopped by Ctrl-C."""
+_MESSAGE_LIMIT = 600
+"""Longest usage error printed: argparse repeats the rejected value, which may be huge."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error quotes at most a few hundred characters of the input."""
+
+    def error(self, message: str) -> NoReturn:
+        if len(message) > _MESSAGE_LIMIT:
+            message = message[:_MESSAGE_LIMIT] + f"… ({len(message):,} characters)"
+        super().error(message)
+
+
+class _LineTracker:
+    """Passes writes on to ``stream`` and remembers whether the last one ended a line.
+
+    On Ctrl-C the command is cut off wherever it is; the line it was writing is then ended, so
+    JSON Lines output stays one whole object per line.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.at_line_start = True
+
+    def write(self, text: str) -> int:
+        n = self._stream.write(text)
+        if text:
+            self.at_line_start = text.endswith("\n")
+        return n
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +94,7 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mtasts-tui",
         description=(
             "Inspect, draft, export and roll out MTA-STS (RFC 8461) and TLS-RPT (RFC 8460). "
@@ -100,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _wizard_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mtasts-tui",
         description=(
             "Open the MTA-STS wizard. Commands: check, lint, export, reports, history, watch "
@@ -128,16 +165,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve.main(args_list[2:])
     if first in SUBCOMMANDS or (args_list and args_list[0] in ("-h", "--help")):
-        args = _parser().parse_args(args_list)
-        return _dispatch(args)
+        out = _LineTracker(sys.stdout)
+        try:
+            args = _parser().parse_args(args_list)
+            return _dispatch(args, cast(TextIO, out))
+        except KeyboardInterrupt:
+            return _interrupted(out)
+        except BrokenPipeError:
+            return _broken_pipe()
+        except Exception as exc:  # the last net: a bug must not print a traceback at the user
+            text = f"{type(exc).__name__}: {exc}"
+            sys.stderr.write(f"mtasts-tui: unexpected error ({text[:200]}); please report it.\n")
+            return 1
     wizard_args = _wizard_parser().parse_args(args_list)
     from mtasts_tui.wizard import run_wizard
 
     return run_wizard(wizard_args)
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    out, err = sys.stdout, sys.stderr
+def _interrupted(out: _LineTracker) -> int:
+    """Ctrl-C: end the line being written, say so in one line, exit 130. No traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt this
+    try:
+        if not out.at_line_start:
+            out.write("\n")
+        out.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write("mtasts-tui: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_INTERRUPTED
+
+
+def _broken_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 1
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
+    err = sys.stderr
     if args.command == "lint":
         from mtasts_tui.commands import lint
 

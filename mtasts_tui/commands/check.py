@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, TextIO
 
 from mtasts_tui.commands.output import write_findings, write_json
@@ -16,7 +16,7 @@ from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.facts import MxAddressProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.stsrecord import STS_VERSION
-from mtasts_tui.core.text import one_line, printable
+from mtasts_tui.core.text import clip, one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
 from mtasts_tui.core.txtrecord import join_record, starts_with_version
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
@@ -355,9 +355,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     verdicts = None
     if args.reports:
-        missing = [p for p in args.reports if not Path(p).exists()]
+        missing = [p for p in args.reports if not os.path.exists(p)]  # False on OSError too
         if missing:
-            err.write(f"mtasts-tui check: no such file or folder: {printable(missing[0])}\n")
+            err.write(f"mtasts-tui check: no such file or folder: {printable(clip(missing[0]))}\n")
             return 2
         verdicts = load_report_verdicts(args.reports, err)
     try:

@@ -1,4 +1,9 @@
-"""`mtasts-tui export`: the deploy bundle, headless (the wizard's export screen shares the code)."""
+"""`mtasts-tui export`: the deploy bundle, headless (the wizard's export screen shares the code).
+
+Exit codes: 0 written; 1 not written because the folder cannot be written (permission, full disk,
+a name too long, a symlink or a folder in the way); 2 not written because the input is unusable
+or the folder is not empty and ``--force`` was not given; 130 interrupted (nothing written).
+"""
 
 from __future__ import annotations
 
@@ -56,7 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--id", help="policy id (default: a fresh one from the current time)")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
-    parser.add_argument("--force", action="store_true", help="replace an existing bundle")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that is not empty: the bundle's files are replaced, other "
+        "files are kept",
+    )
     parser.add_argument(
         "--hosting",
         type=_targets(HOSTING_TARGETS, "hosting"),

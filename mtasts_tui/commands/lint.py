@@ -13,7 +13,7 @@ from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
 from mtasts_tui.core.policy import MAX_POLICY_BYTES, parse_policy, policy_too_large
 from mtasts_tui.core.stsrecord import check_sts_records
-from mtasts_tui.core.text import one_line, printable
+from mtasts_tui.core.text import clip, one_line, printable
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
 
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             out.write(f"_mta-sts record: {'valid' if result.valid else 'INVALID'}\n")
             if result.record is not None:
-                out.write(f"  record: {one_line(result.record)}\n")
+                out.write(f"  record: {one_line(clip(result.record))}\n")
             if result.id:
                 out.write(f"  id:     {result.id}\n")
             write_findings(out, result.findings)
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(f"_smtp._tls record: {'valid' if rpt.valid else 'INVALID'}\n")
         if rpt.record is not None:
-            out.write(f"  record: {one_line(rpt.record)}\n")
+            out.write(f"  record: {one_line(clip(rpt.record))}\n")
         for uri in rpt.rua:
             out.write(f"  rua:    {one_line(uri)}\n")
         write_findings(out, rpt.findings)
@@ -87,11 +87,14 @@ def _read_policy(name: str, err: TextIO) -> bytes | None:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                err.write(f"mtasts-tui lint: {printable(name)} is not a regular file\n")
+                err.write(
+                    f"mtasts-tui lint: {one_line(clip(name))} is not a regular file "
+                    "(to read a pipe, give - and feed it on standard input)\n"
+                )
                 return None
             return handle.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
-        err.write(f"mtasts-tui lint: cannot read {printable(name)}: {exc.strerror or exc}\n")
+        err.write(f"mtasts-tui lint: cannot read {one_line(clip(name))}: {exc.strerror or exc}\n")
         return None
 
 

@@ -5,6 +5,7 @@ Pure: builds the file contents; `mtasts_tui.export` writes them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,9 +27,13 @@ from mtasts_tui.core.policy import (
 )
 from mtasts_tui.core.policyid import policy_id_problem
 from mtasts_tui.core.stsrecord import sts_record_value
+from mtasts_tui.core.text import clip, quoted
 from mtasts_tui.core.tlsrpt import rua_problem, tlsrpt_record_value
 from mtasts_tui.core.zone import split_txt, zone_line, zone_txt_rdata
 
+FILE_NAME_LIMIT = 200
+"""Longest file or folder name the bundle uses: under the usual 255-byte limit, with room for
+the temporary names made while writing. ``mta-sts.<domain>`` of a long domain is shortened."""
 TXT_TTL = 300
 """Short, so a new policy id reaches senders within minutes."""
 
@@ -69,12 +74,12 @@ def make_bundle_spec(
     if isinstance(parsed, str):
         problems.append(parsed)
     if mode not in MODES:
-        problems.append(f"mode {mode!r} is not one of enforce, testing, none.")
+        problems.append(f"mode {quoted(mode)} is not one of enforce, testing, none.")
     for pattern in mx:
         # A pattern some sender rejects would make our own bundle fail there: refuse it too.
         problem = mx_pattern_problem(pattern) or mx_pattern_compat_problem(pattern)
         if problem:
-            problems.append(f"mx pattern {pattern!r} is invalid: {problem}.")
+            problems.append(f"mx pattern {quoted(pattern)} is invalid: {clip(problem)}.")
     if not mx and mode in ("enforce", "testing"):
         problems.append(f"mode {mode} needs at least one --mx pattern.")
     age_problem = max_age_problem(max_age)
@@ -82,11 +87,11 @@ def make_bundle_spec(
         problems.append(age_problem + ".")
     id_problem = policy_id_problem(policy_id)
     if id_problem:
-        problems.append(f"policy id {policy_id!r} is invalid: {id_problem}.")
+        problems.append(f"policy id {quoted(policy_id)} is invalid: {clip(id_problem)}.")
     for uri in rua:
         problem = rua_problem(uri)
         if problem:
-            problems.append(f"report destination {uri!r} is invalid: {problem}.")
+            problems.append(f"report destination {quoted(uri)} is invalid: {clip(problem)}.")
     if problems or isinstance(parsed, str):
         return problems
     check = policy_from_fields(mode, mx, max_age)
@@ -95,8 +100,25 @@ def make_bundle_spec(
     return BundleSpec(parsed, check.policy, policy_id, tuple(rua), created)
 
 
+def _fit(name: str, suffix: str = "") -> str:
+    """``name + suffix``, or a shortened ``name`` with a hash that keeps it unique."""
+    if len(name) + len(suffix) <= FILE_NAME_LIMIT:
+        return name + suffix
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return f"{name[: FILE_NAME_LIMIT - len(suffix) - 13]}-{digest}{suffix}"
+
+
+def policy_folder(domain: DomainName) -> str:
+    """The bundle folder holding the web root of ``mta-sts.<domain>`` (shortened if too long)."""
+    return _fit(f"mta-sts.{domain.ascii}")
+
+
 def policy_file_path(domain: DomainName) -> str:
-    return f"mta-sts.{domain.ascii}/{POLICY_PATH}"
+    return f"{policy_folder(domain)}/{POLICY_PATH}"
+
+
+def zone_file_path(domain: DomainName) -> str:
+    return f"dns/{_fit(domain.ascii, '.zone')}"
 
 
 def parse_targets(text: str, choices: Sequence[str], what: str) -> tuple[str, ...] | str:
@@ -109,7 +131,9 @@ def parse_targets(text: str, choices: Sequence[str], what: str) -> tuple[str, ..
         return tuple(choices)
     unknown = [name for name in names if name not in choices]
     if unknown:
-        return f"unknown {what} target {unknown[0]!r}: choose from {', '.join(choices)} (or all)"
+        return (
+            f"unknown {what} target {quoted(unknown[0])}: choose from {', '.join(choices)} (or all)"
+        )
     if not names:
         return f"no {what} target named: choose from {', '.join(choices)} (or all)"
     return tuple(choice for choice in choices if choice in names)
@@ -133,12 +157,12 @@ def build_bundle(
     records = dns_records(spec)
     for target in dict.fromkeys(dns):
         if target == "bind":
-            files[f"dns/{spec.domain.ascii}.zone"] = render_zone(spec)
+            files[zone_file_path(spec.domain)] = render_zone(spec)
         elif target == "forms":
             files["dns/records.txt"] = render_record_list(spec)
         else:
             files.update(dns_code_files(target, spec.domain, records, TXT_TTL))
-    folder = policy_file_path(spec.domain).removesuffix("/" + POLICY_PATH)
+    folder = policy_folder(spec.domain)
     for target in dict.fromkeys(hosting):
         files.update(hosting_files(target, spec.domain, policy, spec.created, folder))
     files["bundle.json"] = render_manifest(spec)
@@ -229,6 +253,13 @@ def render_checklist(spec: BundleSpec) -> str:
         f"Bundle made {spec.created.isoformat()}: mode **{policy.mode}**, max_age "
         f"{policy.max_age} ({describe_duration(policy.max_age)}), policy id `{spec.policy_id}`.",
     ]
+    folder = policy_folder(spec.domain)
+    if folder != f"mta-sts.{spec.domain.ascii}":
+        out += [
+            "",
+            f"`mta-sts.{spec.domain.ascii}` is too long for a file name, so this bundle keeps "
+            f"its web root in the folder `{folder}/` (see `policy_folder` in bundle.json).",
+        ]
     for key, title in SECTIONS:
         section = [item for item in items if item.section == key]
         if not section:
@@ -266,6 +297,8 @@ def render_manifest(spec: BundleSpec) -> str:
         "policy_id": spec.policy_id,
         "policy": spec.policy.to_json(),
         "policy_url": f"https://mta-sts.{spec.domain.ascii}/{POLICY_PATH}",
+        "policy_folder": policy_folder(spec.domain),
+        "zone_file": zone_file_path(spec.domain),
         "records": [
             {"name": name, "type": rrtype, "value": value}
             for name, rrtype, value in dns_records(spec)

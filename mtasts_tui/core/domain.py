@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import idna
 
+from mtasts_tui.core.text import clip, quoted
+
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
 _ALL_DIGITS_AND_DOTS = re.compile(r"^[0-9.]+\Z")
 
@@ -44,9 +46,9 @@ def ldh_problem(name: str) -> str | None:
             return f"the label {label[:20]}… is longer than 63 characters"
         if not _LABEL_RE.match(label):
             return (
-                f"the label {label!r} may only hold letters, digits and inner hyphens"
+                f"the label {quoted(label)} may only hold letters, digits and inner hyphens"
                 if label.isascii()
-                else f"the label {label!r} is not ASCII"
+                else f"the label {quoted(label)} is not ASCII"
             )
     return None
 
@@ -66,11 +68,14 @@ def parse_domain(text: str, *, min_labels: int = 2) -> DomainName | str:
     if not raw:
         return "Enter a domain name, e.g. example.com."
     if any(ch in raw for ch in "/\\:@ \t") or ".." in raw:
-        return f"{raw!r} is not a domain name: leave out URLs, paths, ports and e-mail addresses."
+        return (
+            f"{quoted(raw)} is not a domain name: leave out URLs, paths, ports and e-mail "
+            "addresses."
+        )
     if raw.endswith("."):
         raw = raw[:-1]
     if raw.startswith("."):
-        return f"{text.strip()!r} starts with a dot; write the domain without it."
+        return f"{quoted(text.strip())} starts with a dot; write the domain without it."
     if raw.isascii():
         ascii_name = raw.lower()
         labels_to_check = ascii_name.split(".")
@@ -78,7 +83,7 @@ def parse_domain(text: str, *, min_labels: int = 2) -> DomainName | str:
             try:
                 unicode_name = idna.decode(ascii_name)
             except idna.IDNAError as exc:
-                return f"{raw!r} has an invalid punycode label: {exc}."
+                return f"{quoted(raw)} has an invalid punycode label: {clip(str(exc))}."
         else:
             unicode_name = ascii_name
     else:
@@ -86,14 +91,14 @@ def parse_domain(text: str, *, min_labels: int = 2) -> DomainName | str:
             ascii_name = idna.encode(raw, uts46=True).decode("ascii")
             unicode_name = idna.decode(ascii_name)
         except (idna.IDNAError, UnicodeError) as exc:
-            return f"{raw!r} is not a valid internationalised domain name: {exc}."
+            return f"{quoted(raw)} is not a valid internationalised domain name: {clip(str(exc))}."
     problem = ldh_problem(ascii_name)
     if problem:
-        return f"{raw!r} is not a valid host name: {problem}."
+        return f"{quoted(raw)} is not a valid host name: {problem}."
     if _ALL_DIGITS_AND_DOTS.match(ascii_name):
-        return f"{raw!r} is an IP address; MTA-STS applies to domain names."
+        return f"{quoted(raw)} is an IP address; MTA-STS applies to domain names."
     if ascii_name.count(".") + 1 < min_labels:
-        return f"{raw!r} is a single label; enter the full mail domain, e.g. example.com."
+        return f"{quoted(raw)} is a single label; enter the full mail domain, e.g. example.com."
     return DomainName(ascii=ascii_name, unicode=unicode_name)
 
 

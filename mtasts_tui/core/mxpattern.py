@@ -17,6 +17,7 @@ import idna
 from mtasts_tui.core.domain import ldh_problem, normalize_host
 from mtasts_tui.core.findings import Finding, error, info, warning
 from mtasts_tui.core.senders import MOX, TLSPOL, who
+from mtasts_tui.core.text import quoted
 
 _DIGITS_RE = re.compile(r"^[0-9]+\Z")
 
@@ -59,13 +60,13 @@ def mx_pattern_problem(pattern: str) -> str | None:
     for label in labels:
         if label[:4].lower() == "xn--" and not _decodes(label):
             return (
-                f"the label {label!r} starts with 'xn--' but is not a valid A-label (its "
+                f"the label {quoted(label)} starts with 'xn--' but is not a valid A-label (its "
                 f"punycode does not decode to a valid internationalised name; {MOX} rejects "
                 "the policy). Convert the name with an IDNA tool"
             )
     if _DIGITS_RE.match(labels[-1]):
         return (
-            f"its last label {labels[-1]!r} is all digits; no top-level domain is (RFC 3696 "
+            f"its last label {quoted(labels[-1])} is all digits; no top-level domain is (RFC 3696 "
             "§2), so no MX host can have this name"
         )
     return None
@@ -79,7 +80,8 @@ def mx_pattern_compat_problem(pattern: str) -> str | None:
     for label in body.split("."):
         if label[2:4] == "--" and label[:4].lower() != "xn--":
             return (
-                f"the label {label!r} has '--' in its third and fourth characters, which IDNA "
+                f"the label {quoted(label)} has '--' in its third and fourth characters, which "
+                "IDNA "
                 f"reserves for A-labels (RFC 5891 §4.2.3.1). RFC 5321 allows the name, but "
                 f"{MOX} rejects the whole policy"
             )
@@ -114,7 +116,7 @@ def mx_pattern_findings(pattern: str) -> list[Finding]:
         return [
             warning(
                 "policy-compat",
-                f"mx pattern {pattern!r}: {compat}. Senders that reject the policy ignore "
+                f"mx pattern {quoted(pattern)}: {compat}. Senders that reject the policy ignore "
                 "MTA-STS for the domain; rename the host if you can.",
                 subject=pattern,
             )
@@ -123,7 +125,8 @@ def mx_pattern_findings(pattern: str) -> list[Finding]:
     return [
         error(
             code,
-            f"mx pattern {pattern!r} is invalid: {problem}. Senders cannot match MX hosts against "
+            f"mx pattern {quoted(pattern)} is invalid: {problem}. Senders cannot match MX "
+            "hosts against "
             "it; write a host name or *. followed by a host name.",
             subject=pattern,
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.mxpattern import mx_pattern_findings
 from mtasts_tui.core.senders import GO_MTASTS, MOX, POSTFIX_RESOLVER, TLSPOL, who
+from mtasts_tui.core.text import quoted
 
 MODES = ("enforce", "testing", "none")
 MAX_AGE_LIMIT = 31_557_600
@@ -161,7 +162,8 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         findings.append(
             error(
                 "policy-version-invalid",
-                f"version is {version!r}; the only version is exactly 'STSv1' (case-sensitive).",
+                f"version is {quoted(version)}; the only version is exactly 'STSv1' "
+                "(case-sensitive).",
             )
         )
 
@@ -175,11 +177,11 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         )
     elif mode not in MODES:
         lowered = mode.lower()
-        hint = f" Write {lowered!r} in lowercase." if lowered in MODES else ""
+        hint = f" Write {quoted(lowered)} in lowercase." if lowered in MODES else ""
         findings.append(
             error(
                 "policy-mode-invalid",
-                f"mode is {mode!r}; it must be exactly enforce, testing or none.{hint}",
+                f"mode is {quoted(mode)}; it must be exactly enforce, testing or none.{hint}",
             )
         )
     elif mode == "none":
@@ -232,7 +234,7 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
             findings.append(
                 info(
                     "policy-mx-duplicate",
-                    f"mx {value!r} is listed twice; one line is enough.",
+                    f"mx {quoted(value)} is listed twice; one line is enough.",
                     subject=value,
                 )
             )
@@ -385,8 +387,8 @@ def _bad_line(number: int, line: str) -> Finding:
         why = "its key is not letters, digits, '_', '-' or '.' (at most 32 characters)"
     return error(
         "policy-syntax",
-        f"Line {number} {shown!r} is not a 'key: value' line ({why}); senders reject the whole "
-        "policy. Fix or delete it.",
+        f"Line {number} {quoted(shown)} is not a 'key: value' line ({why}); senders reject "
+        "the whole policy. Fix or delete it.",
         subject=f"line {number}",
     )
 
@@ -407,13 +409,15 @@ def _repeated_field(number: int, key: str, kept: str, value: str) -> Finding:
     if value == kept or key not in _KNOWN_KEYS:
         return warning(
             "policy-duplicate-field",
-            f"Line {number} repeats {key!r}; senders use one value and ignore the other. Delete "
+            f"Line {number} repeats {quoted(key)}; senders use one value and ignore the other. "
+            "Delete "
             "the repeated line.",
             subject=f"line {number}",
         )
     return error(
         "policy-duplicate-field",
-        f"Line {number} repeats {key!r} with a different value ({kept!r}, then {value!r}). The "
+        f"Line {number} repeats {quoted(key)} with a different value ({quoted(kept)}, then "
+        f"{quoted(value)}). The "
         f"RFC, {TLSPOL} and {MOX} use the first, but {who(POSTFIX_RESOLVER, GO_MTASTS)} use the "
         f"last (and {MOX} rejects the policy when the repeat is not a valid {key}), so senders "
         "apply different policies. Keep one line.",
@@ -428,8 +432,9 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
         return [
             error(
                 "policy-syntax",
-                f"Line {number}: {key!r} is not {hint!r}. Keys are case-sensitive and every "
-                f"sender ignores an unknown key, so this line does nothing. Write {hint!r}.",
+                f"Line {number}: {quoted(key)} is not {quoted(hint)}. Keys are case-sensitive "
+                "and every "
+                f"sender ignores an unknown key, so this line does nothing. Write {quoted(hint)}.",
                 subject=f"line {number}",
             )
         ]
@@ -437,7 +442,8 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
         return [
             error(
                 "policy-syntax",
-                f"Line {number}: {key!r} has an empty value. The RFC grammar needs at least one "
+                f"Line {number}: {quoted(key)} has an empty value. The RFC grammar needs at "
+                "least one "
                 f"character, and {who(TLSPOL, MOX)} reject the policy. Give it a value or delete "
                 "the line.",
                 subject=f"line {number}",
@@ -448,7 +454,7 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
         findings.append(
             warning(
                 "policy-compat",
-                f"Line {number}: the value of {key!r} holds a ':'. RFC 8461 allows it, but "
+                f"Line {number}: the value of {quoted(key)} holds a ':'. RFC 8461 allows it, but "
                 f"{GO_MTASTS} splits each line at every ':' and rejects the policy. Remove the "
                 "':' or the line.",
                 subject=f"line {number}",
@@ -458,7 +464,8 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
         findings.append(
             warning(
                 "policy-compat",
-                f"Line {number}: the value of {key!r} holds a Unicode control or line separator. "
+                f"Line {number}: the value of {quoted(key)} holds a Unicode control or line "
+                "separator. "
                 f"RFC 8461 allows it, but {TLSPOL} rejects the policy and {POSTFIX_RESOLVER} "
                 "breaks the line there. Remove it.",
                 subject=f"line {number}",
@@ -478,8 +485,8 @@ def _case_hint(key: str) -> str | None:
 def _parse_max_age(text: str) -> tuple[int | None, str | None]:
     if not _MAX_AGE_RE.match(text):
         return None, (
-            f"max_age {text!r} is not a whole number of seconds (1 to 10 ASCII digits, no sign, "
-            "unit or decimal point), e.g. 86400 for one day."
+            f"max_age {quoted(text)} is not a whole number of seconds (1 to 10 ASCII digits, "
+            "no sign, unit or decimal point), e.g. 86400 for one day."
         )
     value = int(text)
     problem = max_age_problem(value)
@@ -509,7 +516,7 @@ def policy_from_fields(
                 findings=(
                     error(
                         "policy-syntax",
-                        f"{value!r} holds a line break; each field is a single line.",
+                        f"{quoted(value)} holds a line break; each field is a single line.",
                     ),
                 ),
             )

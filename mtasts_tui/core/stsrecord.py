@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mtasts_tui.core.findings import Finding, error, has_errors, warning
 from mtasts_tui.core.policyid import policy_id_problem
 from mtasts_tui.core.senders import GO_MTASTS, MOX, POSTFIX_RESOLVER, TLSPOL, who
+from mtasts_tui.core.text import quoted
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
     case_hint,
@@ -46,7 +47,7 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
                 findings=(
                     error(
                         "sts-record-invalid",
-                        f"The TXT record {near!r} looks like an MTA-STS record but does not "
+                        f"The TXT record {quoted(near)} looks like an MTA-STS record but does not "
                         "begin with exactly 'v=STSv1;' (case and the ';' matter), so senders "
                         "discard it. Publish 'v=STSv1; id=<id>'.",
                         subject=near,
@@ -110,8 +111,8 @@ def check_sts_records(records: Sequence[TxtRecord]) -> StsRecordCheck:
             findings.append(
                 error(
                     "sts-record-invalid",
-                    f"The policy id {ids[0]!r} is invalid: {id_problem}. Use 1-32 letters and "
-                    "digits, e.g. a UTC timestamp such as 20261128T120000Z.",
+                    f"The policy id {quoted(ids[0])} is invalid: {id_problem}. Use 1-32 letters "
+                    "and digits, e.g. a UTC timestamp such as 20261128T120000Z.",
                     subject=record,
                 )
             )

@@ -19,3 +19,22 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """Like :func:`printable`, with newlines shown as ``\\n`` too."""
     return printable(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
+QUOTE_LIMIT = 200
+"""Characters of a rejected input that a message repeats."""
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of at most ``limit`` characters of ``text``, saying how long the rest is.
+
+    A two-million-character domain must not be echoed back whole in an error message.
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def clip(text: str, limit: int = 2 * QUOTE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (a message that may itself quote a rejected input)."""
+    return text if len(text) <= limit else text[:limit] + "…"

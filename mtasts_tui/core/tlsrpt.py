@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from mtasts_tui.core.domain import is_hostname
 from mtasts_tui.core.findings import Finding, error, has_errors, warning
 from mtasts_tui.core.senders import MOX
+from mtasts_tui.core.text import quoted
 from mtasts_tui.core.txtrecord import (
     TxtRecord,
     case_hint,
@@ -65,7 +66,7 @@ def rua_problem(uri: str) -> str | None:
         if not at or not local or not _LOCAL_PART_RE.match(local):
             return "a mailto: destination needs an address such as mailto:tlsrpt@example.com"
         if not is_hostname(domain.rstrip(".")) or "." not in domain:
-            return f"{domain!r} is not a valid mail domain"
+            return f"{quoted(domain)} is not a valid mail domain"
         return None
     if scheme == "https":
         parts = urlsplit(uri)
@@ -73,13 +74,13 @@ def rua_problem(uri: str) -> str | None:
         if not parts.netloc or not host:
             return "an https: destination needs a host, e.g. https://reports.example.com/tlsrpt"
         if not is_hostname(host.rstrip(".")):
-            return f"{host!r} is not a valid host name"
+            return f"{quoted(host)} is not a valid host name"
         try:
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError:
             return "the port is not a number"
         return None
-    return f"the {scheme!r} scheme is not supported; reporters accept only mailto: and https:"
+    return f"the {quoted(scheme)} scheme is not supported; reporters accept only mailto: and https:"
 
 
 def is_valid_rua(uri: str) -> bool:
@@ -109,8 +110,8 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
         if near:
             finding = error(
                 "tlsrpt-invalid",
-                f"The TXT record {near!r} looks like a TLS-RPT record but does not begin with "
-                "exactly 'v=TLSRPTv1;', so reporters discard it. Publish "
+                f"The TXT record {quoted(near)} looks like a TLS-RPT record but does not begin "
+                "with exactly 'v=TLSRPTv1;', so reporters discard it. Publish "
                 "'v=TLSRPTv1; rua=mailto:tlsrpt@<domain>'.",
                 subject=near,
             )
@@ -187,7 +188,7 @@ def check_tlsrpt_records(records: Sequence[TxtRecord]) -> TlsRptCheck:
                 Finding(
                     "error" if not usable else "warning",
                     "tlsrpt-invalid",
-                    f"Report destination {uri!r} is unusable: {why}."
+                    f"Report destination {quoted(uri)} is unusable: {why}."
                     + (
                         " No other destination is usable, so no reports will arrive."
                         if not usable
@@ -226,7 +227,7 @@ def _syntax_findings(record: str, ruas: Sequence[str]) -> list[Finding]:
                 findings.append(
                     error(
                         "tlsrpt-invalid",
-                        f"Report destination {uri!r} breaks the RFC 8460 grammar: {problem}. "
+                        f"Report destination {quoted(uri)} breaks the RFC 8460 grammar: {problem}. "
                         f"{MOX} and other strict reporters then ignore the whole record, "
                         "so no reports arrive at any destination.",
                         subject=record,

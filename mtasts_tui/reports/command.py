@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import os
 import sys
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date
-from pathlib import Path
 from typing import TextIO
 
-from mtasts_tui.core.findings import Finding, error
+from mtasts_tui.commands.output import dumps
+from mtasts_tui.core.findings import Finding, error, warning
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.render import (
     clean,
@@ -26,8 +27,8 @@ from mtasts_tui.reports.render import (
     problems_text,
     report_to_json,
 )
-from mtasts_tui.reports.sources import iter_reports
-from mtasts_tui.reports.summary import DomainSummary, ReportSummary, report_day
+from mtasts_tui.reports.sources import MAX_PROBLEMS, iter_reports, unreadable
+from mtasts_tui.reports.summary import DomainSummary, ReportSummary, capped_finding, report_day
 from mtasts_tui.reports.verdict import Verdict, verdict_for, window
 
 EXIT_OK = 0
@@ -39,7 +40,7 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a whole number: {clean(text[:200])!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -49,7 +50,7 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {clean(text[:200])!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +98,16 @@ def _select(
     return report
 
 
+def _path_problem(path: str) -> str | None:
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as exc:
+        return f"cannot use the path ({exc.strerror or type(exc).__name__})"
+    return None
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """Run ``reports`` with parsed ``args``, writing to ``out``; returns the exit code."""
     err = err if err is not None else sys.stderr
@@ -106,10 +117,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         # No PATH (read the store), --imap, or --store: the store-backed run; see intake_cli.
         return intake_cli.run(args, out, err)
     paths: list[str] = list(args.paths)
-    missing = [p for p in paths if not Path(p).exists()]
-    if missing:
-        for p in missing:
-            print(f"mtasts-tui reports: error: no such file or folder: {clean(p)}", file=err)
+    unusable = [(p, why) for p in paths if (why := _path_problem(p)) is not None]
+    if unusable:
+        for p, why in unusable:
+            shown = clean(p[:200]) + ("…" if len(p) > 200 else "")
+            print(f"mtasts-tui reports: error: {why}: {shown}", file=err)
         return EXIT_USAGE
     days: int | None = getattr(args, "days", None)
     as_of: date | None = getattr(args, "as_of", None)
@@ -125,34 +137,52 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
 
     summary = ReportSummary()
     problems: list[Finding] = []
+    unlisted = 0
     warning_codes: Counter[str] = Counter()
     read = excluded = 0
     first = True
     if as_json:
-        out.write('{"reports": [')
+        out.write('{"reports": [\n')
     for item in iter_reports(paths):
-        if isinstance(item, Finding):
+        if isinstance(item, ParsedReport):
+            try:
+                selected = _select(item, domain, since, until)
+                entry = None
+                if selected is not None:
+                    counted = summary.add(selected)
+                    if as_json:
+                        entry = dumps(report_to_json(selected, duplicate=not counted))
+            except Exception as exc:  # one report's values never stop the others
+                item = unreadable(f"the report could not be summarised ({exc!s:.200})", item.source)
+            else:
+                read += 1
+                if selected is None:
+                    excluded += 1
+                    continue
+                warning_codes.update(w.code for w in selected.warnings if w.severity != "info")
+                if entry is not None:
+                    # Each entry ends its own line, so output cut short (Ctrl-C) stays line-whole.
+                    out.write(("  " if first else ",  ") + entry + "\n")
+                    first = False
+                continue
+        if len(problems) < MAX_PROBLEMS:
             problems.append(item)
-            continue
-        read += 1
-        selected = _select(item, domain, since, until)
-        if selected is None:
-            excluded += 1
-            continue
-        warning_codes.update(w.code for w in selected.warnings if w.severity != "info")
-        counted = summary.add(selected)
-        if as_json:
-            entry = report_to_json(selected, duplicate=not counted)
-            out.write(("\n  " if first else ",\n  ") + json.dumps(entry))
-            first = False
+        else:
+            unlisted += 1
+    if unlisted:
+        problems.append(
+            warning("reports-problems-truncated", f"{unlisted:,} more problem(s) are not listed.")
+        )
+    if summary.capped:
+        problems.append(capped_finding())
     if read == 0:
         problems.append(error("reports-none-read", "No TLS-RPT report could be read."))
 
     domains = [domain] if domain is not None else summary.domains()
-    results: list[tuple[DomainSummary, Verdict]] = []
-    for name in domains:
-        ds = summary.domain(name, since=since, until=until)
-        results.append((ds, verdict_for(ds)))
+    results = (
+        (ds, verdict_for(ds))
+        for ds in (summary.domain(name, since=since, until=until) for name in domains)
+    )
     return finish(
         out,
         as_json=as_json,
@@ -175,22 +205,32 @@ def finish(
     excluded: int,
     problems: list[Finding],
     window_days: tuple[date | None, date | None],
-    results: list[tuple[DomainSummary, Verdict]],
+    results: Iterable[tuple[DomainSummary, Verdict]],
     warning_codes: Counter[str],
 ) -> int:
     """Write the per-domain verdicts (the JSON tail after the reports list, or the text) and
-    return the exit code. Shared by the file reader and the store (``intake_cli``)."""
+    return the exit code. Shared by the file reader and the store (``intake_cli``).
+
+    ``results`` is consumed once, one domain at a time: with thousands of domains, no list of
+    them all is built.
+    """
     since, until = window_days
-    failing = any(v.status == "sts-failures" for _, v in results)
-    code = EXIT_FAILURES if read == 0 or failing else EXIT_OK
+    failing = False
+
+    def verdicts() -> Iterator[tuple[DomainSummary, Verdict]]:
+        nonlocal failing
+        for ds, verdict in results:
+            failing = failing or verdict.status == "sts-failures"
+            yield ds, verdict
 
     if as_json:
-        out.write("\n], ")
-        out.write(
-            '"domains": ' + json.dumps({ds.domain: domain_to_json(ds, v) for ds, v in results})
-        )
-        out.write(', "problems": ' + json.dumps([finding_to_json(p) for p in problems]) + "}\n")
-        return code
+        out.write('], "domains": {')
+        for n, (ds, verdict) in enumerate(verdicts()):
+            entry = dumps(ds.domain) + ": " + dumps(domain_to_json(ds, verdict))
+            out.write(("\n  " if n == 0 else ",\n  ") + entry)
+        out.write("\n}")
+        out.write(', "problems": ' + dumps([finding_to_json(p) for p in problems]) + "}\n")
+        return EXIT_FAILURES if read == 0 or failing else EXIT_OK
 
     head = f"TLS-RPT reports: {read:,} read"
     if duplicates:
@@ -201,9 +241,10 @@ def finish(
     lines = [head]
     if since is not None and until is not None:
         lines.append(f"Window: {since.isoformat()} to {until.isoformat()} (UTC days).")
-    for ds, verdict in results:
-        lines.append("")
-        lines.extend(domain_text(ds, verdict))
+    out.write("\n".join(lines) + "\n")
+    for ds, verdict in verdicts():
+        out.write("\n" + "\n".join(domain_text(ds, verdict)) + "\n")
+    lines = []
     if warning_codes:
         lines.append("")
         lines.append("Report warnings (the reports were still read):")
@@ -213,8 +254,9 @@ def finish(
         lines.append("")
         lines.append("Problems (skipped):")
         lines.extend(problems_text(problems))
-    out.write("\n".join(lines) + "\n")
-    return code
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    return EXIT_FAILURES if read == 0 or failing else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

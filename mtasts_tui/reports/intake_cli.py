@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sqlite3
 import sys
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from mtasts_tui.commands.output import dumps
 from mtasts_tui.core.findings import Finding, error
 from mtasts_tui.reports.parse import ReportParseError, parse_report
 from mtasts_tui.reports.render import clean, problems_text, report_to_json
@@ -268,7 +268,7 @@ def summarise_store(store: ReportStore, args: argparse.Namespace, out: TextIO) -
             error("reports-none-read", "The store holds no TLS-RPT report yet (see --imap).")
         )
     if as_json:
-        out.write('{"reports": [')
+        out.write('{"reports": [\n')
         first = True
         for item in store.iter_reports(domain, since=since, until=until):
             if isinstance(item, Finding):
@@ -277,10 +277,9 @@ def summarise_store(store: ReportStore, args: argparse.Namespace, out: TextIO) -
             selected = command._select(item, domain, since, until)
             if selected is None:
                 continue
-            out.write(
-                ("\n  " if first else ",\n  ")
-                + json.dumps(report_to_json(selected, duplicate=False))
-            )
+            # The same lines as the file reader writes (see command.run).
+            out.write(("  " if first else ",  ") + dumps(report_to_json(selected, duplicate=False)))
+            out.write("\n")
             first = False
     return command.finish(
         out,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -46,6 +47,22 @@ _REPORT_KEYS = ("policies", "report-id", "date-range", "organization-name")
 _FILENAME_RE = re.compile(r"^[^!/\\]+!([^!/\\]+)!\d+!\d+(?:![A-Za-z0-9]+)?\.json(?:\.gz)?$")
 _MAX_TEXT = 4096  # longer remote strings are cut: they are shown, never interpreted
 
+MAX_JSON_VALUES = 250_000
+"""Most JSON values (roughly: commas plus opening brackets) one report may hold.
+
+Bytes alone do not bound the work: 20 MiB of ``[{},{},…]`` is seven million objects. The text is
+counted before it is parsed, so a report over this is refused at the cost of one scan."""
+MAX_POLICIES = 1_000
+"""Policies read from one report; the rest are dropped and counted."""
+MAX_FAILURE_DETAILS = 1_000
+"""failure-details read per policy; the rest are dropped and counted."""
+MAX_LIST_ITEMS = 1_000
+"""mx-host and policy-string entries read per policy; the rest are dropped and counted."""
+MAX_COUNT = 10**12
+"""Largest session count taken as sent; larger ones are clamped (no sender sees more)."""
+_MAX_INT_DIGITS = 19
+_HUGE: int = 10**_MAX_INT_DIGITS
+
 
 class ReportParseError(ValueError):
     """The input is not a TLS-RPT report (not JSON, not an object, no report fields)."""
@@ -75,10 +92,27 @@ def decode_json(data: bytes, source: str) -> tuple[Any, list[Finding]]:
     text = text.lstrip("\ufeff").strip()
     if not text:
         raise ReportParseError(_unreadable("the file is empty", source))
+    values = text.count(",") + text.count("{") + text.count("[")
+    if values > MAX_JSON_VALUES:
+        raise ReportParseError(
+            _unreadable(
+                f"the report holds more than {MAX_JSON_VALUES:,} JSON values (the limit)", source
+            )
+        )
     try:
-        return json.loads(text), notes
+        return json.loads(text, parse_int=_parse_int), notes
     except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise ReportParseError(_unreadable(f"not valid JSON ({exc})", source)) from exc
+        raise ReportParseError(_unreadable(f"not valid JSON ({str(exc)[:200]})", source)) from exc
+
+
+def _parse_int(digits: str) -> int:
+    """JSON integers, without the cost (or the 4300-digit error) of converting huge ones.
+
+    Anything longer than 19 digits is over :data:`MAX_COUNT` anyway and gets clamped later.
+    """
+    if len(digits) > _MAX_INT_DIGITS:
+        return -_HUGE if digits.startswith("-") else _HUGE
+    return int(digits)
 
 
 def parse_report(
@@ -140,6 +174,9 @@ def parse_report(
         ctx.warn("report-policies-missing", "The report has no policies array.")
         items = []
 
+    if len(items) > MAX_POLICIES:
+        ctx.dropped["policies"] += len(items) - MAX_POLICIES
+        items = items[:MAX_POLICIES]
     policies = [ctx.policy(p, i) for i, p in enumerate(items)]
     known_domains = {p.policy_domain for p in policies if p.policy_domain}
     fallback = domain_hint or (next(iter(known_domains)) if len(known_domains) == 1 else None)
@@ -151,6 +188,7 @@ def parse_report(
             if fallback is not None:
                 p = replace(p, policy_domain=fallback)
         resolved.append(p)
+    ctx.report_dropped()
 
     return ParsedReport(
         source=source,
@@ -205,6 +243,24 @@ class _Ctx:
         self.source = source
         self.findings = findings
         self._seen: set[str] = {f.code for f in findings}
+        self.dropped: Counter[str] = Counter()
+        """Entries past the caps, per kind (policies, failure-details, ...)."""
+
+    def report_dropped(self) -> None:
+        if not self.dropped:
+            return
+        parts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(self.dropped.items()))
+        lost = (
+            " Their session counts are not included."
+            if self.dropped.get("policies")
+            else " The policies' totals still count them."
+        )
+        self.warn(
+            "report-entries-dropped",
+            f"The report has more entries than are read: {parts} dropped (limits: "
+            f"{MAX_POLICIES:,} policies, {MAX_FAILURE_DETAILS:,} failure-details and "
+            f"{MAX_LIST_ITEMS:,} mx-host or policy-string entries per policy).{lost}",
+        )
 
     def warn(self, code: str, message: str) -> None:
         # One finding per code per report: a 500-entry report with string counts says it once.
@@ -235,6 +291,9 @@ class _Ctx:
         if isinstance(value, str):
             return (value.strip()[:_MAX_TEXT],) if value.strip() else ()
         if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                self.dropped[f"{name} entries"] += len(value) - MAX_LIST_ITEMS
+                value = value[:MAX_LIST_ITEMS]
             out = [s for s in (self.text(v, name) for v in value) if s is not None]
             return tuple(out)
         self.warn("report-field-not-string", f"{name} is a {type(value).__name__}, not text.")
@@ -259,22 +318,39 @@ class _Ctx:
             if value < 0:
                 self.warn("report-count-invalid", f"{name} is negative; counted as 0.")
                 return 0
-            return value
+            return self._clamp(value, name)
         if isinstance(value, float):
             if math.isfinite(value) and value >= 0 and value == int(value):
                 self.warn("report-count-not-integer", f"{name} is written as a decimal number.")
-                return int(value)
+                return self._clamp(int(value), name)
             self.warn("report-count-invalid", f"{name} is not a whole number; counted as 0.")
             return 0
         if isinstance(value, str):
             s = value.strip()
-            if s.isascii() and s.isdigit() and len(s) <= 18:
+            if s.isascii() and s.isdigit():
                 self.warn("report-count-string", f"{name} is a string, not a JSON number.")
-                return int(s)
+                return self._clamp(int(s) if len(s) <= _MAX_INT_DIGITS else MAX_COUNT + 1, name)
         self.warn("report-count-invalid", f"{name} is not a number; counted as 0.")
         return 0
 
+    def _clamp(self, value: int, name: str) -> int:
+        if value > MAX_COUNT:
+            self.warn(
+                "report-count-clamped",
+                f"{name} is larger than {MAX_COUNT:,}; counted as {MAX_COUNT:,}.",
+            )
+            return MAX_COUNT
+        return value
+
     def timestamp(self, value: Any, name: str) -> datetime | None:
+        try:
+            return self._timestamp(value, name)
+        except (OverflowError, ValueError, OSError):
+            # e.g. 9999-12-31T23:00:00-05:00 is past datetime.max once converted to UTC
+            self.warn("report-date-invalid", f"{name} is out of range; ignored.")
+            return None
+
+    def _timestamp(self, value: Any, name: str) -> datetime | None:
         if value is None:
             self.warn("report-date-missing", f"The report has no {name}.")
             return None
@@ -343,6 +419,9 @@ class _Ctx:
         elif not isinstance(details_raw, list):
             self.warn("report-failure-details-invalid", "failure-details is not an array.")
             details_raw = []
+        if len(details_raw) > MAX_FAILURE_DETAILS:
+            self.dropped["failure-details"] += len(details_raw) - MAX_FAILURE_DETAILS
+            details_raw = details_raw[:MAX_FAILURE_DETAILS]
         details = tuple(d for d in (self.detail(d) for d in details_raw) if d is not None)
         details_sum = sum(d.failed_session_count for d in details)
 

@@ -7,35 +7,58 @@ Accepted inputs (RFC 8460 §5): ``.json``; gzip (``.json.gz``, recognised by its
 Maildir folders (``cur/`` and ``new/``); and any folder, walked recursively.
 
 Nothing is written. One unreadable file, member or attachment becomes a problem Finding (code
-``report-unreadable``, subject = where) and is skipped. Every decompressed report is capped at
-:data:`MAX_REPORT_BYTES` so a gzip or zip bomb costs at most that much memory.
+``report-unreadable``, subject = where) and is skipped. Hostile input costs bounded work:
+
+- only regular files are opened (checked before opening, and again on the open descriptor, which
+  is opened non-blocking, so a FIFO swapped in between cannot hang the run);
+- sizes are checked before reading; mail is streamed line by line (:mod:`.mail`);
+- every decompressed report is capped at :data:`MAX_REPORT_BYTES`, gzip is decompressed as a
+  stream in linear time with at most :data:`MAX_GZIP_MEMBERS` members, a zip may hold at most
+  :data:`MAX_ZIP_MEMBERS` members, and one file may decompress at most :data:`MAX_FILE_WORK`
+  bytes in all;
+- one file contributes at most :data:`MAX_NOTES_PER_FILE` problems, plus one that counts the rest.
 """
 
 from __future__ import annotations
 
-import email
-import email.message
 import io
-import mailbox
 import os
+import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO, TypeVar
 
 from mtasts_tui.core.findings import Finding, warning
+from mtasts_tui.reports.mail import Attachment, MailError, MessageReader
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.parse import ReportParseError, domain_from_filename, parse_report
-from mtasts_tui.reports.summary import ReportSummary
+from mtasts_tui.reports.summary import ReportSummary, capped_finding
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 """Largest decompressed report accepted (RFC 8460 §5.2 mentions 10 MB receiver limits)."""
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-"""Largest e-mail (or plain file) read into memory."""
-MAX_ARCHIVE_TOTAL = 512 * 1024 * 1024
+"""Largest e-mail read (streamed; its attachments are capped at :data:`MAX_REPORT_BYTES`)."""
+MAX_ARCHIVE_TOTAL = 128 * 1024 * 1024
 """Largest total decompressed size taken from one zip archive."""
+MAX_FILE_WORK = 128 * 1024 * 1024
+"""Most bytes one file (with its members and attachments) may decompress in all."""
+MAX_GZIP_MEMBERS = 10_000
+"""Most gzip members in one report; real reports have one."""
+MAX_ZIP_MEMBERS = 10_000
+"""Most members in one zip archive."""
+MAX_ZIP_DIRECTORY = 4 * 1024 * 1024
+"""Largest zip central directory (it is parsed whole when the archive is opened)."""
+MAX_NOTES_PER_FILE = 20
+"""Problems kept per file; the rest are counted in one more finding."""
+MAX_PROBLEMS = 1_000
+"""Problems kept from one run over many files; the rest are counted in one more finding."""
+MAX_LINE = 64 * 1024
+"""Mail is read in lines of at most this many bytes (longer lines arrive in pieces)."""
+_CHUNK = 256 * 1024
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -81,23 +104,86 @@ class RawReport:
     """Policy domain from the file name or ``TLS-Report-Domain`` header, if any."""
 
 
+_Item = TypeVar("_Item", RawReport | Finding, ParsedReport | Finding)
+
+
 class TooLarge(ValueError):
-    """A report decompresses to more than the cap."""
+    """A report decompresses to more than the cap, or a file to more than its work budget."""
+
+
+class NotRegular(OSError):
+    """The path is a FIFO, device, socket or folder where a regular file was expected."""
+
+
+class WorkBudget:
+    """Bytes one file may still decompress, shared by its members and attachments."""
+
+    def __init__(self, limit: int = MAX_FILE_WORK) -> None:
+        self.remaining = limit
+
+    def take(self, n: int) -> None:
+        self.remaining -= n
+        if self.remaining < 0:
+            raise TooLarge(
+                f"the file decompresses to more than {MAX_FILE_WORK // (1024 * 1024)} MiB "
+                "in all; the rest was refused"
+            )
 
 
 def unreadable(why: str, subject: str) -> Finding:
     return warning("report-unreadable", f"Skipped: {why}.", subject)
 
 
+def _mib(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file, without ever blocking.
+
+    Checked before opening (a FIFO would block ``open``), then opened with ``O_NONBLOCK`` and
+    checked again on the descriptor, so a FIFO swapped in between is refused, not waited on.
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegular(f"{_kind(mode)}, not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegular(f"{_kind(mode)}, not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def iter_report_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawReport | Finding]:
     """Every report found under ``paths``, in a stable order, plus a Finding for each problem."""
+    yield from _bound_notes(_raw_sources(paths))
+
+
+def _raw_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawReport | Finding]:
     for p in paths:
         path = Path(p)
         try:
             if path.is_dir():
                 yield from _walk_dir(path)
-            elif path.exists():
-                yield from _read_file(path, explicit=True)
+            elif os.path.lexists(path):
+                yield from _guarded(_read_file(path, explicit=True), str(path))
             else:
                 yield warning("report-path-missing", "No such file or folder.", str(path))
         except Exception as exc:  # one bad input never stops the others
@@ -106,7 +192,11 @@ def iter_report_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Raw
 
 def iter_reports(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParsedReport | Finding]:
     """Like :func:`iter_report_sources`, with each report parsed (parse failures -> Findings)."""
-    for item in iter_report_sources(paths):
+    yield from _bound_notes(_parsed(_raw_sources(paths)))
+
+
+def _parsed(items: Iterator[RawReport | Finding]) -> Iterator[ParsedReport | Finding]:
+    for item in items:
         if isinstance(item, Finding):
             yield item
             continue
@@ -114,6 +204,8 @@ def iter_reports(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParsedRepo
             yield parse_report(item.data, item.source, domain_hint=item.domain_hint)
         except ReportParseError as exc:
             yield exc.finding
+        except Exception as exc:  # a value the parser did not foresee spoils one report only
+            yield unreadable(f"the report could not be read ({_why(exc)})", item.source)
 
 
 def summarise_paths(
@@ -122,23 +214,82 @@ def summarise_paths(
     """Read every report under ``paths`` into one summary: (summary, reports read, problems)."""
     summary = ReportSummary()
     problems: list[Finding] = []
-    read = 0
+    unlisted = read = 0
     for item in iter_reports(paths):
         if isinstance(item, Finding):
-            problems.append(item)
+            if len(problems) < MAX_PROBLEMS:
+                problems.append(item)
+            else:
+                unlisted += 1
         else:
             read += 1
             summary.add(item)
+    if unlisted:
+        problems.append(
+            warning("reports-problems-truncated", f"{unlisted:,} more problem(s) are not listed.")
+        )
+    if summary.capped:
+        problems.append(capped_finding())
     return summary, read, problems
 
 
 def _why(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
     return text[:300]
+
+
+def _guarded(items: Iterator[RawReport | Finding], subject: str) -> Iterator[RawReport | Finding]:
+    """One file's items; whatever goes wrong in it becomes one more problem about that file."""
+    try:
+        yield from items
+    except Exception as exc:
+        yield unreadable(_why(exc), subject)
+
+
+def _file_of(subject: str | None) -> str | None:
+    """The file a subject names: ``path [member]`` and ``path [message 3]`` belong to ``path``."""
+    return subject.split(" [", 1)[0] if subject else None
+
+
+def _bound_notes(items: Iterator[_Item]) -> Iterator[_Item | Finding]:
+    """Pass at most :data:`MAX_NOTES_PER_FILE` problems per file on, then one that counts the rest.
+
+    A file's items arrive together, so a change of file name closes the previous file's count.
+    """
+    current: str | None = None
+    notes = dropped = 0
+
+    def summary() -> Finding:
+        return warning(
+            "report-problems-truncated",
+            f"{dropped:,} more problem(s) in this file are not listed.",
+            current,
+        )
+
+    for item in items:
+        key = _file_of(item.subject if isinstance(item, Finding) else item.source)
+        if key != current:
+            if dropped:
+                yield summary()
+            current, notes, dropped = key, 0, 0
+        if isinstance(item, Finding) and key is not None:
+            notes += 1
+            if notes > MAX_NOTES_PER_FILE:
+                dropped += 1
+                continue
+        yield item
+    if dropped:
+        yield summary()
 
 
 def is_maildir(path: Path) -> bool:
     return (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def _looks_like_report_name(name: str) -> bool:
+    return name.lower().endswith(REPORT_SUFFIXES + _MAILBOX_SUFFIXES + _EMAIL_SUFFIXES)
 
 
 def _walk_dir(root: Path) -> Iterator[RawReport | Finding]:
@@ -163,7 +314,10 @@ def _walk_dir(root: Path) -> Iterator[RawReport | Finding]:
             if entry.is_dir():
                 yield from _walk_dir(entry)
             elif entry.is_file():
-                yield from _read_file(entry, explicit=False)
+                yield from _guarded(_read_file(entry, explicit=False), str(entry))
+            elif _looks_like_report_name(name) and os.path.lexists(entry):
+                mode = os.stat(entry).st_mode
+                yield unreadable(f"{_kind(mode)}, not a regular file", str(entry))
         except Exception as exc:
             yield unreadable(_why(exc), str(entry))
 
@@ -171,29 +325,31 @@ def _walk_dir(root: Path) -> Iterator[RawReport | Finding]:
 def _read_file(path: Path, *, explicit: bool) -> Iterator[RawReport | Finding]:
     name = path.name.lower()
     subject = str(path)
-    if name.endswith(_MAILBOX_SUFFIXES):
-        yield from _read_mbox(path)
-        return
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
         head = fh.read(512)
-    if head.startswith(ZIP_MAGIC) or name.endswith(".zip"):
-        yield from _read_zip(path, subject)
-        return
-    if name.endswith(_EMAIL_SUFFIXES):
-        yield from _read_email(_read_capped(path), subject)
-        return
-    if head.startswith(GZIP_MAGIC) or name.endswith(".json") or _looks_like_json(head):
-        yield from _from_blob(_read_capped(path), subject, domain_from_filename(path.name))
-        return
-    if head.startswith(b"From "):
-        yield from _read_mbox(path)
-        return
-    if _looks_like_email(head):
-        yield from _read_email(_read_capped(path), subject)
-        return
-    if explicit or name.endswith(REPORT_SUFFIXES):
-        yield unreadable("not a JSON, gzip, zip, e-mail or mbox file", subject)
-    # Other files met while walking a folder (notes, index files) are not reports: ignored.
+        fh.seek(0)
+        budget = WorkBudget()
+        if name.endswith(_MAILBOX_SUFFIXES) or (
+            head.startswith(b"From ") and not name.endswith(_EMAIL_SUFFIXES)
+        ):
+            yield from _read_mbox(fh, subject, budget)
+        elif head.startswith(ZIP_MAGIC) or name.endswith(".zip"):
+            yield from _read_zip(fh, subject, budget)
+        elif name.endswith(_EMAIL_SUFFIXES) or (
+            not head.startswith(GZIP_MAGIC)
+            and not name.endswith(".json")
+            and not _looks_like_json(head)
+            and _looks_like_email(head)
+        ):
+            if size > MAX_MESSAGE_BYTES:
+                raise TooLarge(f"the e-mail is larger than {_mib(MAX_MESSAGE_BYTES)}")
+            yield from _read_email(_lines(fh), subject, budget)
+        elif head.startswith(GZIP_MAGIC) or name.endswith(".json") or _looks_like_json(head):
+            yield from _read_report_file(fh, size, subject, domain_from_filename(path.name), budget)
+        elif explicit or name.endswith(REPORT_SUFFIXES):
+            yield unreadable("not a JSON, gzip, zip, e-mail or mbox file", subject)
+        # Other files met while walking a folder (notes, index files) are not reports: ignored.
 
 
 def _looks_like_json(head: bytes) -> bool:
@@ -204,68 +360,183 @@ def _looks_like_email(head: bytes) -> bool:
     return head.lower().startswith(_EMAIL_HEADER_STARTS)
 
 
-def _read_capped(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        # Check the size first: read(cap + 1) would allocate the whole cap for every small file.
-        size = os.fstat(fh.fileno()).st_size
-        if size > MAX_MESSAGE_BYTES:
-            raise TooLarge(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB")
-        data = fh.read(size + 1)
-        if len(data) > size:  # it grew since fstat (rare): read on, still capped
-            data += fh.read(MAX_MESSAGE_BYTES + 1 - len(data))
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise TooLarge(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB")
-    return data
+def _chunks(fh: BinaryIO) -> Iterator[bytes]:
+    while chunk := fh.read(_CHUNK):
+        yield chunk
 
 
-def gunzip_capped(data: bytes, limit: int = MAX_REPORT_BYTES) -> bytes:
-    """Decompress (possibly multi-member) gzip, refusing output beyond ``limit`` bytes."""
-    out = bytearray()
-    rest = data
-    while rest:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        chunk = d.decompress(rest, limit + 1 - len(out))
-        out += chunk
-        if len(out) > limit or d.unconsumed_tail:
-            raise TooLarge(f"decompresses to more than {limit // (1024 * 1024)} MiB; refused")
-        if not d.eof:
-            raise ValueError("truncated gzip data")
-        rest = d.unused_data.lstrip(b"\x00")
-        if rest and not rest.startswith(GZIP_MAGIC):
-            break  # trailing garbage after a complete member: ignore it, like gzip(1)
-    return bytes(out)
+def _lines(fh: BinaryIO) -> Iterator[bytes]:
+    while line := fh.readline(MAX_LINE):
+        yield line
 
 
-def _from_blob(data: bytes, subject: str, hint: str | None) -> Iterator[RawReport | Finding]:
-    """A report that may be gzip-compressed (recognised by magic bytes, not the name)."""
+def _read_report_file(
+    fh: BinaryIO, size: int, subject: str, hint: str | None, budget: WorkBudget
+) -> Iterator[RawReport | Finding]:
     try:
-        if data.startswith(GZIP_MAGIC):
-            data = gunzip_capped(data)
-        elif len(data) > MAX_REPORT_BYTES:
-            raise TooLarge(f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB; refused")
+        head = fh.read(2)
+        fh.seek(0)
+        if head == GZIP_MAGIC:
+            data = gunzip_capped(_chunks(fh), budget=budget)
+        else:
+            if size > MAX_REPORT_BYTES:  # checked before reading a byte of it
+                raise TooLarge(f"larger than {_mib(MAX_REPORT_BYTES)}; refused")
+            data = fh.read(MAX_REPORT_BYTES + 1)
+            if len(data) > MAX_REPORT_BYTES:  # it grew since fstat
+                raise TooLarge(f"larger than {_mib(MAX_REPORT_BYTES)}; refused")
     except (TooLarge, ValueError, zlib.error, EOFError) as exc:
         yield unreadable(_why(exc), subject)
         return
     yield RawReport(subject, data, hint)
 
 
-def _read_zip(path: Path, subject: str) -> Iterator[RawReport | Finding]:
+def gunzip_capped(
+    data: bytes | Iterable[bytes],
+    limit: int = MAX_REPORT_BYTES,
+    *,
+    max_members: int = MAX_GZIP_MEMBERS,
+    budget: WorkBudget | None = None,
+) -> bytes:
+    """Decompress (possibly multi-member) gzip, refusing output beyond ``limit`` bytes.
+
+    Streams: each input chunk is handed to the decompressor once and what a member leaves over is
+    at most one chunk, so the time is linear in the input however many members it has.
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        view = memoryview(data)
+        chunks: Iterable[bytes] = (bytes(view[i : i + _CHUNK]) for i in range(0, len(view), _CHUNK))
+    else:
+        chunks = data
+    out = bytearray()
+    members = 0
+    d: zlib._Decompress | None = None
+    carry = b""
+    for chunk in chunks:
+        buf = carry + chunk if carry else chunk
+        carry = b""
+        while buf:
+            if d is None:  # between members: zero padding, the next member, or trailing junk
+                buf = buf.lstrip(b"\x00")
+                if not buf:
+                    break
+                if len(buf) < 2:
+                    carry = buf
+                    break
+                if not buf.startswith(GZIP_MAGIC):
+                    return _done(out, members)  # trailing garbage: ignored, like gzip(1)
+                members += 1
+                if members > max_members:
+                    raise TooLarge(f"more than {max_members:,} gzip members; refused")
+                d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            before = len(out)
+            out += d.decompress(buf, limit + 1 - len(out))
+            if budget is not None:
+                budget.take(len(out) - before)
+            if len(out) > limit or d.unconsumed_tail:
+                raise TooLarge(f"decompresses to more than {_mib(limit)}; refused")
+            if d.eof:
+                buf, d = d.unused_data, None
+            else:
+                buf = b""
+    if d is not None:
+        raise ValueError("truncated gzip data")
+    return _done(out, members)
+
+
+def _done(out: bytearray, members: int) -> bytes:
+    if not members:
+        raise ValueError("not gzip data")
+    return bytes(out)
+
+
+def _from_blob(
+    data: bytes, subject: str, hint: str | None, budget: WorkBudget
+) -> Iterator[RawReport | Finding]:
+    """A report that may be gzip-compressed (recognised by magic bytes, not the name)."""
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield unreadable(f"not a readable zip archive ({_why(exc)})", subject)
+        if data.startswith(GZIP_MAGIC):
+            data = gunzip_capped(data, budget=budget)
+        elif len(data) > MAX_REPORT_BYTES:
+            raise TooLarge(f"larger than {_mib(MAX_REPORT_BYTES)}; refused")
+    except (TooLarge, ValueError, zlib.error, EOFError) as exc:
+        yield unreadable(_why(exc), subject)
+        return
+    yield RawReport(subject, data, hint)
+
+
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+
+
+def _zip_directory_size(fh: BinaryIO) -> tuple[int, int] | None:
+    """(members, central directory bytes) from the end record, before zipfile parses it all."""
+    fh.seek(0, os.SEEK_END)
+    end = fh.tell()
+    tail_len = min(end, 22 + 65535)
+    fh.seek(end - tail_len)
+    tail = fh.read(tail_len)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries, cd_size = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
+        loc = tail.rfind(_ZIP64_LOCATOR, 0, at)
+        if loc >= 0 and at - loc >= 20:
+            (offset,) = struct.unpack("<Q", tail[loc + 8 : loc + 16])
+            if offset < end:
+                fh.seek(offset)
+                rec = fh.read(56)
+                if len(rec) == 56 and rec.startswith(b"PK\x06\x06"):
+                    entries, cd_size = struct.unpack("<QQ", rec[32:48])
+    return entries, cd_size
+
+
+def _open_zip(fh: BinaryIO, subject: str) -> zipfile.ZipFile | Finding:
+    try:
+        sizes = _zip_directory_size(fh)
+        fh.seek(0)
+        if sizes is not None:
+            entries, cd_size = sizes
+            if entries > MAX_ZIP_MEMBERS:
+                return unreadable(
+                    f"the zip archive has {entries:,} members, more than {MAX_ZIP_MEMBERS:,}",
+                    subject,
+                )
+            if cd_size > MAX_ZIP_DIRECTORY:
+                return unreadable(
+                    f"the zip archive's directory is larger than {_mib(MAX_ZIP_DIRECTORY)}",
+                    subject,
+                )
+        return zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError, struct.error) as exc:
+        return unreadable(f"not a readable zip archive ({_why(exc)})", subject)
+
+
+def _read_zip(fh: BinaryIO, subject: str, budget: WorkBudget) -> Iterator[RawReport | Finding]:
+    zf = _open_zip(fh, subject)
+    if isinstance(zf, Finding):
+        yield zf
         return
     with zf:
-        yield from _zip_members(zf, subject)
+        yield from _zip_members(zf, subject, budget)
 
 
-def _zip_members(zf: zipfile.ZipFile, subject: str) -> Iterator[RawReport | Finding]:
+def _zip_members(
+    zf: zipfile.ZipFile, subject: str, budget: WorkBudget
+) -> Iterator[RawReport | Finding]:
     total = 0
     found = False
-    for member in zf.infolist():
+    members = zf.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:  # the end record understated them
+        yield unreadable(
+            f"the zip archive has more than {MAX_ZIP_MEMBERS:,} members; the rest were refused",
+            subject,
+        )
+        members = members[:MAX_ZIP_MEMBERS]
+    for member in members:
         if member.is_dir():
             continue
-        where = f"{subject} [{member.filename}]"
+        where = f"{subject} [{member.filename[:300]}]"
         lower = member.filename.lower()
         if not lower.endswith((".json", ".gz")):
             continue
@@ -277,101 +548,150 @@ def _zip_members(zf: zipfile.ZipFile, subject: str) -> Iterator[RawReport | Find
             with zf.open(member) as fh:
                 # Never trust the declared size: read at most the cap plus one byte.
                 data = fh.read(MAX_REPORT_BYTES + 1)
+            total += len(data)
+            budget.take(len(data))
             if len(data) > MAX_REPORT_BYTES:
-                raise TooLarge(f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB; refused")
+                raise TooLarge(f"larger than {_mib(MAX_REPORT_BYTES)}; refused")
         except (TooLarge, zipfile.BadZipFile, OSError, ValueError, zlib.error, EOFError) as exc:
             yield unreadable(_why(exc), where)
+            if budget.remaining < 0:
+                return
             continue
         except NotImplementedError as exc:  # unsupported compression method
             yield unreadable(_why(exc), where)
             continue
-        total += len(data)
-        yield from _from_blob(data, where, domain_from_filename(member.filename))
+        yield from _from_blob(data, where, domain_from_filename(member.filename), budget)
+        if budget.remaining < 0:
+            return
     if not found:
         yield unreadable("the zip archive holds no .json or .json.gz report", subject)
 
 
-def _read_zip_bytes(data: bytes, subject: str) -> Iterator[RawReport | Finding]:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as exc:
-        yield unreadable(f"not a readable zip archive ({_why(exc)})", subject)
+def _read_zip_bytes(data: bytes, subject: str, budget: WorkBudget) -> Iterator[RawReport | Finding]:
+    zf = _open_zip(io.BytesIO(data), subject)
+    if isinstance(zf, Finding):
+        yield zf
         return
     with zf:
-        yield from _zip_members(zf, subject)
+        yield from _zip_members(zf, subject, budget)
+
+
+def _wanted(ctype: str, filename: str) -> bool:
+    return ctype in REPORT_MEDIA_TYPES or filename.lower().endswith(REPORT_SUFFIXES)
 
 
 def _read_email(
-    data: bytes, subject: str, *, in_mailbox: bool = False
+    lines: Iterator[bytes], subject: str, budget: WorkBudget, *, in_mailbox: bool = False
 ) -> Iterator[RawReport | Finding]:
     """The report attachments of one e-mail (other mail in a mailbox is passed over quietly)."""
-    msg = email.message_from_bytes(data)
-    header_domain = msg.get("TLS-Report-Domain")
-    hint = None
-    if isinstance(header_domain, str) and header_domain.strip():
-        hint = header_domain.strip().rstrip(".").lower()
+    reader = MessageReader(lines, wanted=_wanted, cap=MAX_REPORT_BYTES)
     found = False
-    for index, part in enumerate(msg.walk()):
-        if part.is_multipart():
-            continue
-        try:
-            ctype = part.get_content_type()
-            filename = part.get_filename() or ""
-        except Exception:
-            ctype, filename = "application/octet-stream", ""
-        if ctype not in REPORT_MEDIA_TYPES and not filename.lower().endswith(REPORT_SUFFIXES):
-            continue
-        found = True
-        where = f"{subject} [{filename or f'part {index}'}]"
-        try:
-            payload = part.get_payload(decode=True)
-        except Exception as exc:
-            yield unreadable(f"cannot decode the attachment ({_why(exc)})", where)
-            continue
-        if not isinstance(payload, bytes) or not payload:
-            yield unreadable("the attachment is empty", where)
-            continue
-        part_hint = domain_from_filename(filename) if filename else None
-        if payload.startswith(ZIP_MAGIC):
-            yield from _read_zip_bytes(payload, where)
-        else:
-            yield from _from_blob(payload, where, part_hint or hint)
+    try:
+        for part in reader.attachments():
+            found = True
+            yield from _attachment(part, reader, subject, budget)
+    except MailError as exc:
+        yield unreadable(_why(exc), subject)
+        return
     if not found and not in_mailbox:
         yield unreadable("the e-mail has no TLS-RPT report attachment", subject)
 
 
-def _read_mbox(path: Path) -> Iterator[RawReport | Finding]:
-    box = mailbox.mbox(path, create=False)
-    try:
-        yield from _read_mailbox(box, str(path))
-    finally:
-        box.close()
-
-
-def _read_maildir(path: Path) -> Iterator[RawReport | Finding]:
-    box = mailbox.Maildir(path, factory=None, create=False)
-    yield from _read_mailbox(box, str(path))
-
-
-def _read_mailbox(box: mailbox.Mailbox[Any], subject: str) -> Iterator[RawReport | Finding]:
-    try:
-        keys = sorted(box.keys(), key=str)
-    except Exception as exc:
-        yield unreadable(f"cannot read the mailbox ({_why(exc)})", subject)
+def _attachment(
+    part: Attachment, reader: MessageReader, subject: str, budget: WorkBudget
+) -> Iterator[RawReport | Finding]:
+    where = f"{subject} [{part.filename[:300] or f'part {part.index}'}]"
+    if part.data is None:
+        yield unreadable(part.problem or "the attachment could not be decoded", where)
         return
-    for n, key in enumerate(keys, start=1):
+    if not part.data:
+        yield unreadable("the attachment is empty", where)
+        return
+    header_domain = reader.headers.get("TLS-Report-Domain")
+    hint = None
+    if isinstance(header_domain, str) and header_domain.strip():
+        hint = header_domain.strip().rstrip(".").lower()[:300]
+    part_hint = domain_from_filename(part.filename) if part.filename else None
+    if part.data.startswith(ZIP_MAGIC):
+        yield from _read_zip_bytes(part.data, where, budget)
+    else:
+        yield from _from_blob(part.data, where, part_hint or hint, budget)
+
+
+class _MboxMessage:
+    """The lines of one message in an mbox: up to the next ``From `` line, capped in size."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self._lines = lines
+        self.size = 0
+        self.next_from: bytes | None = None
+        self._done = False
+
+    def __iter__(self) -> _MboxMessage:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            raise StopIteration
+        line = next(self._lines, None)
+        if line is None or line.startswith(b"From "):
+            self._done = True
+            self.next_from = line
+            raise StopIteration
+        self.size += len(line)
+        if self.size > MAX_MESSAGE_BYTES:
+            raise TooLarge(f"the message is larger than {_mib(MAX_MESSAGE_BYTES)}")
+        return line
+
+    def drain(self) -> bytes | None:
+        """Skip what the reader left of this message; return the next ``From `` line."""
+        while not self._done:
+            line = next(self._lines, None)
+            if line is None or line.startswith(b"From "):
+                self._done = True
+                self.next_from = line
+        return self.next_from
+
+
+def _read_mbox(fh: BinaryIO, subject: str, budget: WorkBudget) -> Iterator[RawReport | Finding]:
+    lines = _lines(fh)
+    line = next(lines, None)
+    while line is not None and not line.startswith(b"From "):
+        line = next(lines, None)  # anything before the first separator is not a message
+    n = 0
+    while line is not None:
+        n += 1
         where = f"{subject} [message {n}]"
+        message = _MboxMessage(lines)
         try:
-            data = box.get_bytes(key)
-            if len(data) > MAX_MESSAGE_BYTES:
-                raise TooLarge(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB")
+            yield from _read_email(message, where, budget, in_mailbox=True)
         except Exception as exc:
             yield unreadable(_why(exc), where)
+            if budget.remaining < 0:
+                return
+        line = message.drain()
+
+
+def _read_maildir(root: Path) -> Iterator[RawReport | Finding]:
+    for sub in ("cur", "new"):
+        folder = root / sub
+        try:
+            with os.scandir(folder) as it:
+                names = sorted(e.name for e in it if not e.name.startswith("."))
+        except OSError as exc:
+            yield unreadable(f"cannot list the folder ({_why(exc)})", str(folder))
             continue
-        try:
-            yield from _read_email(data, where, in_mailbox=True)
-        except Exception as exc:
-            yield unreadable(_why(exc), where)
+        for name in names:
+            path = folder / name
+            yield from _guarded(_read_maildir_message(path), str(path))
+
+
+def _read_maildir_message(path: Path) -> Iterator[RawReport | Finding]:
+    subject = str(path)
+    with open_regular(path) as fh:
+        if os.fstat(fh.fileno()).st_size > MAX_MESSAGE_BYTES:
+            raise TooLarge(f"the message is larger than {_mib(MAX_MESSAGE_BYTES)}")
+        yield from _read_email(_lines(fh), subject, WorkBudget(), in_mailbox=True)
 
 
 def iter_email_reports(data: bytes, subject: str) -> Iterator[RawReport | Finding]:
@@ -380,9 +700,7 @@ def iter_email_reports(data: bytes, subject: str) -> Iterator[RawReport | Findin
     A message without a report attachment yields one ``report-unreadable`` Finding saying so.
     """
     if len(data) > MAX_MESSAGE_BYTES:
-        yield unreadable(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB", subject)
+        yield unreadable(f"the message is larger than {_mib(MAX_MESSAGE_BYTES)}", subject)
         return
-    try:
-        yield from _read_email(data, subject)
-    except Exception as exc:  # a malformed message never stops the run
-        yield unreadable(_why(exc), subject)
+    lines = _lines(io.BytesIO(data))
+    yield from _guarded(_read_email(lines, subject, WorkBudget()), subject)

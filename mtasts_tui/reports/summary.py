@@ -3,6 +3,11 @@
 Pure: feed parsed reports one at a time with :meth:`ReportSummary.add`. Memory holds only the
 aggregates (per domain, per day: counts and small counters) and one 16-byte digest per report for
 de-duplication; the reports themselves are never kept.
+
+The aggregates are bounded too, because reports choose their keys: at most :data:`MAX_CELLS`
+(domain, day) cells and :data:`MAX_KEYS` distinct hosts, organisations and result types. Past
+those, sessions still count, under :data:`MORE_DOMAINS` or :data:`OTHER`, and
+:attr:`ReportSummary.capped` says so.
 """
 
 from __future__ import annotations
@@ -12,10 +17,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from mtasts_tui.core.findings import Finding, warning
 from mtasts_tui.reports.model import STS, ParsedReport
 
 UNKNOWN = "(unknown)"
 """Key used for a missing policy domain, MX host or organisation."""
+MORE_DOMAINS = "(more domains)"
+"""Where sessions of domains and days past :data:`MAX_CELLS` are summed."""
+OTHER = "(other)"
+"""Where breakdown entries past :data:`MAX_KEYS` are summed."""
+MAX_CELLS = 20_000
+"""Most (policy domain, day) aggregates kept."""
+MAX_KEYS = 50_000
+"""Most distinct keys (MX hosts, organisations, result types) across all breakdowns."""
+MAX_KEY_CHARS = 255
+"""Breakdown keys are cut to this length (a DNS name is at most 253 characters)."""
 
 
 @dataclass(slots=True)
@@ -101,6 +117,16 @@ def report_day(report: ParsedReport) -> date | None:
     return when.date() if when is not None else None
 
 
+def capped_finding() -> Finding:
+    """Said once when :attr:`ReportSummary.capped` is set."""
+    return warning(
+        "reports-summary-capped",
+        f"The reports name more than {MAX_CELLS:,} domain-days or {MAX_KEYS:,} hosts, "
+        f"organisations and result types; the sessions of the rest are summed under "
+        f"'{MORE_DOMAINS}' and '{OTHER}'.",
+    )
+
+
 class ReportSummary:
     """Aggregates reports as they stream past; see the module docstring for what it keeps."""
 
@@ -111,6 +137,45 @@ class ReportSummary:
         """Reports offered to :meth:`add`, duplicates included."""
         self.duplicates = 0
         """Reports ignored because the same organisation already sent that report-id."""
+        self.capped = False
+        """True once a cap folded some domains, days or breakdown keys together."""
+        self._cells = 0
+        self._keys = 0
+
+    def _cell(self, domain: str, day: date | None) -> _DayStats:
+        per_day = self._domains.get(domain)
+        stats = per_day.get(day) if per_day is not None else None
+        if stats is not None:
+            return stats
+        if self._cells >= MAX_CELLS:
+            self.capped = True
+            domain, day = MORE_DOMAINS, None
+            per_day = self._domains.setdefault(domain, {})
+            stats = per_day.get(day)
+            if stats is None:
+                stats = per_day[day] = _DayStats()
+            return stats
+        self._cells += 1
+        stats = self._domains.setdefault(domain, {})[day] = _DayStats()
+        return stats
+
+    def _key(self, counter: Counter[str], key: str) -> str:
+        key = key[:MAX_KEY_CHARS]
+        if key not in counter:
+            if self._keys >= MAX_KEYS:
+                self.capped = True
+                return OTHER
+            self._keys += 1
+        return key
+
+    def _cause(self, counter: Counter[tuple[str, str]], key: tuple[str, str]) -> tuple[str, str]:
+        key = (key[0][:MAX_KEY_CHARS], key[1][:MAX_KEY_CHARS])
+        if key not in counter:
+            if self._keys >= MAX_KEYS:
+                self.capped = True
+                return (OTHER, OTHER)
+            self._keys += 1
+        return key
 
     @staticmethod
     def _digest(key: tuple[str, str]) -> bytes:
@@ -137,10 +202,7 @@ class ReportSummary:
         day = report_day(report)
         org = report.organization or UNKNOWN
         for policy in report.policies:
-            domain = policy.policy_domain or UNKNOWN
-            stats = self._domains.setdefault(domain, {}).get(day)
-            if stats is None:
-                stats = self._domains[domain][day] = _DayStats()
+            stats = self._cell(policy.policy_domain or UNKNOWN, day)
             stats.reports += 1
             stats.successful += policy.successful
             stats.failed += policy.failed
@@ -149,14 +211,15 @@ class ReportSummary:
                 stats.sts_successful += policy.successful
                 stats.sts_failed += policy.failed
             if policy.failed:
-                stats.by_organization[org] += policy.failed
+                stats.by_organization[self._key(stats.by_organization, org)] += policy.failed
             for detail in policy.failure_details:
                 n = detail.failed_session_count
                 mx = detail.receiving_mx_hostname or UNKNOWN
-                stats.by_result_type[detail.result_type] += n
-                stats.by_mx[mx] += n
+                stats.by_result_type[self._key(stats.by_result_type, detail.result_type)] += n
+                stats.by_mx[self._key(stats.by_mx, mx)] += n
                 if is_sts:
-                    stats.sts_causes[(detail.result_type, mx)] += n
+                    cause = self._cause(stats.sts_causes, (detail.result_type, mx))
+                    stats.sts_causes[cause] += n
         return True
 
     def add_aggregate(

@@ -268,3 +268,48 @@ class TestUnwritableFolder:
         assert r.code != 0
         assert "not a folder" in r.err
         assert target.read_text() == "x"
+
+
+class TestOnlyInsideOut:
+    def test_a_folder_with_other_files_needs_force_and_keeps_them(
+        self, run: Run, tmp_path: Path
+    ) -> None:
+        (tmp_path / "notes.txt").write_text("mine")
+        r = export(run, tmp_path)
+        assert r.code == 2
+        assert "not from a bundle" in r.err and "--force" in r.err
+        assert files_under(tmp_path) == {"notes.txt"}
+        assert export(run, tmp_path, "--force").code == 0
+        assert files_under(tmp_path) == BUNDLE_FILES | {"notes.txt"}
+
+    def test_a_symlink_inside_out_is_refused(self, run: Run, tmp_path: Path) -> None:
+        out = tmp_path / "bundle"
+        assert export(run, out).code == 0
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        for f in (out / "dns").iterdir():
+            f.unlink()
+        (out / "dns").rmdir()
+        (out / "dns").symlink_to(outside)
+        r = export(run, out, "--force", id="second")
+        assert r.code == 1
+        assert "symlink" in r.err
+        assert list(outside.iterdir()) == []
+        assert json.loads((out / "bundle.json").read_text())["policy_id"] == "20260302T101500Z"
+
+    def test_nothing_is_left_beside_the_folder(self, run: Run, tmp_path: Path) -> None:
+        out = tmp_path / "bundle"
+        assert export(run, out).code == 0
+        assert export(run, out, "--force", id="second").code == 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+        assert not [p for p in out.rglob(".mtasts-*")]
+
+    def test_a_253_character_domain_gets_a_shorter_folder(self, run: Run, tmp_path: Path) -> None:
+        domain = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 56, "test"])
+        out = tmp_path / "bundle"
+        r = export(run, out, domain=domain, mx=["mail.example.net"])
+        assert r.code == 0, r.err
+        manifest = json.loads((out / "bundle.json").read_text())
+        assert manifest["policy_folder"] != f"mta-sts.{domain}"
+        assert (out / manifest["policy_folder"] / ".well-known" / "mta-sts.txt").is_file()
+        assert manifest["policy_folder"] in (out / "CHECKLIST.md").read_text()

@@ -12,6 +12,7 @@ from mtasts_tui.core.bundle import POLICY_PATH
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.tui.draft import Draft
 from mtasts_tui.tui.messages import InspectionDone, StepUpdate
+from mtasts_tui.tui.screens.confirm import ConfirmScreen
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.export import ExportScreen
@@ -108,10 +109,27 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         manifest = json.loads((out / "bundle.json").read_text())
         assert json.dumps(manifest).count(edit.draft.policy_id) >= 1
 
-        # Writing again without overwrite is refused, with the reason shown.
+        # Writing again without overwrite asks first; "no" leaves the bundle as it was.
+        before = (out / "bundle.json").read_bytes()
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Overwrite" in plain(export.query_one("#written", Static))
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "already holds a bundle" in plain(app.screen.query_one("#confirm-question", Static))
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is export
+        assert (out / "bundle.json").read_bytes() == before
+        # "yes" replaces it.
+        (out / "bundle.json").write_text("{}")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is export
+        assert "Wrote 7 files" in plain(export.query_one("#written", Static))
+        assert (out / "bundle.json").read_bytes() == before
 
         # Copy a record value, tick a checklist step.
         await pilot.press("c")

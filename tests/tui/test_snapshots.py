@@ -160,6 +160,24 @@ class TestReviewExport:
 
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
+    def test_export_asks_before_writing_into_a_non_empty_folder(
+        self, snap_compare, make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await _ready(pilot)
+            await pilot.press("x")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            pilot.app.clear_notifications()
+            await pilot.pause()
+
+        assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
+
 
 def test_help(snap_compare, make_app) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -38,6 +38,7 @@ from mtasts_tui.core.text import one_line
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
 from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
 from mtasts_tui.tui.screens.base import WizardScreen
+from mtasts_tui.tui.screens.confirm import ConfirmScreen
 
 HOSTING_LABELS = {
     "nginx": "nginx",
@@ -196,6 +197,7 @@ class ExportScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, generation: int, folder: str, files: dict[str, str], force: bool) -> None:
+        ask: str | None = None
         try:
             paths = write_bundle(Path(folder), files, force=force)
         except BundleExistsError as exc:
@@ -204,6 +206,7 @@ class ExportScreen(WizardScreen):
                 style="red",
             )
             ok = False
+            ask = str(exc)
         except ExportError as exc:
             text, ok = Text("✗ " + one_line(str(exc)), style="red"), False
         else:
@@ -215,6 +218,29 @@ class ExportScreen(WizardScreen):
         # Cancelling a thread worker only sets a flag: a slower, older write ends up here too.
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._written, generation, text, ok)
+            if ask is not None:
+                self.app.call_from_thread(self._ask_if_current, generation, folder, files, ask)
+
+    def _ask_if_current(
+        self, generation: int, folder: str, files: dict[str, str], why: str
+    ) -> None:
+        if generation == self.generation:
+            self._ask_overwrite(folder, files, why)
+
+    def _ask_overwrite(self, folder: str, files: dict[str, str], why: str) -> None:
+        """The folder is not empty: write into it only if the user says so."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.query_one("#written", Static).update(Text("Writing…", style="italic"))
+                self.generation += 1
+                self._write(self.generation, folder, files, True)
+
+        question = (
+            f"{why.split('; nothing was written')[0]}.\n\nWrite the bundle into this folder "
+            "anyway? Files of the bundle are replaced; other files are left as they are."
+        )
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def _written(self, generation: int, text: Text, ok: bool) -> None:
         if generation != self.generation:
