@@ -122,9 +122,6 @@ def run_recorded(
     report = Report(output_format(args), out, "check")
     try:
         cycle = asyncio.run(run_cycle(domains, config, args, verdicts, monitor, report, out))
-    except KeyboardInterrupt:
-        err.write("mtasts-tui check: interrupted\n")
-        return 130
     finally:
         monitor.close()
     report.close()

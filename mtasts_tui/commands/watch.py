@@ -146,9 +146,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         return asyncio.run(_watch(args, domains, config, verdicts, monitor, interval, out, err))
-    except KeyboardInterrupt:  # --once (or a second Ctrl-C): what was recorded stays recorded
-        err.write("mtasts-tui watch: interrupted\n")
-        return 130
     finally:
         monitor.close()
 

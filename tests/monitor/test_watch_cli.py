@@ -591,7 +591,7 @@ def test_ctrl_c_during_a_round_exits_130_with_one_line(tmp_path, command) -> Non
             proc.kill()
             proc.wait()
     assert proc.returncode == 130
-    assert err == f"mtasts-tui {command}: interrupted\n"
+    assert err == "mtasts-tui: interrupted\n"  # one line, the same for every command
 
 
 def test_a_db_that_is_not_a_database_is_a_clear_error(capsys, tmp_path) -> None:

@@ -128,7 +128,7 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is export
-        assert "Wrote 7 files" in plain(export.query_one("#written", Static))
+        assert "Wrote 15 files" in plain(export.query_one("#written", Static))
         assert (out / "bundle.json").read_bytes() == before
 
         # Copy a record value, tick a checklist step.
