@@ -84,6 +84,13 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
         "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
     )
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="N",
+        help="start at most N new connections per second over the whole run (default: no limit)",
+    )
+    parser.add_argument(
         "--reports",
         action="append",
         default=[],

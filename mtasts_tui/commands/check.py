@@ -256,12 +256,17 @@ async def _run(
     out: TextIO,
     report_verdicts: dict[str, Verdict] | None = None,
     emit: Emit | None = None,
+    rate: float | None = None,
 ) -> bool:
     """Inspect with at most ``concurrency`` domains in flight; print each result as it lands.
 
     Results are written and dropped one by one, so memory does not grow with the domain count.
     """
+    from mtasts_tui.probe.cache import RunCache
+
     net = Network.from_config(config)
+    # One run, one cache: shared MX hosts are resolved and probed once for all their domains.
+    net.cache = RunCache(rate=rate)
     queue: asyncio.Queue[DomainName] = asyncio.Queue()
     for d in domains:
         queue.put_nowait(d)
@@ -314,7 +319,10 @@ async def _run(
                 write_human(out, result)
             out.flush()
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(domains))))))
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(domains))))))
+    finally:
+        await net.cache.aclose()
     return any_error
 
 
@@ -352,6 +360,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     if args.concurrency < 1:
         err.write("mtasts-tui check: --concurrency must be at least 1\n")
+        return 2
+    if args.rate is not None and not args.rate > 0:  # NaN too
+        err.write("mtasts-tui check: --rate must be more than 0 connections per second\n")
         return 2
     verdicts = None
     if args.reports:

@@ -81,7 +81,16 @@ async def run_cycle(
 
         report.add(outcome, human)
 
-    cycle.any_error = await _run(domains, config, args.concurrency, False, out, verdicts, emit=emit)
+    cycle.any_error = await _run(
+        domains,
+        config,
+        args.concurrency,
+        False,
+        out,
+        verdicts,
+        emit=emit,
+        rate=getattr(args, "rate", None),
+    )
     if any(d.severity == "error" for o in cycle.outcomes for d in o.drift):
         cycle.any_error = True
     return cycle

@@ -115,6 +115,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.concurrency < 1:
         err.write("mtasts-tui watch: --concurrency must be at least 1\n")
         return 2
+    if args.rate is not None and not args.rate > 0:  # NaN too
+        err.write("mtasts-tui watch: --rate must be more than 0 connections per second\n")
+        return 2
     if args.webhook and not re.match(r"^https?://", args.webhook, re.IGNORECASE):
         err.write("mtasts-tui watch: --webhook must be an http:// or https:// URL\n")
         return 2

@@ -258,6 +258,10 @@ class Lab:
     def smtp_port(self) -> int:
         return self._need()[2].port
 
+    def smtp_sessions(self, address: str) -> int:
+        """SMTP connections the lab accepted on ``address`` since it started."""
+        return self._need()[2].sessions_by_address.get(address, 0)
+
     def set_dns_delay(self, seconds: float) -> None:
         """Delay every DNS answer by ``seconds`` (0 to reset)."""
         self._need()[0].delay = max(0.0, float(seconds))

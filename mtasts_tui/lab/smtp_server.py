@@ -34,6 +34,8 @@ class SmtpServers:
         self.idle_timeout = idle_timeout
         self.port = 0
         self.sessions = 0
+        self.sessions_by_address: dict[str, int] = {}
+        """SMTP connections accepted per listening address (tests count probes with it)."""
         self._by_address = {b.address: b for b in bindings}
         self._service = TcpService(self._serve)
 
@@ -51,6 +53,7 @@ class SmtpServers:
         binding = self._by_address[local]
         session = _Session(self, binding, reader, writer)
         self.sessions += 1
+        self.sessions_by_address[local] = self.sessions_by_address.get(local, 0) + 1
         await session.run()
 
 

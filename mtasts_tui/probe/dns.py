@@ -91,6 +91,18 @@ async def lookup_addresses(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> tuple[list[str], str | None]:
     """IPv4 then IPv6 addresses of ``host`` (both asked at once), and an error if none came."""
+    addresses, why, _ = await lookup_addresses_ttl(resolver, host, timeout)
+    return addresses, why
+
+
+NEGATIVE_TTL = 30.0
+"""Seconds to keep "no address" (the SOA minimum is not worth a second lookup here)."""
+
+
+async def lookup_addresses_ttl(
+    resolver: dns.asyncresolver.Resolver, host: str, timeout: float
+) -> tuple[list[str], str | None, float]:
+    """:func:`lookup_addresses`, plus how long the answer may be kept (0: a failure, not at all)."""
     (s4, a4, e4), (s6, a6, e6) = await asyncio.gather(
         _resolve(resolver, host, "A", timeout), _resolve(resolver, host, "AAAA", timeout)
     )
@@ -99,10 +111,15 @@ async def lookup_addresses(
     v4 = {r.to_text() for r in a4 or () if r.rdtype == dns.rdatatype.A}
     v6 = {r.to_text() for r in a6 or () if r.rdtype == dns.rdatatype.AAAA}
     addresses = sorted(v4, key=ipaddress.ip_address) + sorted(v6, key=ipaddress.ip_address)
-    if addresses:
-        return addresses, None
     if "error" in (s4, s6):
-        return [], f"address lookup failed: {e4 or e6}"
+        ttl = 0.0  # half an answer is not kept: the next domain asks again
+    else:
+        ttls = [float(a.rrset.ttl) for a in (a4, a6) if a is not None and a.rrset is not None]
+        ttl = min(ttls) if ttls else NEGATIVE_TTL
+    if addresses:
+        return addresses, None, ttl
+    if "error" in (s4, s6):
+        return [], f"address lookup failed: {e4 or e6}", 0.0
     if s4 == "nxdomain":
-        return [], f"{host} does not exist in DNS (NXDOMAIN)"
-    return [], f"{host} has no A or AAAA record"
+        return [], f"{host} does not exist in DNS (NXDOMAIN)", ttl
+    return [], f"{host} has no A or AAAA record", ttl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -83,16 +84,24 @@ async def _fetch_one(
     try:
         # httpx's timeouts are per operation; the outer bound holds the whole fetch (connect,
         # handshake, a trickled body) to the step time.
-        async with asyncio.timeout(timeout):
-            async with httpx.AsyncClient(
-                verify=net.ssl_context,
-                follow_redirects=False,
-                trust_env=False,
-                timeout=httpx.Timeout(timeout),
-                limits=httpx.Limits(max_keepalive_connections=0),
-            ) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            if net.cache is None:
+                client = await stack.enter_async_context(_client(net, timeout, keepalive=0))
+            else:
+                # Pooled per (address, SNI name) only: one name's connection never serves another.
+                await stack.enter_async_context(net.cache.slot(address))
+                client = await stack.enter_async_context(
+                    net.cache.https_client(
+                        address, host, lambda: _client(net, timeout, keepalive=1)
+                    )
+                )
+            async with asyncio.timeout(timeout):
                 request = client.build_request(
-                    "GET", target, headers=headers, extensions={"sni_hostname": host}
+                    "GET",
+                    target,
+                    headers=headers,
+                    extensions={"sni_hostname": host},
+                    timeout=httpx.Timeout(timeout),
                 )
                 response = await client.send(request, stream=True)
                 try:
@@ -124,6 +133,16 @@ async def _fetch_one(
         tls_version=tls_version,
         cert_names=names,
         cert_not_after=not_after,
+    )
+
+
+def _client(net: Network, timeout: float, *, keepalive: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        verify=net.ssl_context,
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_keepalive_connections=keepalive),
     )
 
 

@@ -186,7 +186,10 @@ async def inspect_domain(
 
     async def resolve_mx(host: str) -> tuple[str, list[str], str | None]:
         steps.start(f"smtp:{host}", f"STARTTLS {host}")
-        addresses, why = await lookup_addresses(resolver, host, deadline.for_step())
+        if net.cache is not None:
+            addresses, why = await net.cache.host_addresses(resolver, host, deadline.for_step())
+        else:
+            addresses, why = await lookup_addresses(resolver, host, deadline.for_step())
         return host, addresses, why
 
     async def probe_host(host: str, addresses: list[str], skipped: tuple[str, ...]) -> MxProbe:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     # frame before paying for it (issue 12), and the options below stay cheap to parse.
     import dns.asyncresolver
 
+    from mtasts_tui.probe.cache import RunCache
+
 
 class NetworkConfigError(ValueError):
     """A network option is unusable; the message says which and why."""
@@ -124,6 +126,8 @@ class Network:
     resolver: dns.asyncresolver.Resolver
     ssl_context: ssl.SSLContext
     diagnostic_context: ssl.SSLContext = field(default_factory=diagnostic_ssl_context)
+    cache: RunCache | None = None
+    """Shared lookups, probes, pools and limits of a many-domain run (`check`); None: none."""
 
     @classmethod
     def from_config(cls, config: ProbeConfig) -> Network:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from mtasts_tui.core.facts import MxAddressProbe, MxProbe
+from mtasts_tui.probe.cache import RunCache
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -77,7 +78,10 @@ async def probe_mx(
         return MxProbe(host=name, error="the MX host has no address", skipped=skipped)
 
     async def one(address: str) -> MxAddressProbe:
-        result = await probe_address(net, name, address, timeout)
+        if net.cache is None:
+            result = await probe_address(net, name, address, timeout)
+        else:
+            result = await shared_probe(net, net.cache, name, address, timeout)
         if on_address is not None:
             on_address(result)
         return result
@@ -86,6 +90,34 @@ async def probe_mx(
     return MxProbe.from_addresses(
         name, results, skipped=skipped, elapsed=time.monotonic() - started
     )
+
+
+async def shared_probe(
+    net: Network, cache: RunCache, host: str, address: str, timeout: float
+) -> MxAddressProbe:
+    """One probe of (host, address) for the whole run; each caller waits ``timeout`` at most.
+
+    The shared probe has the full step time of its own, so a domain that joins late with
+    little time left cannot cut it short for the others.
+    """
+
+    async def run() -> tuple[MxAddressProbe, float]:
+        async with cache.slot(address):
+            return await probe_address(net, host, address, net.config.timeout), RUN_LONG
+
+    try:
+        async with asyncio.timeout(timeout):
+            return await cache.smtp.get((host, address), run)
+    except TimeoutError:
+        return MxAddressProbe(
+            address=address,
+            error=f"timed out after {round(timeout, 1):g} s waiting for the shared probe",
+            timed_out=True,
+        )
+
+
+RUN_LONG = 24 * 3600.0
+"""A probe result is kept for the whole run (a `watch` cycle starts a new cache)."""
 
 
 async def probe_address(net: Network, host: str, address: str, timeout: float) -> MxAddressProbe:

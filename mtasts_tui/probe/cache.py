@@ -1,0 +1,227 @@
+"""Run-wide sharing for one `check` over many domains (issue 12).
+
+A hosting company's thousands of domains sit on a few provider MX clusters. Within one run:
+
+- the addresses of an MX host are resolved once and kept until their TTL runs out;
+- each distinct (MX host, address) STARTTLS probe runs once; every domain using that host gets
+  the same per-address result (its JSON still lists every address);
+- HTTPS connections are pooled per (address, SNI name): one domain's policy connection is
+  never reused for another name, so certificates and policies cannot mix;
+- at most ``per_address`` connections go to one destination address at once, and new
+  connections start at no more than ``rate`` per second over the whole run.
+
+Every table is bounded (least recently used entries go first), so memory stays flat however
+long the domain list. Lookups and probes in flight are shared too: a hundred domains asking for
+the same host at once cause one query, not a hundred.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from mtasts_tui.core.facts import MxAddressProbe
+from mtasts_tui.probe.dns import lookup_addresses_ttl
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
+    import httpx
+
+PER_ADDRESS = 4
+"""Connections at once to one destination address: a shared provider MX sees a few, not a flood."""
+MAX_ENTRIES = 4096
+"""Entries per table; enough for every shared host of a fleet, small enough to stay flat."""
+MAX_POOLS = 64
+"""Open HTTPS pools (address, SNI name) kept for reuse; the oldest is closed first."""
+NEGATIVE_TTL = 30.0
+"""Seconds a failed or empty address lookup is kept (it has no TTL of its own to honour)."""
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Table(Generic[K, V]):
+    """A bounded LRU of values with expiry, sharing the work of a key already in flight."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._done: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._flying: dict[K, asyncio.Task[tuple[V, float]]] = {}
+        self.misses = 0
+        self.hits = 0
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+    async def get(self, key: K, make: Callable[[], Awaitable[tuple[V, float]]]) -> V:
+        """The value for ``key``; ``make`` returns (value, seconds to keep it) when none is kept.
+
+        Callers waiting on a shared task are shielded from each other: one caller's deadline
+        cancels its own wait, never the work the others wait for.
+        """
+        now = time.monotonic()
+        kept = self._done.get(key)
+        if kept is not None:
+            if kept[0] > now:
+                self._done.move_to_end(key)
+                self.hits += 1
+                return kept[1]
+            del self._done[key]
+        task = self._flying.get(key)
+        if task is None:
+            self.misses += 1
+            task = asyncio.ensure_future(make())
+            self._flying[key] = task
+            task.add_done_callback(lambda t, k=key: self._landed(k, t))  # type: ignore[misc]
+        else:
+            self.hits += 1
+        value, _ = await asyncio.shield(task)
+        return value
+
+    def _landed(self, key: K, task: asyncio.Task[tuple[V, float]]) -> None:
+        self._flying.pop(key, None)
+        if task.cancelled() or task.exception() is not None:
+            return
+        value, keep = task.result()
+        if keep <= 0:
+            return
+        self._done[key] = (time.monotonic() + keep, value)
+        self._done.move_to_end(key)
+        while len(self._done) > self.limit:
+            self._done.popitem(last=False)
+
+
+class _Gate:
+    """A per-address semaphore that exists only while someone holds or waits for it."""
+
+    __slots__ = ("semaphore", "users")
+
+    def __init__(self, size: int) -> None:
+        self.semaphore = asyncio.Semaphore(size)
+        self.users = 0
+
+
+class RunCache:
+    """What one run shares between its domains: lookups, probe results, pools and limits."""
+
+    def __init__(
+        self,
+        *,
+        per_address: int = PER_ADDRESS,
+        rate: float | None = None,
+        max_entries: int = MAX_ENTRIES,
+        max_pools: int = MAX_POOLS,
+    ) -> None:
+        if per_address < 1:
+            raise ValueError("per_address must be at least 1")
+        if rate is not None and rate <= 0:
+            raise ValueError("rate must be more than 0")
+        self.per_address = per_address
+        self.rate = rate
+        self.addresses: _Table[str, tuple[list[str], str | None]] = _Table(max_entries)
+        """MX host name -> (addresses, lookup error), until the smallest TTL runs out."""
+        self.records: _Table[tuple[str, str], object] = _Table(max_entries)
+        """(name, type) -> any other lookup result (TLSA, CAA), until its TTL runs out."""
+        self.smtp: _Table[tuple[str, str], MxAddressProbe] = _Table(max_entries)
+        """(MX host, address) -> that address's STARTTLS probe, for the whole run."""
+        self.max_pools = max_pools
+        self._pools: OrderedDict[tuple[str, str], _Pool] = OrderedDict()
+        self._gates: dict[str, _Gate] = {}
+        self._next_start = 0.0
+        self._rate_lock = asyncio.Lock()
+        self.connections = 0
+        """New connections started through :meth:`slot` (a figure for benchmarks and tests)."""
+
+    async def host_addresses(
+        self, resolver: dns.asyncresolver.Resolver, host: str, timeout: float
+    ) -> tuple[list[str], str | None]:
+        """The addresses of an MX host, asked once per TTL for the whole run."""
+
+        async def ask() -> tuple[tuple[list[str], str | None], float]:
+            addresses, why, ttl = await lookup_addresses_ttl(resolver, host, timeout)
+            return (addresses, why), ttl
+
+        addresses, why = await self.addresses.get(host.lower(), ask)
+        return list(addresses), why
+
+    # --- limits -------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def slot(self, address: str) -> AsyncIterator[None]:
+        """Hold one of the few connections allowed to ``address``, started within the rate."""
+        gate = self._gates.get(address)
+        if gate is None:
+            gate = self._gates[address] = _Gate(self.per_address)
+        gate.users += 1
+        try:
+            async with gate.semaphore:
+                await self._pace()
+                self.connections += 1
+                yield
+        finally:
+            gate.users -= 1
+            if gate.users == 0:
+                self._gates.pop(address, None)
+
+    async def _pace(self) -> None:
+        """Space new connections 1/rate seconds apart over the whole run."""
+        if self.rate is None:
+            return
+        async with self._rate_lock:
+            now = time.monotonic()
+            wait = self._next_start - now
+            self._next_start = max(now, self._next_start) + 1.0 / self.rate
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    # --- HTTPS pools --------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def https_client(
+        self, address: str, sni: str, make: Callable[[], httpx.AsyncClient]
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        """The pooled client for exactly this (address, SNI name); never another name's."""
+        key = (address, sni.lower())
+        pool = self._pools.get(key)
+        if pool is None or pool.client.is_closed:
+            pool = self._pools[key] = _Pool(make())
+            while len(self._pools) > self.max_pools:
+                _, old = self._pools.popitem(last=False)
+                old.evicted = True
+                if old.users == 0:
+                    await _close(old.client)
+        self._pools.move_to_end(key)
+        pool.users += 1
+        try:
+            yield pool.client
+        finally:
+            pool.users -= 1
+            if pool.evicted and pool.users == 0:
+                await _close(pool.client)
+
+    def pool_keys(self) -> list[tuple[str, str]]:
+        return list(self._pools)
+
+    async def aclose(self) -> None:
+        """Close every pooled connection (the end of the run)."""
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await _close(pool.client)
+
+
+class _Pool:
+    __slots__ = ("client", "evicted", "users")
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.users = 0
+        self.evicted = False
+
+
+async def _close(client: httpx.AsyncClient) -> None:
+    with contextlib.suppress(Exception):
+        await client.aclose()
