@@ -120,10 +120,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="inspect live domains (headless)")
     check.add_argument(
-        "domains", nargs="+", metavar="DOMAIN", help="domains to check; - reads them from stdin"
+        "domains", nargs="*", metavar="DOMAIN", help="domains to check; - reads them from stdin"
     )
     add_check_options(check)
-    from mtasts_tui.commands import history_cmd, options, watch
+    from mtasts_tui.commands import fleet, history_cmd, options, watch
+
+    fleet.add_arguments(check)
 
     options.add_store_arguments(check, default_baseline=None)
     history_cmd.add_arguments(commands.add_parser("history", help="what changed, per domain"))

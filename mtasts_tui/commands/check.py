@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any, TextIO
 
@@ -249,7 +249,7 @@ def load_report_verdicts(paths: list[str], err: TextIO) -> dict[str, Verdict]:
 
 
 async def _run(
-    domains: list[DomainName],
+    domains: Iterable[DomainName],
     config: ProbeConfig,
     concurrency: int,
     json_out: bool,
@@ -257,73 +257,121 @@ async def _run(
     report_verdicts: dict[str, Verdict] | None = None,
     emit: Emit | None = None,
     rate: float | None = None,
+    in_order: bool = False,
 ) -> bool:
     """Inspect with at most ``concurrency`` domains in flight; print each result as it lands.
 
-    Results are written and dropped one by one, so memory does not grow with the domain count.
+    ``domains`` is consumed lazily and results are written and dropped one by one, so memory
+    does not grow with the domain count. ``in_order`` prints in input order instead: results
+    that finish early wait in a buffer of at most ``reorder_window(concurrency)`` domains.
     """
     from mtasts_tui.probe.cache import RunCache
 
     net = Network.from_config(config)
     # One run, one cache: shared MX hosts are resolved and probed once for all their domains.
     net.cache = RunCache(rate=rate)
-    queue: asyncio.Queue[DomainName] = asyncio.Queue()
-    for d in domains:
-        queue.put_nowait(d)
+    source = iter(domains)
     any_error = False
+    window = reorder_window(concurrency)
+    taken = 0
+    printed = 0
+    held: dict[int, Callable[[], Awaitable[None]]] = {}
+    room = asyncio.Condition()
+    flushing = asyncio.Lock()
 
-    async def worker() -> None:
+    async def check_one(domain: DomainName) -> Callable[[], Awaitable[None]]:
+        """Inspect one domain; return how to write its result (now, or when its turn comes)."""
         nonlocal any_error
-        while True:
-            try:
-                domain = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            try:
-                result = await inspect_domain(domain, net)
-                if report_verdicts is not None:
-                    result = with_reports(result, report_verdicts.get(domain.ascii))
-            except Exception as exc:  # one broken domain never stops the others
-                any_error = True
-                failure = {
-                    "domain": domain.ascii,
-                    "domain_unicode": domain.unicode,
-                    "findings": [
-                        {
-                            "severity": "error",
-                            "code": "check-failed",
-                            "message": f"The check itself failed: {type(exc).__name__}: {exc}",
-                        }
-                    ],
-                    "enforce_ready": False,
-                }
+        try:
+            result = await inspect_domain(domain, net)
+            if report_verdicts is not None:
+                result = with_reports(result, report_verdicts.get(domain.ascii))
+        except Exception as exc:  # one broken domain never stops the others
+            any_error = True
+            why = str(exc)
+            failure = {
+                "domain": domain.ascii,
+                "domain_unicode": domain.unicode,
+                "findings": [
+                    {
+                        "severity": "error",
+                        "code": "check-failed",
+                        "message": f"The check itself failed: {type(exc).__name__}: {exc}",
+                    }
+                ],
+                "enforce_ready": False,
+            }
+
+            async def failed() -> None:
                 if emit is not None:
                     await emit(failure, None)
                 elif json_out:
                     write_json(out, failure, compact=True)
                 else:
-                    out.write(f"\n== {domain.display()}: check failed: {printable(str(exc))}\n")
-                continue
-            if has_errors(result.judgement.findings):
-                any_error = True
-            if json_out or emit is not None:
-                data = inspection_to_json(result)
-                if report_verdicts is not None:
-                    verdict = report_verdicts.get(domain.ascii)
-                    data["reports"] = verdict.to_json() if verdict else None
-                if emit is not None:
-                    await emit(data, result)
-                else:
-                    write_json(out, data, compact=True)
-            else:
+                    out.write(f"\n== {domain.display()}: check failed: {printable(why)}\n")
+
+            return failed
+        if has_errors(result.judgement.findings):
+            any_error = True
+        data: dict[str, Any] | None = None
+        if json_out or emit is not None:
+            data = inspection_to_json(result)
+            if report_verdicts is not None:
+                verdict = report_verdicts.get(domain.ascii)
+                data["reports"] = verdict.to_json() if verdict else None
+
+        async def deliver() -> None:
+            if data is None:
                 write_human(out, result)
+            elif emit is not None:
+                await emit(data, result)
+            else:
+                write_json(out, data, compact=True)
             out.flush()
 
+        return deliver
+
+    async def flush() -> None:
+        nonlocal printed
+        async with flushing:  # one writer at a time, in sequence
+            while printed in held:
+                await held.pop(printed)()
+                printed += 1
+                async with room:
+                    room.notify_all()
+
+    def has_room() -> bool:
+        return taken - printed < window
+
+    async def worker() -> None:
+        nonlocal taken
+        while True:
+            if in_order:
+                async with room:
+                    await room.wait_for(has_room)
+            domain = next(source, None)
+            if domain is None:
+                return
+            number = taken
+            taken += 1
+            deliver = await check_one(domain)
+            if not in_order:
+                await deliver()
+                continue
+            held[number] = deliver
+            await flush()
+
     try:
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(domains))))))
+        await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
     finally:
         await net.cache.aclose()
     return any_error
+
+
+def reorder_window(concurrency: int) -> int:
+    """Domains taken but not yet printed under ``--order input``: enough to keep every worker
+    busy behind one slow domain, and a bound on what waits in memory."""
+    return max(64, 4 * concurrency)
 
 
 Emit = Callable[[dict[str, Any], "Inspection | None"], Awaitable[None]]
@@ -355,8 +403,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if parsed.ascii not in seen:  # the same domain twice is checked once
             seen.add(parsed.ascii)
             domains.append(parsed)
-    if not domains:
-        err.write("mtasts-tui check: no domain given\n")
+    if not domains and not getattr(args, "domains_file", None):
+        err.write("mtasts-tui check: no domain given (name them, or use --domains FILE)\n")
         return 2
     if args.concurrency < 1:
         err.write("mtasts-tui check: --concurrency must be at least 1\n")
@@ -376,7 +424,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except NetworkConfigError as exc:
         err.write(f"mtasts-tui check: {printable(str(exc))}\n")
         return 2
-    # History, baselines and output formats live in commands/recorded.py.
+    # Big lists (--domains, --resume) live in commands/fleet.py; history, baselines and
+    # output formats in commands/recorded.py.
+    from mtasts_tui.commands.fleet import DomainSource, InputError, answered
     from mtasts_tui.commands.recorded import run_recorded
 
-    return run_recorded(args, domains, config, verdicts, out, err)
+    try:
+        skip = answered(args.resume) if getattr(args, "resume", None) else set()
+        source = DomainSource(domains, getattr(args, "domains_file", None), skip, err)
+        source.check_file()
+    except InputError as exc:
+        err.write(f"mtasts-tui check: {printable(str(exc))}\n")
+        return 2
+    code = run_recorded(args, source, config, verdicts, out, err)
+    if source.bad:  # bad lines were skipped: the checked ones stand, the run says so
+        err.write(f"mtasts-tui check: {source.bad} line(s) of input skipped (see above)\n")
+        return 2
+    return code

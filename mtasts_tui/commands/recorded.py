@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -32,23 +32,25 @@ from mtasts_tui.store.db import DB_ENV_VAR, StoreError
 @dataclass
 class Cycle:
     outcomes: list[Outcome] = field(default_factory=list)
+    """Every outcome, when kept (`watch` alerts on them; `check` streams and keeps none)."""
     any_error: bool = False
     """An error finding (check's exit code 1)."""
     store_error: str | None = None
-
-    @property
-    def worse(self) -> bool:
-        return any(o.worse for o in self.outcomes)
+    worse: bool = False
+    """Some domain got worse since its last record."""
+    drift_error: bool = False
 
 
 async def run_cycle(
-    domains: list[DomainName],
+    domains: Iterable[DomainName],
     config: ProbeConfig,
     args: argparse.Namespace,
     verdicts: dict[str, Verdict] | None,
     monitor: Monitor,
     report: Report,
     out: TextIO,
+    *,
+    keep_outcomes: bool = True,
 ) -> Cycle:
     cycle = Cycle()
 
@@ -60,7 +62,10 @@ async def run_cycle(
             now = datetime.now(UTC).replace(microsecond=0)
             domain = str(data.get("domain", ""))
             outcome = Outcome(domain, data, now, (), None, False, False)
-        cycle.outcomes.append(outcome)
+        if keep_outcomes:
+            cycle.outcomes.append(outcome)
+        cycle.worse = cycle.worse or outcome.worse
+        cycle.drift_error = cycle.drift_error or any(d.severity == "error" for d in outcome.drift)
         human: Callable[[], None] | None = None
         if inspection is not None:
             shown = inspection
@@ -90,8 +95,9 @@ async def run_cycle(
         verdicts,
         emit=emit,
         rate=getattr(args, "rate", None),
+        in_order=getattr(args, "order", "finish") == "input",
     )
-    if any(d.severity == "error" for o in cycle.outcomes for d in o.drift):
+    if cycle.drift_error:
         cycle.any_error = True
     return cycle
 
@@ -119,7 +125,7 @@ def open_monitor(args: argparse.Namespace, err: TextIO, command: Command) -> Mon
 
 def run_recorded(
     args: argparse.Namespace,
-    domains: list[DomainName],
+    domains: Iterable[DomainName],
     config: ProbeConfig,
     verdicts: dict[str, Verdict] | None,
     out: TextIO,
@@ -130,7 +136,9 @@ def run_recorded(
         return 2
     report = Report(output_format(args), out, "check")
     try:
-        cycle = asyncio.run(run_cycle(domains, config, args, verdicts, monitor, report, out))
+        cycle = asyncio.run(
+            run_cycle(domains, config, args, verdicts, monitor, report, out, keep_outcomes=False)
+        )
     finally:
         monitor.close()
     report.close()
