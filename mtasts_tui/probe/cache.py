@@ -24,12 +24,14 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from mtasts_tui.core.facts import MxAddressProbe
-from mtasts_tui.probe.dns import lookup_addresses_ttl
+from mtasts_tui.core.facts import MxAddressProbe, MxLookup
+from mtasts_tui.probe.dns import lookup_addresses, lookup_addresses_ttl, lookup_mx, lookup_mx_ttl
 
 if TYPE_CHECKING:
     import dns.asyncresolver
     import httpx
+
+    from mtasts_tui.probe.network import Network
 
 PER_ADDRESS = 4
 """Connections at once to one destination address: a shared provider MX sees a few, not a flood."""
@@ -124,6 +126,8 @@ class RunCache:
         self.rate = rate
         self.addresses: _Table[str, tuple[list[str], str | None]] = _Table(max_entries)
         """MX host name -> (addresses, lookup error), until the smallest TTL runs out."""
+        self.mx: _Table[str, MxLookup] = _Table(max_entries)
+        """Mail domain -> its MX answer (the inspection and the TLS-RPT rua check share it)."""
         self.records: _Table[tuple[str, str], object] = _Table(max_entries)
         """(name, type) -> any other lookup result (TLSA, CAA), until its TTL runs out."""
         self.smtp: _Table[tuple[str, str], MxAddressProbe] = _Table(max_entries)
@@ -147,6 +151,14 @@ class RunCache:
 
         addresses, why = await self.addresses.get(host.lower(), ask)
         return list(addresses), why
+
+    async def mx_answer(
+        self, resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
+    ) -> MxLookup:
+        async def ask() -> tuple[MxLookup, float]:
+            return await lookup_mx_ttl(resolver, domain, timeout)
+
+        return await self.mx.get(domain.lower(), ask)
 
     # --- limits -------------------------------------------------------------------------
 
@@ -225,3 +237,17 @@ class _Pool:
 async def _close(client: httpx.AsyncClient) -> None:
     with contextlib.suppress(Exception):
         await client.aclose()
+
+
+async def mx_of(net: Network, domain: str, timeout: float) -> MxLookup:
+    """The MX answer for ``domain``, shared through the run's cache when there is one."""
+    if net.cache is None:
+        return await lookup_mx(net.resolver, domain, timeout)
+    return await net.cache.mx_answer(net.resolver, domain, timeout)
+
+
+async def addresses_of(net: Network, host: str, timeout: float) -> tuple[list[str], str | None]:
+    """The addresses of a mail host, shared through the run's cache when there is one."""
+    if net.cache is None:
+        return await lookup_addresses(net.resolver, host, timeout)
+    return await net.cache.host_addresses(net.resolver, host, timeout)

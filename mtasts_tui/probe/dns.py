@@ -72,9 +72,17 @@ async def lookup_txt(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
 
 
 async def lookup_mx(resolver: dns.asyncresolver.Resolver, domain: str, timeout: float) -> MxLookup:
+    return (await lookup_mx_ttl(resolver, domain, timeout))[0]
+
+
+async def lookup_mx_ttl(
+    resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
+) -> tuple[MxLookup, float]:
+    """:func:`lookup_mx`, plus how long it may be kept (0: a failure, not at all)."""
     status, answer, why = await _resolve(resolver, domain, "MX", timeout)
     if answer is None:
-        return MxLookup(status=status, error=why)
+        return MxLookup(status=status, error=why), (0.0 if status == "error" else NEGATIVE_TTL)
+    ttl = float(answer.rrset.ttl) if answer.rrset is not None else 0.0
     records = tuple(
         MxRecord(host=rdata.exchange.to_text(omit_final_dot=True), preference=rdata.preference)
         for rdata in answer
@@ -82,9 +90,10 @@ async def lookup_mx(resolver: dns.asyncresolver.Resolver, domain: str, timeout: 
     )
     # A null MX (RFC 7505: "0 .") says the domain accepts no mail.
     real = tuple(r for r in records if r.host not in ("", "."))
-    return MxLookup(
+    lookup = MxLookup(
         status="ok" if real else "nodata", records=real, null_mx=len(real) < len(records)
     )
+    return lookup, ttl
 
 
 async def lookup_addresses(

@@ -26,7 +26,8 @@ from mtasts_tui.core.facts import (
 )
 from mtasts_tui.core.judge import Judgement, judge
 from mtasts_tui.core.rua import RuaProbe
-from mtasts_tui.probe.dns import lookup_addresses, lookup_mx, lookup_txt
+from mtasts_tui.probe.cache import addresses_of, mx_of
+from mtasts_tui.probe.dns import lookup_addresses, lookup_txt
 from mtasts_tui.probe.https import combine_fetches, fetch_policy, policy_url
 from mtasts_tui.probe.network import Deadline, Network
 from mtasts_tui.probe.rua import probe_rua
@@ -186,10 +187,7 @@ async def inspect_domain(
 
     async def resolve_mx(host: str) -> tuple[str, list[str], str | None]:
         steps.start(f"smtp:{host}", f"STARTTLS {host}")
-        if net.cache is not None:
-            addresses, why = await net.cache.host_addresses(resolver, host, deadline.for_step())
-        else:
-            addresses, why = await lookup_addresses(resolver, host, deadline.for_step())
+        addresses, why = await addresses_of(net, host, deadline.for_step())
         return host, addresses, why
 
     async def probe_host(host: str, addresses: list[str], skipped: tuple[str, ...]) -> MxProbe:
@@ -221,7 +219,7 @@ async def inspect_domain(
     async def mx_chain() -> None:
         label = f"MX {d}"
         t = steps.start("dns-mx", label)
-        mx = seen.mx = await lookup_mx(resolver, d, deadline.for_step())
+        mx = seen.mx = await mx_of(net, d, deadline.for_step())
         # Preference order, not answer order: servers rotate answers between queries.
         hosts_seen: list[str] = []
         for record in mx.by_preference():

@@ -16,7 +16,8 @@ import httpx
 from mtasts_tui.core.facts import TxtLookup
 from mtasts_tui.core.rua import RuaProbe, RuaTarget, rua_target
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
-from mtasts_tui.probe.dns import lookup_addresses, lookup_mx
+from mtasts_tui.probe.cache import addresses_of, mx_of
+from mtasts_tui.probe.dns import lookup_addresses
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import classify_verification, find_ssl_error, find_verification_error
 
@@ -55,14 +56,14 @@ async def _probe_one(net: Network, target: RuaTarget, timeout: float) -> RuaProb
 
 async def _probe_mailto(net: Network, target: RuaTarget, timeout: float) -> RuaProbe:
     domain = target.host
-    mx = await lookup_mx(net.resolver, domain, timeout)
+    mx = await mx_of(net, domain, timeout)
     if mx.status == "error":
         return RuaProbe(target, None, f"the MX lookup for {domain} failed ({mx.error})")
     if mx.null_mx and not mx.records:
         return RuaProbe(target, False, f"{domain} publishes a null MX (RFC 7505): it takes no mail")
     if mx.records:
         hosts = [r.host.rstrip(".").lower() for r in mx.by_preference()][:MAX_MX_CHECKED]
-        found = await asyncio.gather(*(lookup_addresses(net.resolver, h, timeout) for h in hosts))
+        found = await asyncio.gather(*(addresses_of(net, h, timeout) for h in hosts))
         if any(addresses for addresses, _why in found):
             return RuaProbe(target, True, f"MX {', '.join(hosts)}")
         if any(why and "failed" in why for _a, why in found):

@@ -1,0 +1,228 @@
+"""Benchmark: `check` over a fleet of domains in one run (issue 12), against the loopback lab.
+
+The lab runs in a child process (its TLS handshakes do not share our interpreter), with 50 ms
+added to every DNS answer. Each run is a fresh `check` run: a fresh run-wide cache.
+
+1. 2,000 domains, 80% of them on 6 provider MX hosts, 20% with an MX of their own
+   (target: at least 200 domains/s).
+2. 2,000 domains, every MX host distinct (target: at least 60 domains/s).
+3. Peak memory (RSS of a fresh process running the check) for 2,000 and 20,000 domains of the
+   first kind: it should stay flat, since results are streamed and every cache is bounded.
+4. ``profile``: where the time of run 1 goes (cProfile, grouped: TLS handshakes, other socket and
+   event-loop work, JSON, the rest).
+
+The lab's certificates are minted before the clock starts (one per policy host and MX host),
+so the figures are the checker's, not the lab's.
+
+Run: .venv/bin/python bench/bench_fleet.py [shared|distinct|memory|profile] ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import io
+import multiprocessing
+import pstats
+import resource
+import sys
+import time
+from multiprocessing.connection import Connection
+
+from mtasts_tui.commands.check import _run
+from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.lab import Lab, Scenario, scenarios
+from mtasts_tui.probe.network import ProbeConfig
+
+DELAY = 0.050
+PROVIDERS = [f"mx{i}.provider.bench" for i in range(1, 7)]
+CONCURRENCY = 200
+
+
+def fleet(count: int, shared_share: float) -> list[Scenario]:
+    """``count`` healthy domains; the first ``shared_share`` of every ten use a provider MX."""
+    out: list[Scenario] = []
+    for i in range(count):
+        domain = f"d{i:05d}.fleet.bench"
+        if (i % 10) < round(shared_share * 10):
+            hosts = [PROVIDERS[i % len(PROVIDERS)]]
+        else:
+            hosts = [f"mx.{domain}"]
+        out.append(scenarios.healthy(f"d{i:05d}", "fleet domain", domain=domain, mx_hosts=hosts))
+    return out
+
+
+def _serve_lab(count: int, shared: float, conn: Connection) -> None:
+    """Child process: the lab, certificates minted up front, answering after DNS_DELAY."""
+    items = fleet(count, shared)
+    with Lab(items) as lab:
+        certs = lab._need()[3]  # a benchmark may reach in: mint now, not while timed
+        for s in items:
+            certs.server_context(s.policy_hostname, "valid")
+            for host in s.mx_servers:
+                certs.server_context(host, "valid", None)
+        lab.set_dns_delay(DELAY)
+        conn.send((lab.dns_address, lab.ca_file, lab.https_port, lab.smtp_port))
+        conn.recv()  # any message: stop
+
+
+class _NullSink:
+    def __init__(self) -> None:
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        self.lines += text.count("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _domains(count: int, shared: float) -> list[DomainName]:
+    names = []
+    for s in fleet(count, shared):
+        parsed = parse_domain(s.domain)
+        assert isinstance(parsed, DomainName)
+        names.append(parsed)
+    return names
+
+
+class LabProcess:
+    def __init__(self, count: int, shared: float) -> None:
+        self.parent, child = multiprocessing.Pipe()
+        self.process = multiprocessing.Process(
+            target=_serve_lab, args=(count, shared, child), daemon=True
+        )
+        self.process.start()
+        dns_address, ca_file, https_port, smtp_port = self.parent.recv()
+        self.config = ProbeConfig(
+            resolvers=(dns_address,),
+            ca_file=ca_file,
+            https_port=https_port,
+            smtp_port=smtp_port,
+            timeout=10.0,
+        )
+
+    def stop(self) -> None:
+        self.parent.send(None)
+        self.process.join(10)
+
+
+def throughput(label: str, count: int, shared: float, target: float) -> float:
+    lab = LabProcess(count, shared)
+    try:
+        names = _domains(count, shared)
+        sink = _NullSink()
+        started = time.perf_counter()
+        asyncio.run(_run(names, lab.config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
+        took = time.perf_counter() - started
+    finally:
+        lab.stop()
+    rate = count / took
+    verdict = "met" if rate >= target else "NOT met"
+    print(f"{label}: {count} domains in {took:6.2f} s = {rate:6.1f} domains/s ", end="")
+    print(f"(target {target:g}/s: {verdict}; {sink.lines} results)")
+    return rate
+
+
+def _peak_child(config: ProbeConfig, count: int, shared: float, conn: Connection) -> None:
+    names = _domains(count, shared)
+    sink = _NullSink()
+    asyncio.run(_run(names, config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
+    conn.send((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sink.lines))
+
+
+def memory(sizes: tuple[int, ...] = (2000, 20000)) -> None:
+    print("peak RSS of the checking process, 80% on 6 provider MX hosts:")
+    for count in sizes:
+        lab = LabProcess(count, 0.8)
+        try:
+            spawn = multiprocessing.get_context("spawn")
+            parent, child = spawn.Pipe()
+            worker = spawn.Process(target=_peak_child, args=(lab.config, count, 0.8, child))
+            started = time.perf_counter()
+            worker.start()
+            peak, lines = parent.recv()
+            worker.join(30)
+            took = time.perf_counter() - started
+        finally:
+            lab.stop()
+        print(f"  {count:>6} domains: {peak:6.1f} MB peak RSS ({lines} results, {took:.0f} s)")
+
+
+def profile() -> None:
+    count = 2000
+    lab = LabProcess(count, 0.8)
+    try:
+        names = _domains(count, 0.8)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        asyncio.run(_run(names, lab.config, CONCURRENCY, True, _NullSink()))  # type: ignore[arg-type]
+        profiler.disable()
+    finally:
+        lab.stop()
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    raw = stats.stats  # type: ignore[attr-defined]
+    total = sum(tt for (_, _, _), (_, _, tt, _, _) in raw.items())
+
+    def own(*needles: str) -> float:
+        return sum(
+            tt
+            for (path, _, name), (_, _, tt, _, _) in raw.items()
+            if any(n in f"{path}:{name}" for n in needles)
+        )
+
+    groups = {
+        "TLS handshakes (do_handshake, certificate loading)": own(
+            "do_handshake", "load_verify", "_ssl._SSLSocket", "wrap_bio", "getpeercert"
+        ),
+        "other TLS reads and writes": own("method 'read' of '_ssl", "method 'write' of '_ssl"),
+        "event loop and sockets (select, callbacks, transports)": own(
+            "selectors.py",
+            "base_events.py",
+            "events.py",
+            "sslproto.py",
+            "selector_events.py",
+            "poll",
+            "tasks.py",
+            "futures.py",
+            "streams.py",
+            "method 'send",
+            "method 'recv",
+            "connect",
+        ),
+        "JSON (encoding results)": own("json/encoder.py", "encode", "iterencode"),
+        "DNS messages (dnspython)": own("/dns/"),
+        "HTTP (httpx, httpcore, h11)": own("/httpx/", "/httpcore/", "/h11/"),
+    }
+    print(f"where the time of {count} domains (80% shared MX) goes, cProfile own time:")
+    counted = 0.0
+    for label, seconds in groups.items():
+        counted += seconds
+        print(f"  {label:<58} {seconds:6.2f} s  {100 * seconds / total:5.1f} %")
+    rest = total - counted
+    print(
+        f"  {'the rest (inspection, judging, our code)':<58} {rest:6.2f} s  "
+        f"{100 * rest / total:5.1f} %"
+    )
+    stats.sort_stats("tottime")
+    top = io.StringIO()
+    pstats.Stats(profiler, stream=top).sort_stats("tottime").print_stats(15)
+    print(top.getvalue())
+
+
+if __name__ == "__main__":
+    parts = sys.argv[1:] or ["shared", "distinct", "memory"]
+    for part in parts:
+        if part == "shared":
+            throughput("80% on 6 provider MX", 2000, 0.8, 200)
+        elif part == "distinct":
+            throughput("every MX distinct    ", 2000, 0.0, 60)
+        elif part == "memory":
+            memory()
+        elif part == "memory-small":
+            memory((500, 2000))
+        elif part == "profile":
+            profile()
+        else:
+            raise SystemExit(f"unknown part {part!r}")
