@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mtasts_tui.core.caa import CaaLookup
+from mtasts_tui.core.dane import TlsaLookup
+
 LookupStatus = Literal["ok", "nxdomain", "nodata", "error"]
 """ok: records found; nxdomain/nodata: the record does not exist; error: the lookup failed."""
 
@@ -22,6 +25,8 @@ class TxtLookup:
     """One tuple of character-strings per TXT record, exactly as served."""
     error: str | None = None
     """Why the lookup failed (SERVFAIL, timeout, ...), when status is error."""
+    authenticated: bool | None = None
+    """The resolver's AD bit on the answer (DNSSEC-validated); None when no answer came."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,8 @@ class MxLookup:
     error: str | None = None
     null_mx: bool = False
     """The domain publishes a null MX (RFC 7505 "0 ."): it accepts no mail at all."""
+    authenticated: bool | None = None
+    """The resolver's AD bit on the answer (DNSSEC-validated); None when no answer came."""
 
     def by_preference(self) -> list[MxRecord]:
         """Records in the order senders try them (name order within a preference)."""
@@ -67,6 +74,8 @@ class PolicyFetch:
     """DNS names of the policy host's certificate, when the handshake succeeded."""
     cert_not_after: str | None = None
     """Its expiry as ISO 8601 UTC."""
+    cert_issuer: tuple[tuple[str, str], ...] = ()
+    """The certificate's issuer name as (attribute, value) pairs, e.g. ("O", "Let's Encrypt")."""
 
 
 CertProblem = Literal["name-mismatch", "untrusted", "expired", "other"]
@@ -94,6 +103,8 @@ class MxProbe:
     """Expiry as ISO 8601 UTC."""
     error: str | None = None
     elapsed: float = 0.0
+    cert_chain_der: tuple[bytes, ...] = ()
+    """The certificates the server sent, leaf first, in DER (for DANE matching)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +118,20 @@ class DomainFacts:
     mx_probes: tuple[MxProbe, ...] = field(default=())
     smtp_checked: bool = True
     """False when the STARTTLS probes were skipped (--no-smtp)."""
+    resolver: ResolverInfo | None = None
+    """Which resolver answered, and whether it validates DNSSEC."""
+    tlsa: tuple[TlsaLookup, ...] = ()
+    """TLSA lookups at ``_25._tcp.<mx>``, one per probed MX host."""
+    mx_cnames: tuple[tuple[str, str], ...] = ()
+    """(MX host, CNAME target) for every MX host name that is an alias."""
+    caa: CaaLookup | None = None
+    """The CAA set relevant to ``mta-sts.<domain>`` (RFC 8659), when looked up."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverInfo:
+    name: str
+    """The resolver that answered, as ``ip:port``, or the configured ones when none did."""
+    validates: bool | None
+    """True: it set AD on a known-signed name or on any answer; False: it did not on the signed
+    probe; None: the probe failed, so it is not known."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from mtasts_tui.core.dnssecurity import DnsSecurity, judge_dns_security
 from mtasts_tui.core.facts import DomainFacts, MxProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
@@ -35,6 +36,8 @@ class Judgement:
     """One line for people: safe to enforce, or the main reason why not."""
     blockers: tuple[str, ...] = field(default=())
     """Every reason enforce_ready is false, in words."""
+    dns_security: DnsSecurity | None = None
+    """DNSSEC state, TLSA matching per MX, MX aliases and CAA."""
 
     def covered_by(self, host: str) -> tuple[str, ...]:
         return next((patterns for h, patterns in self.coverage if h == host), ())
@@ -141,6 +144,10 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         )
         blockers.append("the MX hosts' STARTTLS was not checked (--no-smtp)")
 
+    security = judge_dns_security(facts)
+    findings.extend(security.findings)
+    blockers.extend(security.blockers)
+
     enforce_ready = not blockers
     verdict = _verdict(enforce_ready, blockers, mode, facts)
     return Judgement(
@@ -153,6 +160,7 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         enforce_ready=enforce_ready,
         verdict=verdict,
         blockers=tuple(blockers),
+        dns_security=security,
     )
 
 

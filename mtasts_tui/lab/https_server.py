@@ -76,7 +76,7 @@ class HttpsServer:
         name = server_name.lower().rstrip(".")
         host = self.site.hosts.get(name)
         if host is not None:
-            sslobj.context = self.certs.server_context(name, host.cert)
+            sslobj.context = self.certs.server_context(name, host.cert, issuer=host.issuer)
 
     async def _hang(self, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
         """Accept and never answer; swallow what the client sends until it gives up."""

@@ -48,6 +48,9 @@ class PolicyHost:
     """Seconds to wait after reading the request before answering (a slow server)."""
     headers: tuple[tuple[str, str], ...] = ()
     """Extra response headers."""
+    issuer: str | None = None
+    """Sign the certificate through an intermediate CA of this organisation (e.g. "Let's
+    Encrypt") under the lab CA, sent after the leaf; ``None``: the lab CA signs it directly."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,24 @@ class MxServer:
     """``False``: the host resolves to a loopback address where nothing listens (unreachable)."""
     extensions: tuple[str, ...] = ("PIPELINING", "SIZE 36700160", "8BITMIME")
     """EHLO keywords besides STARTTLS."""
+    issuer: str | None = None
+    """As for :class:`PolicyHost`: an intermediate CA, sent in the chain (for DANE-TA)."""
+
+
+@dataclass(frozen=True)
+class TlsaSpec:
+    """A TLSA record at ``_25._tcp.<host>``, computed when the lab has minted its certificates."""
+
+    host: str
+    """An MX host of the scenario (its SMTP server's chain is what the record describes)."""
+    usage: int = 3
+    """3 DANE-EE (the leaf), 2 DANE-TA (the intermediate, or the lab CA without one)."""
+    selector: int = 1
+    """0 the whole certificate, 1 its public key."""
+    mtype: int = 1
+    """0 full, 1 SHA-256, 2 SHA-512."""
+    matches: bool = True
+    """``False``: describe a certificate the server does not present (the untrusted CA's)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +128,11 @@ class Scenario:
     """Misbehaviour of the DNS server for names of this scenario."""
     expect: frozenset[str] = frozenset()
     """Finding codes a correct checker must report for ``domain`` (others may appear too)."""
+    tlsa: tuple[TlsaSpec, ...] = ()
+    """TLSA records for the scenario's MX hosts."""
+    signed: bool = False
+    """The lab's resolver treats every name under ``domain`` (and the TLSA names) as
+    DNSSEC-validated: it sets AD on their answers when the query asks (DO or AD bit)."""
 
     @property
     def policy_hostname(self) -> str:

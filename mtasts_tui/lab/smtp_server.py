@@ -113,7 +113,9 @@ class _Session:
                 await self.reply(503, "5.5.1 TLS already active")
             else:
                 await self.reply(220, "2.0.0 Ready to start TLS")
-                ctx = self.owner.certs.server_context(self.host, self.mx.cert, self.mx.max_tls)
+                ctx = self.owner.certs.server_context(
+                    self.host, self.mx.cert, self.mx.max_tls, self.mx.issuer
+                )
                 try:
                     await self.writer.start_tls(ctx, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT)
                 except Exception:

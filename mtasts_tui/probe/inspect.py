@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.facts import DomainFacts, MxLookup, MxProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.judge import Judgement, judge
+from mtasts_tui.probe.dane import lookup_caa, lookup_mx_hosts, probe_resolver
 from mtasts_tui.probe.dns import lookup_addresses, lookup_mx, lookup_txt
 from mtasts_tui.probe.https import fetch_policy, policy_url
 from mtasts_tui.probe.network import Deadline, Network
@@ -122,6 +123,9 @@ async def inspect_domain(
             steps.finish(step, label, t, "failed", result.error or "STARTTLS not offered")
         return result
 
+    mx_dns: list[Any] = []
+    """The TLSA lookups and MX aliases, filled in beside the STARTTLS probes."""
+
     async def mx_chain() -> tuple[MxLookup, tuple[MxProbe, ...]]:
         label = f"MX {d}"
         t = steps.start("dns-mx", label)
@@ -136,19 +140,27 @@ async def inspect_domain(
             steps.finish("dns-mx", label, t, "ok", ", ".join(hosts_seen))
         else:
             steps.finish("dns-mx", label, t, "failed", mx.error or "no MX records")
-        if not net.config.smtp or mx.status != "ok":
+        if mx.status != "ok":
             return mx, ()
         # A hostile or broken zone may list hundreds of MX hosts: probe the most preferred ones.
-        probes = await asyncio.gather(*(one_mx(h) for h in hosts_seen[:MAX_MX_PROBES]))
+        probed = hosts_seen[:MAX_MX_PROBES]
+        smtp = probed if net.config.smtp else []
+        probes, (tlsa, cnames) = await asyncio.gather(
+            asyncio.gather(*(one_mx(h) for h in smtp)),
+            lookup_mx_hosts(resolver, probed, deadline.for_step()),
+        )
+        mx_dns.extend([tlsa, cnames])
         return mx, tuple(probes)
 
     try:
         async with asyncio.timeout(deadline.remaining() + 1.0):
-            (mx, probes), sts, rpt, fetched = await asyncio.gather(
+            (mx, probes), sts, rpt, fetched, resolver_info, caa = await asyncio.gather(
                 mx_chain(),
                 txt("dns-sts", f"_mta-sts.{d}", f"TXT _mta-sts.{d}"),
                 txt("dns-tlsrpt", f"_smtp._tls.{d}", f"TXT _smtp._tls.{d}"),
                 policy(),
+                probe_resolver(resolver, deadline.for_step()),
+                lookup_caa(resolver, f"mta-sts.{d}", deadline.for_step()),
             )
     except TimeoutError:  # pragma: no cover - every step has its own, shorter, bound
         why = f"the inspection ran out of time ({net.config.timeout:g} s)"
@@ -156,6 +168,7 @@ async def inspect_domain(
         sts = TxtLookup(f"_mta-sts.{d}", "error", error=why)
         rpt = TxtLookup(f"_smtp._tls.{d}", "error", error=why)
         fetched = PolicyFetch(url=policy_url(d), error=why)
+        resolver_info, caa = None, None
 
     facts = DomainFacts(
         domain=d,
@@ -165,6 +178,10 @@ async def inspect_domain(
         policy=fetched,
         mx_probes=probes,
         smtp_checked=net.config.smtp,
+        resolver=resolver_info,
+        tlsa=mx_dns[0] if mx_dns else (),
+        mx_cnames=mx_dns[1] if mx_dns else (),
+        caa=caa,
     )
     judgement = judge(facts, now=datetime.now(UTC))
     return Inspection(domain, facts, judgement, time.monotonic() - started)

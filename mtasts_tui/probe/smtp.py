@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 from mtasts_tui.core.facts import MxProbe
+from mtasts_tui.probe.dane import peer_chain_der
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -138,6 +139,7 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
             cert_valid=True,
             cert_names=names,
             cert_not_after=not_after,
+            cert_chain_der=peer_chain_der(ssl_object) if ssl_object else (),
         )
         try:
             await _quit(reader, writer)
@@ -170,7 +172,7 @@ async def _diagnose(
     verification = find_verification_error(exc)
     ssl_error = find_ssl_error(exc)
     seen = await _unverified_look(net, host, address)
-    version, names, not_after = seen if seen else (None, (), None)
+    version, names, not_after, chain = seen if seen else (None, (), None, ())
     if verification is not None:
         problem, words = classify_verification(verification)
         return MxProbe(
@@ -185,6 +187,7 @@ async def _diagnose(
             cert_names=names,
             cert_not_after=not_after,
             error=words,
+            cert_chain_der=chain,
         )
     if ssl_error is not None and is_protocol_version_error(ssl_error):
         return MxProbe(
@@ -213,8 +216,8 @@ async def _diagnose(
 
 async def _unverified_look(
     net: Network, host: str, address: str
-) -> tuple[str | None, tuple[str, ...], str | None] | None:
-    """A fresh connection with a permissive context, only to read version and certificate."""
+) -> tuple[str | None, tuple[str, ...], str | None, tuple[bytes, ...]] | None:
+    """A fresh connection with a permissive context, only to read version and certificates."""
     try:
         async with asyncio.timeout(min(5.0, net.config.timeout)):
             reader, writer = await asyncio.open_connection(address, net.config.smtp_port)
@@ -230,7 +233,7 @@ async def _unverified_look(
                     return None
                 der = ssl_object.getpeercert(binary_form=True)
                 names, not_after = certificate_names(der) if der else ((), None)
-                return ssl_object.version(), names, not_after
+                return ssl_object.version(), names, not_after, peer_chain_der(ssl_object)
             finally:
                 writer.close()
     except (TimeoutError, OSError, ssl.SSLError, SmtpError):

@@ -38,6 +38,12 @@ CODES = {
     "mx-tls-version",
     "mx-cert-invalid",
     "mx-cert-name-mismatch",
+    "dane-tlsa-mismatch",
+    "dane-unsigned",
+    "dane-present",
+    "mx-cname",
+    "caa-blocks-issuer",
+    "caa-issuer-unknown",
 }
 
 
