@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, TextIO
 from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.caa import issuer_caa_domains, issuer_label
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.core.facts import DomainFacts
+from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, PolicyFetch
 from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.judge import Judgement
 from mtasts_tui.core.stsrecord import STS_VERSION
@@ -28,6 +29,9 @@ from mtasts_tui.reports import (
     summarise_paths,
     verdict_for,
 )
+
+READY_WORDS = {True: "READY", False: "NOT READY", None: "CANNOT TELL"}
+"""The three values of enforce_ready, as the human verdict line names them."""
 
 
 def config_from_args(args: argparse.Namespace) -> ProbeConfig:
@@ -83,6 +87,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
             "tls_version": fetch.tls_version if fetch else None,
             "cert_names": list(fetch.cert_names) if fetch else [],
             "cert_not_after": fetch.cert_not_after if fetch else None,
+            "addresses": [policy_address_json(f) for f in fetch.addresses] if fetch else [],
         },
         "tlsrpt": {
             "present": any(starts_with_version(r, TLSRPT_VERSION) for r in rpt_raw),
@@ -104,6 +109,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
                 "banner": p.banner,
                 "matches_policy": bool(covered.get(p.host)),
                 "error": p.error,
+                "addresses": [mx_address_json(a) for a in p.addresses],
                 "tlsa": tlsa_json(verdict, p.host),
             }
             for p in facts.mx_probes
@@ -150,10 +156,43 @@ def caa_json(facts: DomainFacts) -> dict[str, object] | None:
     }
 
 
+def mx_address_json(a: MxAddressProbe) -> dict[str, Any]:
+    """One address of an MX host in `check --json`: exactly these keys."""
+    return {
+        "address": a.address,
+        "family": a.family,
+        "reachable": a.reachable,
+        "starttls": a.starttls,
+        "tls_version": a.tls_version,
+        "cipher": a.cipher,
+        "cert_valid": a.cert_valid,
+        "cert_names": list(a.cert_names),
+        "cert_not_after": a.cert_not_after,
+        "cert_sha256": a.cert_sha256,
+        "banner": a.banner,
+        "error": a.error,
+    }
+
+
+def policy_address_json(f: PolicyFetch) -> dict[str, Any]:
+    """One address of the policy host in `check --json`: exactly these keys."""
+    return {
+        "address": f.address,
+        "family": f.family,
+        "status": f.status,
+        "content_type": f.content_type,
+        "body_sha256": hashlib.sha256(f.body).hexdigest() if f.body is not None else None,
+        "tls_version": f.tls_version,
+        "cert_names": list(f.cert_names),
+        "cert_not_after": f.cert_not_after,
+        "error": f.tls_error or f.error,
+    }
+
+
 def write_human(out: TextIO, result: Inspection) -> None:
     facts, verdict = result.facts, result.judgement
     out.write(f"\n== {printable(result.domain.display())}  ({result.elapsed:.2f} s)\n")
-    out.write(f"   {printable(verdict.verdict)}\n\n")
+    out.write(f"   {READY_WORDS[verdict.enforce_ready]}: {printable(verdict.verdict)}\n\n")
     covered = dict(verdict.coverage)
     probes = {p.host: p for p in facts.mx_probes}
     if facts.mx.records:
@@ -176,6 +215,11 @@ def write_human(out: TextIO, result: Inspection) -> None:
                 f"   {record.preference:>4}  {one_line(host):<34} {starttls:<9} "
                 f"{one_line(tls):<8} {cert:<8} {dane:<12} {one_line(cover)}\n"
             )
+            if probe and len(probe.addresses) > 1:
+                for a in probe.addresses:
+                    out.write(f"         {one_line(a.address):<32} {address_state(a)}\n")
+            if probe and probe.skipped:
+                out.write(f"         + {len(probe.skipped)} address(es) not probed\n")
     else:
         out.write("   no MX records\n")
     sec = verdict.dns_security
@@ -201,6 +245,9 @@ def write_human(out: TextIO, result: Inspection) -> None:
             else one_line(fetch.tls_error or fetch.error or "not fetched")
         )
         out.write(f"   policy      {fetch.url}  [{state}]\n")
+        if len(fetch.addresses) > 1:
+            for f in fetch.addresses:
+                out.write(f"      {one_line(f.address or '?'):<32} {one_line(_served(f))}\n")
         if fetch.body is not None and fetch.status == 200:
             for line in fetch.body.decode("utf-8", errors="replace").splitlines()[:20]:
                 out.write(f"      | {one_line(line)}\n")
@@ -215,6 +262,24 @@ def dane_label(verdict: Judgement, host: str) -> str:
         return "-"
     match = {True: "match", False: "MISMATCH", None: "?"}[found.matches]
     return f"{match} {found.dnssec}"
+
+
+def address_state(a: MxAddressProbe) -> str:
+    """One address's status in words, for the human table and the wizard."""
+    if not a.reachable:
+        return f"unreachable ({one_line(a.error or 'no answer')})"
+    if a.passes:
+        return f"ok, {a.tls_version}, certificate valid"
+    return f"FAILS: {one_line(a.error or ('no STARTTLS' if a.starttls is False else 'TLS check'))}"
+
+
+def _served(f: PolicyFetch) -> str:
+    if f.tls_error:
+        return f"TLS: {f.tls_error}"
+    if f.status is None:
+        return f.error or "no answer"
+    digest = hashlib.sha256(f.body or b"").hexdigest()[:12]
+    return f"HTTP {f.status}, {len(f.body or b'')} bytes, sha256 {digest}…"
 
 
 def _tri(value: bool | None) -> str:

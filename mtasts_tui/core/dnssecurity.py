@@ -54,9 +54,11 @@ class DnsSecurity:
 def chains_of(facts: DomainFacts, host: str) -> list[tuple[str, Sequence[bytes]]]:
     """(address, chain) for every address of ``host`` where a handshake showed a chain."""
     return [
-        (p.address or host, p.cert_chain_der)
+        (a.address or host, a.cert_chain_der)
         for p in facts.mx_probes
-        if p.host == host and p.cert_chain_der
+        if p.host == host
+        for a in p.address_probes()
+        if a.cert_chain_der
     ]
 
 

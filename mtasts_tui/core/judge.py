@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mtasts_tui.core.dnssecurity import DnsSecurity, judge_dns_security
-from mtasts_tui.core.facts import DomainFacts, MxProbe, PolicyFetch, TxtLookup
+from mtasts_tui.core.facts import (
+    MODERN_TLS_VERSIONS,
+    DomainFacts,
+    MxAddressProbe,
+    MxProbe,
+    PolicyFetch,
+    TxtLookup,
+    policy_consensus,
+)
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
 from mtasts_tui.core.policy import PolicyCheck, parse_policy, policy_too_large
@@ -14,7 +22,6 @@ from mtasts_tui.core.stsrecord import StsRecordCheck, check_sts_records
 from mtasts_tui.core.text import one_line
 from mtasts_tui.core.tlsrpt import TlsRptCheck, check_tlsrpt_records
 
-MODERN_TLS_VERSIONS = frozenset({"TLSv1.2", "TLSv1.3"})
 CERT_EXPIRY_WARNING_DAYS = 14
 """A valid MX certificate closer than this to expiry gets a warning."""
 
@@ -31,11 +38,15 @@ class Judgement:
     coverage: tuple[tuple[str, tuple[str, ...]], ...]
     """(MX host, patterns covering it) in MX preference order."""
     findings: tuple[Finding, ...]
-    enforce_ready: bool
+    enforce_ready: bool | None
+    """True: every MX address senders may use was reached and verified. False: a blocker was
+    found. None: nothing blocks, but something could not be verified ("cannot tell")."""
     verdict: str
-    """One line for people: safe to enforce, or the main reason why not."""
+    """One line for people: safe to enforce, not safe and the main reason, or cannot tell why."""
     blockers: tuple[str, ...] = field(default=())
     """Every reason enforce_ready is false, in words."""
+    unverified: tuple[str, ...] = field(default=())
+    """Every reason it cannot tell (only decisive when there is no blocker), in words."""
     dns_security: DnsSecurity | None = None
     """DNSSEC state, TLSA matching per MX, MX aliases and CAA."""
 
@@ -123,9 +134,17 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
             blockers.append(f"{', '.join(uncovered)} not covered by the policy")
 
     mode = policy.mode if policy else None
+    unverified: list[str] = []
+    if facts.policy is not None and facts.policy.addresses:
+        spread = judge_policy_addresses(facts.policy)
+        findings.extend(spread.findings)
+        blockers.extend(spread.blockers)
+        unverified.extend(spread.unverified)
     if facts.smtp_checked:
-        for probe in facts.mx_probes:
-            _judge_mx(probe, mode, findings, blockers, now)
+        checked = judge_mx_probes(facts.mx_probes, mode, now)
+        findings.extend(checked.findings)
+        blockers.extend(checked.blockers)
+        unverified.extend(checked.unverified)
         probed = {p.host for p in facts.mx_probes}
         unprobed = [h for h in hosts if h not in probed]
         if unprobed:
@@ -137,19 +156,19 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
                     "the most preferred ones are. Check them separately before enforcing.",
                 )
             )
-            blockers.append(f"{len(unprobed)} MX host(s) were not probed")
+            unverified.append(f"{len(unprobed)} MX host(s) were not probed")
     elif hosts:
         findings.append(
             info("mx-not-checked", "The MX hosts' STARTTLS was not checked (--no-smtp).")
         )
-        blockers.append("the MX hosts' STARTTLS was not checked (--no-smtp)")
+        unverified.append("the MX hosts' STARTTLS was not checked (--no-smtp)")
 
     security = judge_dns_security(facts)
     findings.extend(security.findings)
     blockers.extend(security.blockers)
 
-    enforce_ready = not blockers
-    verdict = _verdict(enforce_ready, blockers, mode, facts)
+    enforce_ready: bool | None = False if blockers else (None if unverified else True)
+    verdict = _verdict(enforce_ready, blockers, unverified, mode)
     return Judgement(
         sts=sts_check,
         tlsrpt=rpt_check,
@@ -161,6 +180,7 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         verdict=verdict,
         blockers=tuple(blockers),
         dns_security=security,
+        unverified=tuple(unverified),
     )
 
 
@@ -274,13 +294,116 @@ def _expiring(
     ]
 
 
-def _judge_mx(
-    probe: MxProbe,
-    mode: str | None,
-    findings: list[Finding],
-    blockers: list[str],
-    now: datetime | None,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What one group of rules concluded: findings, and reasons it blocks or cannot tell."""
+
+    findings: tuple[Finding, ...] = ()
+    blockers: tuple[str, ...] = ()
+    unverified: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """Why one reached address would fail a sender that enforces."""
+
+    code: str
+    words: str
+    """What the address does, e.g. "does not offer STARTTLS"; follows the address or host."""
+    fix: str
+    blocker: str
+    """For the blockers list; follows the address or host."""
+    soft: bool = False
+    """A warning even in enforce mode: the cause is not known to be the server's."""
+
+
+def address_problem(probe: MxAddressProbe) -> _Problem | None:
+    """The first rule a reached address breaks, or None if it passes or it cannot be told.
+
+    One rule, one place: host-level findings and ``mx-address-failed`` both come from here.
+    """
+    if probe.starttls is False:
+        return _Problem(
+            "mx-no-starttls",
+            "does not offer STARTTLS",
+            "Enable STARTTLS with a certificate for this host name.",
+            "has no STARTTLS",
+        )
+    if probe.tls_version is not None and probe.tls_version not in MODERN_TLS_VERSIONS:
+        return _Problem(
+            "mx-tls-version",
+            f"negotiates only {probe.tls_version}, below TLS 1.2 (modern senders refuse it)",
+            "Enable TLS 1.2 and 1.3.",
+            f"offers only {probe.tls_version}",
+        )
+    if probe.cert_valid is False:
+        if probe.cert_problem == "name-mismatch":
+            names = ", ".join(probe.cert_names[:4]) or "no DNS names"
+            return _Problem(
+                "mx-cert-name-mismatch",
+                f"presents a certificate for {one_line(names)}",
+                "Install a certificate whose subjectAltName includes the MX host name.",
+                "has a certificate that does not match its name",
+            )
+        why = one_line(probe.error or probe.cert_problem or "verification failed")
+        return _Problem(
+            "mx-cert-invalid",
+            f"presents a certificate that is not valid ({why})",
+            "Use a certificate from a public CA that is not expired, with the full chain.",
+            "has a certificate that is not valid",
+        )
+    if probe.cert_valid is None and probe.starttls:
+        return _Problem(
+            "mx-cert-invalid",
+            f"fails the TLS handshake ({one_line(probe.error or 'unknown')})",
+            "Check the server's TLS configuration.",
+            "fails the TLS handshake",
+            soft=True,
+        )
+    return None
+
+
+def _unreachable_words(probe: MxAddressProbe) -> str:
+    return one_line(probe.error or "no answer")
+
+
+def judge_mx_probes(
+    probes: tuple[MxProbe, ...], mode: str | None, now: datetime | None
+) -> Assessment:
+    """Every address of every probed MX host; a host passes only if all its addresses do."""
+    findings: list[Finding] = []
+    blockers: list[str] = []
+    unverified: list[str] = []
+    every = [a for p in probes for a in p.address_probes()]
+    v6 = [a for a in every if a.address and a.family == "ipv6"]
+    v6_route_missing = bool(
+        v6
+        and not any(a.reachable for a in v6)
+        and any(a.reachable for a in every if a.family == "ipv4")
+    )
+    if v6_route_missing:
+        shown = ", ".join(a.address for a in v6[:6]) + (" …" if len(v6) > 6 else "")
+        findings.append(
+            warning(
+                "ipv6-unreachable",
+                f"The MX hosts publish IPv6 addresses ({shown}) but none could be reached from "
+                "here, while IPv4 works. Many networks have no IPv6 route, so this is "
+                "inconclusive, not a broken server; re-run from a host with IPv6 to verify "
+                "them, since IPv6-capable senders use them.",
+            )
+        )
+        unverified.append("the MX hosts' IPv6 addresses could not be reached from here")
+    for probe in probes:
+        result = _judge_host(probe, mode, now, skip_v6=v6_route_missing)
+        findings.extend(result.findings)
+        blockers.extend(result.blockers)
+        unverified.extend(result.unverified)
+    return Assessment(tuple(findings), tuple(blockers), tuple(unverified))
+
+
+def _judge_host(
+    probe: MxProbe, mode: str | None, now: datetime | None, *, skip_v6: bool
+) -> Assessment:
     host = probe.host
     enforcing = mode == "enforce"
     severity: Severity = "error" if enforcing else "warning"
@@ -289,97 +412,187 @@ def _judge_mx(
         if enforcing
         else "enforce mode would refuse it"
     )
-    if not probe.reachable:
+    findings: list[Finding] = []
+    blockers: list[str] = []
+    unverified: list[str] = []
+    addresses = probe.address_probes()
+    many = len(addresses) > 1
+    reached = [a for a in addresses if a.reachable]
+    unreached = [a for a in addresses if not a.reachable and not (skip_v6 and a.family == "ipv6")]
+    if probe.skipped:
+        shown = ", ".join(probe.skipped[:6]) + (" …" if len(probe.skipped) > 6 else "")
+        findings.append(
+            info(
+                "mx-not-checked",
+                f"{host} has {len(probe.skipped)} more address(es) than are probed ({shown}). "
+                "Senders may use them: check them separately before enforcing.",
+                subject=host,
+            )
+        )
+        unverified.append(f"{len(probe.skipped)} address(es) of {host} were not probed")
+    if not reached:
+        if unreached or not addresses[0].address:
+            why = "; ".join(dict.fromkeys(_unreachable_words(a) for a in unreached)) or "no answer"
+            findings.append(
+                warning(
+                    "mx-unreachable",
+                    f"Could not reach {host} on the SMTP port ({one_line(why)}). Outgoing port "
+                    "25 is blocked on many home and cloud networks, so this is inconclusive, "
+                    "not a broken server; re-run from a host that can send mail.",
+                    subject=host,
+                )
+            )
+            unverified.append(f"{host} could not be reached on port 25 from here")
+        return Assessment(tuple(findings), tuple(blockers), tuple(unverified))
+    for a in unreached:
         findings.append(
             warning(
                 "mx-unreachable",
-                f"Could not reach {host} on the SMTP port ({one_line(probe.error or 'no answer')})."
-                " Outgoing port 25 is blocked on many home and cloud networks, so this is "
-                "inconclusive, not a broken server; re-run from a host that can send mail.",
+                f"Could not reach {a.address} of {host} on the SMTP port "
+                f"({_unreachable_words(a)}), although another address answered. Senders may "
+                "pick this address: check that node, or re-run if it was a passing fault.",
                 subject=host,
             )
         )
-        return
-    if probe.starttls is False:
-        findings.append(
-            Finding(
-                severity,
-                "mx-no-starttls",
-                f"{host} does not offer STARTTLS: {consequence}. Enable STARTTLS with a "
-                "certificate for this host name.",
-                subject=host,
-            )
-        )
-        blockers.append(f"{host} has no STARTTLS")
-        return
-    if probe.tls_version is not None and probe.tls_version not in MODERN_TLS_VERSIONS:
-        findings.append(
-            Finding(
-                severity,
-                "mx-tls-version",
-                f"{host} negotiates only {probe.tls_version}, below TLS 1.2; modern senders "
-                f"refuse it, so {consequence}. Enable TLS 1.2 and 1.3.",
-                subject=host,
-            )
-        )
-        blockers.append(f"{host} offers only {probe.tls_version}")
-        return
-    if probe.cert_valid is False:
-        names = ", ".join(probe.cert_names[:4]) or "no DNS names"
-        if probe.cert_problem == "name-mismatch":
+        unverified.append(f"{a.address} of {host} could not be reached")
+    judged = [(a, address_problem(a)) for a in reached]
+    passing = [a for a, problem in judged if problem is None and a.passes]
+    for a, problem in judged:
+        if problem is None and not a.passes:
             findings.append(
-                Finding(
-                    severity,
-                    "mx-cert-name-mismatch",
-                    f"{host}'s certificate is for {one_line(names)}, not {host}: {consequence}. "
-                    "Install a certificate whose subjectAltName includes the MX host name.",
+                warning(
+                    "mx-unreachable",
+                    f"{a.address if many else host} answered on the SMTP port but the TLS check "
+                    f"did not get through ({one_line(a.error or 'no STARTTLS answer')}). This "
+                    "is inconclusive: re-run later or from another network.",
                     subject=host,
                 )
             )
-            blockers.append(f"{host}'s certificate does not match its name")
-        else:
-            why = one_line(probe.error or probe.cert_problem or "verification failed")
+            unverified.append(f"{host} could not be checked")
+    failing = [(a, problem) for a, problem in judged if problem is not None]
+    if failing and passing:
+        good = ", ".join(a.address for a in passing[:3])
+        for a, problem in failing:
             findings.append(
                 Finding(
                     severity,
-                    "mx-cert-invalid",
-                    f"{host}'s certificate is not valid ({why}): {consequence}. Use a "
-                    "certificate from a public CA that is not expired, with the full chain.",
+                    "mx-address-failed",
+                    f"{a.address} of {host} {problem.words}, while {good} passes: senders "
+                    f"that pick this address fail, and {consequence}. {problem.fix}",
                     subject=host,
                 )
             )
-            blockers.append(f"{host}'s certificate is not valid")
-    elif probe.cert_valid is None and probe.starttls:
-        findings.append(
-            warning(
-                "mx-cert-invalid",
-                f"The TLS handshake with {host} failed ({one_line(probe.error or 'unknown')}).",
-                subject=host,
+            blockers.append(f"{a.address} of {host} {problem.blocker}")
+    else:
+        by_code: dict[str, list[tuple[MxAddressProbe, _Problem]]] = {}
+        for a, problem in failing:
+            by_code.setdefault(problem.code, []).append((a, problem))
+        for code, group in by_code.items():
+            problem = group[0][1]
+            where = f" (at {', '.join(a.address for a, _ in group)})" if many else ""
+            findings.append(
+                Finding(
+                    "warning" if problem.soft else severity,
+                    code,
+                    f"{host} {problem.words}{where}: {consequence}. {problem.fix}",
+                    subject=host,
+                )
             )
-        )
-        blockers.append(f"the TLS handshake with {host} failed")
-    elif probe.cert_valid:
+            blockers.append(f"{host} {problem.blocker}")
+    expiries = sorted({a.cert_not_after for a in passing if a.cert_not_after})
+    if expiries:
         findings.extend(
             _expiring(
                 "mx-cert-expiring",
                 host,
-                probe.cert_not_after,
+                expiries[0],
                 now,
                 "senders enforcing MTA-STS refuse this MX",
             )
         )
+    return Assessment(tuple(findings), tuple(blockers), tuple(unverified))
 
 
-def _verdict(ready: bool, blockers: list[str], mode: str | None, facts: DomainFacts) -> str:
-    if ready:
-        reached = [p for p in facts.mx_probes if p.reachable]
-        if facts.mx_probes and not reached:
-            return (
-                "Safe to enforce as far as can be seen, but no MX was reachable on port 25 from "
-                "here: re-run from a host that can send mail."
+def judge_policy_addresses(fetch: PolicyFetch) -> Assessment:
+    """Every address of the policy host must serve the same answer (senders pick any one)."""
+    findings: list[Finding] = []
+    unverified: list[str] = []
+    fetches = fetch.addresses
+    _, odd = policy_consensus(fetches)
+    url = fetch.url
+    if odd:
+        others = [f for f in fetches if f.reachable and (f.address or "?") not in odd]
+        agree = ", ".join(f.address or "?" for f in others[:3]) or "the others"
+        details = "; ".join(f"{f.address}: {_served(f)}" for f in fetches if f.address in odd)
+        findings.append(
+            error(
+                "policy-inconsistent",
+                f"The addresses of mta-sts host serve different answers for {url}: "
+                f"{one_line(details)} (unlike {agree}, which serve {_served(fetch)}). Senders "
+                "pick any address, so they see different policies; deploy the same file to "
+                "every node behind the name.",
+                subject=url,
             )
+        )
+    reached = [f for f in fetches if f.reachable]
+    silent = [f for f in fetches if not f.reachable]
+    if reached and silent:
+        v6_only = all(f.family == "ipv6" for f in silent) and not any(
+            f.family == "ipv6" for f in reached
+        )
+        if v6_only:
+            shown = ", ".join(f.address or "?" for f in silent[:6])
+            findings.append(
+                warning(
+                    "ipv6-unreachable",
+                    f"The policy host publishes IPv6 addresses ({shown}) but none could be "
+                    "reached from here, while IPv4 works. Many networks have no IPv6 route, so "
+                    "this is inconclusive; re-run from a host with IPv6.",
+                    subject=url,
+                )
+            )
+            unverified.append("the policy host's IPv6 addresses could not be reached from here")
+        else:
+            for f in silent:
+                findings.append(
+                    warning(
+                        "policy-fetch-failed",
+                        f"Could not fetch {url} from {f.address} ({one_line(f.error or '?')}), "
+                        "although another address served it. Senders that pick this address "
+                        "cannot fetch the policy; check that node.",
+                        subject=url,
+                    )
+                )
+                unverified.append(f"the policy could not be fetched from {f.address}")
+    if fetch.skipped:
+        unverified.append(f"{len(fetch.skipped)} address(es) of the policy host were not fetched")
+    blockers = ("the policy host's addresses serve different answers",) if odd else ()
+    return Assessment(tuple(findings), blockers, tuple(unverified))
+
+
+def _served(fetch: PolicyFetch) -> str:
+    if fetch.tls_error:
+        return f"a TLS failure ({fetch.tls_error})"
+    if fetch.status is None:
+        return f"no answer ({fetch.error})"
+    size = len(fetch.body or b"")
+    return f"HTTP {fetch.status} with a {size}-byte body"
+
+
+def _verdict(
+    ready: bool | None, blockers: list[str], unverified: list[str], mode: str | None
+) -> str:
+    if ready:
         if mode == "enforce":
-            return "Enforcing, and every MX passes: senders deliver over verified TLS."
-        return "Safe to enforce: every MX is covered and offers valid STARTTLS."
+            return "Enforcing, and every MX address passes: senders deliver over verified TLS."
+        return "Safe to enforce: every MX is covered and every address offers valid STARTTLS."
+    if ready is None:
+        more = f" (+{len(unverified) - 1} more)" if len(unverified) > 1 else ""
+        hint = (
+            " Re-run from a host that can send mail."
+            if any("port 25" in u for u in unverified)
+            else ""
+        )
+        return f"Cannot tell: nothing blocks, but {unverified[0]}{more}.{hint}"
     more = f" (+{len(blockers) - 1} more)" if len(blockers) > 1 else ""
     return f"Not safe to enforce: {blockers[0]}{more}."

@@ -7,7 +7,6 @@ what the TLS layer saw.
 from __future__ import annotations
 
 import asyncio
-import ssl
 from typing import Any
 
 import dns.asyncresolver
@@ -21,7 +20,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from mtasts_tui.core.caa import CaaLookup, CaaRecord, caa_search_names
-from mtasts_tui.core.dane import MAX_CHAIN, MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
+from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
 from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve
 
@@ -157,32 +156,6 @@ async def lookup_caa(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
 def _text(value: Any) -> str:
     raw = value if isinstance(value, bytes) else str(value).encode()
     return raw.decode("utf-8", errors="replace")
-
-
-def peer_chain_der(ssl_object: Any) -> tuple[bytes, ...]:
-    """The certificates the peer sent, leaf first, in DER (empty when they cannot be read).
-
-    Python 3.13 exposes ``get_unverified_chain``; 3.11-3.12 have it only on the private
-    ``_sslobj``. Either way this is the chain as sent, which is what DANE matches.
-    """
-    getter = getattr(ssl_object, "get_unverified_chain", None)
-    if getter is None:
-        inner = getattr(ssl_object, "_sslobj", None)
-        getter = getattr(inner, "get_unverified_chain", None)
-    if getter is None:
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-        return (der,) if der else ()
-    try:
-        chain = getter() or []
-    except (ssl.SSLError, ValueError):
-        return ()
-    out: list[bytes] = []
-    for cert in chain[:MAX_CHAIN]:
-        if isinstance(cert, bytes):
-            out.append(cert)
-        else:
-            out.append(cert.public_bytes(ssl._ssl.ENCODING_DER))  # type: ignore[attr-defined]
-    return tuple(out)
 
 
 def certificate_issuer(der: bytes | None) -> tuple[tuple[str, str], ...]:

@@ -7,6 +7,7 @@ import asyncio
 import dns.asyncresolver
 import dns.exception
 import dns.flags
+import dns.message
 import dns.rdatatype
 import dns.resolver
 
@@ -23,7 +24,9 @@ async def _resolve(
         )
     except dns.resolver.NXDOMAIN:
         return "nxdomain", None, None
-    except dns.resolver.NoAnswer:
+    except dns.resolver.NoAnswer as exc:
+        if _truncated(exc.kwargs.get("response")):
+            return "error", None, TRUNCATED
         return "nodata", None, None
     except dns.resolver.NoNameservers as exc:
         return "error", None, _no_nameservers_reason(exc)
@@ -31,11 +34,23 @@ async def _resolve(
         return "error", None, f"timed out after {timeout:g} s"
     except dns.exception.DNSException as exc:
         return "error", None, f"{type(exc).__name__}: {exc}"
+    if _truncated(answer.response):
+        # Cut even over TCP: what is missing may be the record we look for.
+        return "error", None, TRUNCATED
     return "ok", answer, None
+
+
+TRUNCATED = "the answer was truncated (TC) even over TCP"
+
+
+def _truncated(response: object) -> bool:
+    return isinstance(response, dns.message.Message) and bool(response.flags & dns.flags.TC)
 
 
 def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:
     text = str(exc)
+    if "Truncated" in text or "truncat" in text.lower():
+        return TRUNCATED
     if "SERVFAIL" in text:
         return "SERVFAIL from every name server"
     if "REFUSED" in text:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import httpx
 
-from mtasts_tui.core.facts import PolicyFetch
+from mtasts_tui.core.facts import PolicyFetch, policy_consensus
 from mtasts_tui.core.policy import MAX_POLICY_BYTES
 from mtasts_tui.probe.dane import certificate_issuer
 from mtasts_tui.probe.network import Network
@@ -26,27 +28,44 @@ def policy_url(domain: str) -> str:
 
 
 async def fetch_policy(
-    net: Network, domain: str, addresses: list[str], timeout: float
+    net: Network,
+    domain: str,
+    addresses: list[str],
+    timeout: float,
+    *,
+    skipped: tuple[str, ...] = (),
+    on_address: Callable[[PolicyFetch], None] | None = None,
 ) -> PolicyFetch:
-    """GET the policy from the first address that answers.
+    """GET the policy from every address of the policy host at once.
 
-    The connection goes to an address our resolver returned, while TLS (SNI and certificate
+    Each connection goes to an address our resolver returned, while TLS (SNI and certificate
     check) and the Host header use the policy host name. Redirects are reported, never followed;
-    nothing is cached; the body is read as a stream and cut at 64 KiB.
+    nothing is cached; the body is read as a stream and cut at 64 KiB. The result carries every
+    address's fetch; its own fields are those most reachable addresses agree on.
     """
     host = f"mta-sts.{domain}"
     url = policy_url(domain)
     if not addresses:
-        return PolicyFetch(url=url, error="the policy host has no address")
-    last: PolicyFetch | None = None
-    for address in addresses:
-        last = await _fetch_one(net, host, url, address, timeout)
-        if last.error is None or last.status is not None:
-            return last
-        if "timed out" in last.error:
-            return last  # the step's time is spent; a second address would overrun it
-    assert last is not None
-    return last
+        return PolicyFetch(url=url, error="the policy host has no address", skipped=skipped)
+
+    async def one(address: str) -> PolicyFetch:
+        result = await _fetch_one(net, host, url, address, timeout)
+        if on_address is not None:
+            on_address(result)
+        return result
+
+    results = await asyncio.gather(*(one(a) for a in addresses))
+    return combine_fetches(url, results, skipped)
+
+
+def combine_fetches(
+    url: str, results: Sequence[PolicyFetch], skipped: tuple[str, ...] = ()
+) -> PolicyFetch:
+    """One fetch that stands for the host (the agreeing addresses'), carrying all of them."""
+    if not results:
+        return PolicyFetch(url=url, error="the policy host has no address", skipped=skipped)
+    chosen, _ = policy_consensus(results)
+    return replace(chosen, addresses=tuple(results), skipped=skipped)
 
 
 async def _fetch_one(
@@ -63,9 +82,9 @@ async def _fetch_one(
         "User-Agent": "mtasts-tui (MTA-STS checker)",
     }
     try:
-        # httpx's own timeouts fire first and close the socket cleanly; the outer bound only
-        # catches a server that trickles bytes slowly enough to reset httpx's per-read timer.
-        async with asyncio.timeout(timeout + 0.5):
+        # httpx's timeouts are per operation; the outer bound holds the whole fetch (connect,
+        # handshake, a trickled body) to the step time.
+        async with asyncio.timeout(timeout):
             async with httpx.AsyncClient(
                 verify=net.ssl_context,
                 follow_redirects=False,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
-from mtasts_tui.core.facts import MxProbe
-from mtasts_tui.probe.dane import peer_chain_der
+from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -16,6 +18,7 @@ from mtasts_tui.probe.tlsinfo import (
     find_ssl_error,
     find_verification_error,
     is_protocol_version_error,
+    presented_chain,
 )
 
 MAX_REPLY_LINES = 100
@@ -53,42 +56,68 @@ async def _command(
     return await _read_reply(reader)
 
 
-async def probe_mx(net: Network, host: str, addresses: list[str], timeout: float) -> MxProbe:
-    """Probe ``host`` at its first reachable address; an unreachable port 25 is inconclusive."""
+async def probe_mx(
+    net: Network,
+    host: str,
+    addresses: list[str],
+    timeout: float,
+    *,
+    skipped: tuple[str, ...] = (),
+    on_address: Callable[[MxAddressProbe], None] | None = None,
+) -> MxProbe:
+    """Probe every address of ``host`` at once; each gets ``timeout`` seconds in all.
+
+    Senders pick any address, so each is verified on its own. A stalled TLS handshake or a
+    silent server costs its address the step time, never more. ``on_address`` hears each result
+    as it lands, so a caller cut off by a deadline keeps what was learned.
+    """
     started = time.monotonic()
     name = host.rstrip(".").lower()
     if not addresses:
-        return MxProbe(host=name, error="the MX host has no address", elapsed=0.0)
-    result: MxProbe | None = None
-    for address in addresses:
-        try:
-            async with asyncio.timeout(timeout):
-                result = await _probe_address(net, name, address)
-        except TimeoutError:
-            result = MxProbe(host=name, address=address, error=f"timed out after {timeout:g} s")
-        except OSError as exc:
-            result = MxProbe(
-                host=name, address=address, error=exc.strerror or str(exc) or "connection failed"
-            )
-        if result.reachable:
-            break
-    assert result is not None
+        return MxProbe(host=name, error="the MX host has no address", skipped=skipped)
+
+    async def one(address: str) -> MxAddressProbe:
+        result = await probe_address(net, name, address, timeout)
+        if on_address is not None:
+            on_address(result)
+        return result
+
+    results = await asyncio.gather(*(one(a) for a in addresses))
+    return MxProbe.from_addresses(
+        name, results, skipped=skipped, elapsed=time.monotonic() - started
+    )
+
+
+async def probe_address(net: Network, host: str, address: str, timeout: float) -> MxAddressProbe:
+    """One address, bounded by ``timeout`` from TCP connect to QUIT (handshake included)."""
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(timeout):
+            result = await _probe_address(net, host, address)
+    except TimeoutError:
+        result = MxAddressProbe(address=address, error=f"timed out after {timeout:g} s")
+    except OSError as exc:
+        result = MxAddressProbe(
+            address=address, error=exc.strerror or str(exc) or "connection failed"
+        )
     return replace(result, elapsed=time.monotonic() - started)
 
 
-async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
+async def _probe_address(net: Network, host: str, address: str) -> MxAddressProbe:
     port = net.config.smtp_port
     reader, writer = await asyncio.open_connection(address, port)
     banner = ""
+    finished = False
     try:
         try:
             code, lines = await _read_reply(reader)
         except SmtpError as exc:
-            return MxProbe(host=host, address=address, error=f"no SMTP greeting: {exc}")
+            finished = True
+            return MxAddressProbe(address=address, error=f"no SMTP greeting: {exc}")
         banner = "\n".join(lines)
         if code != 220:
-            return MxProbe(
-                host=host,
+            finished = True
+            return MxAddressProbe(
                 address=address,
                 reachable=True,
                 banner=banner,
@@ -96,8 +125,8 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
             )
         code, lines = await _command(reader, writer, f"EHLO {net.config.ehlo_name}")
         if code != 250:
-            return MxProbe(
-                host=host,
+            finished = True
+            return MxAddressProbe(
                 address=address,
                 reachable=True,
                 banner=banner,
@@ -107,13 +136,12 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
         offered = any(line.split(" ", 1)[0].upper() == "STARTTLS" for line in lines[1:])
         if not offered:
             await _quit(reader, writer)
-            return MxProbe(
-                host=host, address=address, reachable=True, banner=banner, starttls=False
-            )
+            finished = True
+            return MxAddressProbe(address=address, reachable=True, banner=banner, starttls=False)
         code, _ = await _command(reader, writer, "STARTTLS")
         if code != 220:
-            return MxProbe(
-                host=host,
+            finished = True
+            return MxAddressProbe(
                 address=address,
                 reachable=True,
                 banner=banner,
@@ -123,13 +151,13 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
         try:
             await writer.start_tls(net.ssl_context, server_hostname=host)
         except (ssl.SSLError, OSError) as exc:
+            finished = True
             return await _diagnose(net, host, address, banner, exc)
         ssl_object = writer.get_extra_info("ssl_object")
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-        names, not_after = certificate_names(der) if der else ((), None)
+        chain = presented_chain(ssl_object)
+        names, not_after = certificate_names(chain[0]) if chain else ((), None)
         cipher = ssl_object.cipher() if ssl_object else None
-        probe = MxProbe(
-            host=host,
+        probe = MxAddressProbe(
             address=address,
             reachable=True,
             banner=banner,
@@ -139,23 +167,34 @@ async def _probe_address(net: Network, host: str, address: str) -> MxProbe:
             cert_valid=True,
             cert_names=names,
             cert_not_after=not_after,
-            cert_chain_der=peer_chain_der(ssl_object) if ssl_object else (),
+            cert_sha256=_sha256(chain),
+            cert_chain_der=chain,
         )
-        try:
+        with contextlib.suppress(SmtpError, OSError):
             await _quit(reader, writer)
-        except (SmtpError, OSError):
-            pass
+        finished = True
         return probe
     except SmtpError as exc:
-        return MxProbe(
-            host=host, address=address, reachable=True, banner=banner or None, error=str(exc)
+        finished = True
+        return MxAddressProbe(
+            address=address, reachable=True, banner=banner or None, error=str(exc)
         )
     finally:
-        writer.close()
-        try:
-            await asyncio.wait_for(writer.wait_closed(), 1.0)
-        except (OSError, TimeoutError, ssl.SSLError):
-            pass
+        await _close(writer, graceful=finished)
+
+
+async def _close(writer: asyncio.StreamWriter, *, graceful: bool) -> None:
+    """Close a finished session politely; abort one cut off (a stalled peer never acks)."""
+    if not graceful:
+        writer.transport.abort()
+        return
+    writer.close()
+    with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+        await asyncio.wait_for(writer.wait_closed(), 0.5)
+
+
+def _sha256(chain: tuple[bytes, ...]) -> str | None:
+    return hashlib.sha256(chain[0]).hexdigest() if chain else None
 
 
 async def _quit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -167,42 +206,14 @@ async def _quit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 async def _diagnose(
     net: Network, host: str, address: str, banner: str, exc: BaseException
-) -> MxProbe:
+) -> MxAddressProbe:
     """Verification failed: say why, and take a second, unverified look at what is offered."""
     verification = find_verification_error(exc)
     ssl_error = find_ssl_error(exc)
     seen = await _unverified_look(net, host, address)
-    version, names, not_after, chain = seen if seen else (None, (), None, ())
-    if verification is not None:
-        problem, words = classify_verification(verification)
-        return MxProbe(
-            host=host,
-            address=address,
-            reachable=True,
-            banner=banner,
-            starttls=True,
-            tls_version=version,
-            cert_valid=False,
-            cert_problem=problem,
-            cert_names=names,
-            cert_not_after=not_after,
-            error=words,
-            cert_chain_der=chain,
-        )
-    if ssl_error is not None and is_protocol_version_error(ssl_error):
-        return MxProbe(
-            host=host,
-            address=address,
-            reachable=True,
-            banner=banner,
-            starttls=True,
-            tls_version=version or "TLSv1.1 or older",
-            cert_names=names,
-            cert_not_after=not_after,
-            error="the server offers no TLS version of 1.2 or newer",
-        )
-    return MxProbe(
-        host=host,
+    version, chain = seen if seen else (None, ())
+    names, not_after = certificate_names(chain[0]) if chain else ((), None)
+    base = MxAddressProbe(
         address=address,
         reachable=True,
         banner=banner,
@@ -210,31 +221,48 @@ async def _diagnose(
         tls_version=version,
         cert_names=names,
         cert_not_after=not_after,
-        error=f"TLS handshake failed: {ssl_error.reason if ssl_error else exc}",
+        cert_sha256=_sha256(chain),
+        cert_chain_der=chain,
     )
+    if verification is not None:
+        problem, words = classify_verification(verification)
+        return replace(base, cert_valid=False, cert_problem=problem, error=words)
+    if ssl_error is not None and is_protocol_version_error(ssl_error):
+        return replace(
+            base,
+            tls_version=version or "TLSv1.1 or older",
+            error="the server offers no TLS version of 1.2 or newer",
+        )
+    return replace(base, error=f"TLS handshake failed: {ssl_error.reason if ssl_error else exc}")
 
 
 async def _unverified_look(
     net: Network, host: str, address: str
-) -> tuple[str | None, tuple[str, ...], str | None, tuple[bytes, ...]] | None:
-    """A fresh connection with a permissive context, only to read version and certificates."""
+) -> tuple[str | None, tuple[bytes, ...]] | None:
+    """A fresh connection with a permissive context, only to read version and chain.
+
+    Runs inside the caller's step timeout: a server that stalls here costs no extra time.
+    """
     try:
-        async with asyncio.timeout(min(5.0, net.config.timeout)):
-            reader, writer = await asyncio.open_connection(address, net.config.smtp_port)
-            try:
-                await _read_reply(reader)
-                await _command(reader, writer, f"EHLO {net.config.ehlo_name}")
-                code, _ = await _command(reader, writer, "STARTTLS")
-                if code != 220:
-                    return None
-                await writer.start_tls(net.diagnostic_context, server_hostname=host)
-                ssl_object = writer.get_extra_info("ssl_object")
-                if ssl_object is None:
-                    return None
-                der = ssl_object.getpeercert(binary_form=True)
-                names, not_after = certificate_names(der) if der else ((), None)
-                return ssl_object.version(), names, not_after, peer_chain_der(ssl_object)
-            finally:
-                writer.close()
-    except (TimeoutError, OSError, ssl.SSLError, SmtpError):
+        reader, writer = await asyncio.open_connection(address, net.config.smtp_port)
+    except OSError:
         return None
+    finished = False
+    try:
+        await _read_reply(reader)
+        await _command(reader, writer, f"EHLO {net.config.ehlo_name}")
+        code, _ = await _command(reader, writer, "STARTTLS")
+        if code != 220:
+            finished = True
+            return None
+        await writer.start_tls(net.diagnostic_context, server_hostname=host)
+        ssl_object = writer.get_extra_info("ssl_object")
+        finished = True
+        if ssl_object is None:
+            return None
+        return ssl_object.version(), presented_chain(ssl_object)
+    except (OSError, ssl.SSLError, SmtpError):
+        finished = True
+        return None
+    finally:
+        await _close(writer, graceful=finished)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _ssl
 import ssl
 from datetime import UTC
 from typing import TypeVar
@@ -30,6 +31,34 @@ def certificate_names(der: bytes) -> tuple[tuple[str, ...], str | None]:
         names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     not_after = cert.not_valid_after_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return tuple(names), not_after
+
+
+def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> tuple[bytes, ...]:
+    """The certificates the peer sent, DER, leaf first (for DANE, which may match any of them).
+
+    ``get_unverified_chain`` is public from Python 3.13; on 3.11 and 3.12 the same method lives
+    on the private ``_sslobj``. Where neither exists, the leaf alone is returned.
+    """
+    if ssl_object is None:
+        return ()
+    getter = getattr(ssl_object, "get_unverified_chain", None)
+    if getter is None:
+        getter = getattr(getattr(ssl_object, "_sslobj", None), "get_unverified_chain", None)
+    if getter is not None:
+        try:
+            chain = getter() or []
+            return tuple(_der(cert) for cert in chain)
+        except (ssl.SSLError, ValueError, AttributeError):
+            pass
+    leaf = ssl_object.getpeercert(binary_form=True)
+    return (leaf,) if leaf else ()
+
+
+def _der(cert: object) -> bytes:
+    """DER bytes of a certificate object from ``get_unverified_chain``."""
+    if isinstance(cert, bytes):  # Python 3.13 returns DER bytes
+        return cert
+    return bytes(cert.public_bytes(_ssl.ENCODING_DER))  # type: ignore[attr-defined]
 
 
 def _find_in_chain(exc: BaseException, kind: type[E]) -> E | None:

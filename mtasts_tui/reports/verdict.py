@@ -249,7 +249,9 @@ def no_sts_failures_in_last(
     return ds.sts_failed == 0
 
 
-def combine_with_inspection(ready: bool, line: str, verdict: Verdict | None) -> tuple[bool, str]:
+def combine_with_inspection(
+    ready: bool | None, line: str, verdict: Verdict | None
+) -> tuple[bool | None, str]:
     """The inspection's enforce verdict, corrected by what the reports saw.
 
     The live check says whether the servers would pass today; the reports say whether real

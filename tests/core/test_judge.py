@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from mtasts_tui.core.facts import (
     DomainFacts,
+    MxAddressProbe,
     MxLookup,
     MxProbe,
     MxRecord,
@@ -96,12 +97,13 @@ def test_html_content_type_blocks_enforce_even_with_a_valid_body() -> None:
     assert not j.enforce_ready
 
 
-def test_an_unreachable_mx_is_inconclusive_and_does_not_block() -> None:
+def test_an_unreachable_mx_is_inconclusive_so_enforce_ready_cannot_tell() -> None:
     probe = MxProbe(host="mx1.example.com", error="connection refused")
     j = judge(facts(mx_probes=(probe,)))
     assert {x.code: x.severity for x in j.findings} == {"mx-unreachable": "warning"}
-    assert j.enforce_ready
-    assert "port 25" in j.verdict
+    assert j.enforce_ready is None
+    assert j.blockers == () and j.unverified
+    assert j.verdict.startswith("Cannot tell") and "port 25" in j.verdict
 
 
 def test_mx_tls_problems_are_errors_in_enforce_and_warnings_in_testing() -> None:
@@ -133,9 +135,10 @@ def test_an_expired_or_untrusted_certificate_is_invalid() -> None:
         assert "mx-cert-invalid" in codes(facts(mx_probes=(bad,)))
 
 
-def test_skipping_the_smtp_probes_cannot_claim_enforce_ready() -> None:
+def test_skipping_the_smtp_probes_cannot_tell() -> None:
     j = judge(facts(mx_probes=(), smtp_checked=False))
-    assert not j.enforce_ready
+    assert j.enforce_ready is None
+    assert "--no-smtp" in j.verdict
     assert any(x.code == "mx-not-checked" for x in j.findings)
 
 
@@ -173,7 +176,7 @@ def test_mx_hosts_left_unprobed_are_named_and_block_enforce() -> None:
     j = judge(facts(mx=many, policy=replace(facts().policy, body=body)))
     finding = next(x for x in j.findings if x.code == "mx-not-checked")
     assert "mx2.example.com" in finding.message and "mx3.example.com" in finding.message
-    assert not j.enforce_ready
+    assert j.enforce_ready is None
 
 
 def test_a_certificate_close_to_expiry_gets_a_warning() -> None:
@@ -193,3 +196,168 @@ def test_a_policy_host_certificate_close_to_expiry_gets_a_warning() -> None:
     finding = next(x for x in judge(facts(policy=fetch), now=now).findings)
     assert finding.code == "policy-cert-expiring" and finding.severity == "warning"
     assert f"mta-sts.{D}" in finding.message
+
+
+# --- every address (issue 8 §1) and the three-valued verdict (§2) -----------------------------
+
+
+def good_address(address: str, **changes: object) -> MxAddressProbe:
+    base = MxAddressProbe(
+        address=address,
+        reachable=True,
+        starttls=True,
+        tls_version="TLSv1.3",
+        cipher="TLS_AES_256_GCM_SHA384",
+        cert_valid=True,
+        cert_names=("mx1.example.com",),
+        cert_not_after="2027-06-01T00:00:00Z",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def host_of(*addresses: MxAddressProbe, skipped: tuple[str, ...] = ()) -> MxProbe:
+    return MxProbe.from_addresses("MX1.example.com.", addresses, skipped=skipped)
+
+
+EXPIRED = {"cert_valid": False, "cert_problem": "expired", "error": "the certificate has expired"}
+
+
+def test_a_host_field_is_true_only_when_every_reachable_address_agrees() -> None:
+    bad = good_address("192.0.2.2", **EXPIRED)
+    probe = host_of(good_address("192.0.2.1"), bad)
+    assert probe.host == "mx1.example.com"
+    assert probe.reachable and probe.starttls is True
+    assert probe.cert_valid is False  # one address fails, so the host does
+    assert probe.address == "192.0.2.2"  # the host line shows its weakest node
+    assert probe.cert_problem == "expired"
+    assert len(probe.addresses) == 2
+
+
+def test_an_unreachable_address_does_not_vote_on_host_fields() -> None:
+    silent = MxAddressProbe(address="192.0.2.9", error="timed out after 3 s")
+    probe = host_of(good_address("192.0.2.1"), silent)
+    assert probe.reachable and probe.cert_valid is True and probe.starttls is True
+    assert probe.tls_version == "TLSv1.3"
+
+
+def test_the_host_tls_version_is_the_weakest_seen() -> None:
+    old = good_address("192.0.2.2", tls_version="TLSv1.1", cert_valid=None)
+    assert host_of(good_address("192.0.2.1"), old).tls_version == "TLSv1.1"
+
+
+def test_no_reachable_address_leaves_host_fields_unknown() -> None:
+    probe = host_of(MxAddressProbe(address="192.0.2.1", error="refused"))
+    assert not probe.reachable and probe.starttls is None and probe.cert_valid is None
+    assert probe.error == "refused"
+
+
+def test_one_failing_address_beside_a_passing_one_is_mx_address_failed() -> None:
+    bad = good_address("192.0.2.2", **EXPIRED)
+    j = judge(facts(mx_probes=(host_of(good_address("192.0.2.1"), bad),)))
+    finding = next(x for x in j.findings if x.code == "mx-address-failed")
+    assert finding.severity == "error"  # the policy enforces
+    assert "192.0.2.2" in finding.message and "expired" in finding.message
+    assert "mx-cert-invalid" not in {x.code for x in j.findings}
+    assert j.enforce_ready is False
+    assert "192.0.2.2" in j.verdict
+
+
+def test_mx_address_failed_is_a_warning_outside_enforce() -> None:
+    testing = replace(facts().policy, body=policy_body("testing"))
+    bad = good_address("192.0.2.2", starttls=False, tls_version=None, cert_valid=None)
+    found = codes(facts(policy=testing, mx_probes=(host_of(good_address("192.0.2.1"), bad),)))
+    assert found["mx-address-failed"] == "warning"
+
+
+def test_every_address_failing_alike_is_one_host_finding_naming_them() -> None:
+    a = good_address("192.0.2.1", **EXPIRED)
+    b = good_address("192.0.2.2", **EXPIRED)
+    j = judge(facts(mx_probes=(host_of(a, b),)))
+    [finding] = [x for x in j.findings if x.code == "mx-cert-invalid"]
+    assert "192.0.2.1" in finding.message and "192.0.2.2" in finding.message
+    assert "mx-address-failed" not in {x.code for x in j.findings}
+    assert j.enforce_ready is False
+
+
+def test_ipv6_unreachable_while_ipv4_works_is_inconclusive() -> None:
+    v6 = MxAddressProbe(address="2001:db8::25", error="Network is unreachable")
+    j = judge(facts(mx_probes=(host_of(good_address("192.0.2.1"), v6),)))
+    assert {x.code: x.severity for x in j.findings} == {"ipv6-unreachable": "warning"}
+    assert "2001:db8::25" in j.findings[0].message
+    assert j.enforce_ready is None and "IPv6" in j.verdict
+
+
+def test_an_unreachable_ipv4_address_beside_a_working_one_is_named() -> None:
+    silent = MxAddressProbe(address="192.0.2.9", error="timed out after 3 s")
+    j = judge(facts(mx_probes=(host_of(good_address("192.0.2.1"), silent),)))
+    finding = next(x for x in j.findings if x.code == "mx-unreachable")
+    assert "192.0.2.9" in finding.message and "timed out" in finding.message
+    assert j.enforce_ready is None
+
+
+def test_addresses_beyond_the_cap_are_named_and_make_it_cannot_tell() -> None:
+    probe = host_of(good_address("192.0.2.1"), skipped=("192.0.2.50", "192.0.2.51"))
+    j = judge(facts(mx_probes=(probe,)))
+    finding = next(x for x in j.findings if x.code == "mx-not-checked")
+    assert "192.0.2.50" in finding.message and "192.0.2.51" in finding.message
+    assert j.enforce_ready is None
+
+
+def test_a_blocker_outranks_what_cannot_be_told() -> None:
+    silent = MxProbe(host="mx2.example.com", error="connection refused")
+    bad = good_address("192.0.2.2", starttls=False, tls_version=None, cert_valid=None)
+    mx = MxLookup("ok", (MxRecord("mx1.example.com", 10), MxRecord("mx2.example.com", 20)))
+    body = policy_body(mx=("*.example.com",))
+    j = judge(
+        facts(
+            mx=mx,
+            policy=replace(facts().policy, body=body),
+            mx_probes=(host_of(good_address("192.0.2.1"), bad), silent),
+        )
+    )
+    assert j.enforce_ready is False and j.unverified
+    assert j.verdict.startswith("Not safe")
+
+
+def test_every_address_verified_is_true() -> None:
+    probe = host_of(good_address("192.0.2.1"), good_address("2001:db8::1"))
+    j = judge(facts(mx_probes=(probe,)))
+    assert j.enforce_ready is True and j.findings == ()
+
+
+def policy_from(address: str, body: bytes | None = None, **changes: object) -> PolicyFetch:
+    base = PolicyFetch(
+        url=URL,
+        address=address,
+        status=200,
+        content_type="text/plain",
+        body=policy_body() if body is None else body,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_policy_addresses_serving_different_bodies_are_inconsistent() -> None:
+    from mtasts_tui.probe.https import combine_fetches
+
+    other = policy_body("testing")
+    fetch = combine_fetches(
+        URL,
+        [policy_from("192.0.2.10"), policy_from("192.0.2.11"), policy_from("192.0.2.12", other)],
+    )
+    assert fetch.body == policy_body()  # the majority's answer stands for the host
+    j = judge(facts(policy=fetch))
+    finding = next(x for x in j.findings if x.code == "policy-inconsistent")
+    assert finding.severity == "error"
+    assert "192.0.2.12" in finding.message and "192.0.2.10" not in finding.message.split("(")[0]
+    assert j.enforce_ready is False
+
+
+def test_a_policy_address_that_cannot_be_reached_is_not_inconsistent() -> None:
+    from mtasts_tui.probe.https import combine_fetches
+
+    silent = PolicyFetch(url=URL, address="192.0.2.11", error="timed out after 3 s")
+    fetch = combine_fetches(URL, [policy_from("192.0.2.10"), silent])
+    found = codes(facts(policy=fetch))
+    assert "policy-inconsistent" not in found
+    assert found["policy-fetch-failed"] == "warning"
+    assert judge(facts(policy=fetch)).enforce_ready is None

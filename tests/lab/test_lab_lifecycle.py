@@ -77,6 +77,7 @@ def test_start_is_fast_and_stop_leaves_nothing_behind() -> None:
 
 
 def test_stop_with_open_connections() -> None:
+    before = len(_lab_threads())  # a session lab of another test module may be running
     with Lab(scenarios.ALL) as lab:
         hanging = socket.create_connection(
             (lab.address_of(f"mta-sts.{lab.domain('hang')}"), lab.https_port), timeout=1
@@ -84,7 +85,7 @@ def test_stop_with_open_connections() -> None:
         idle = socket.create_connection((lab.address_of("mx1.good.test"), lab.smtp_port))
         started = time.perf_counter()
     assert time.perf_counter() - started < 2.0
-    assert not _lab_threads()
+    assert len(_lab_threads()) == before
     hanging.close()
     idle.close()
 
