@@ -57,6 +57,21 @@ class CheckRow(Static):
         self.update(text)
 
 
+def dane_cell(result: Inspection, host: str) -> Text:
+    """The DANE column: nothing without TLSA; else whether it matches and is DNSSEC-signed."""
+    sec = result.judgement.dns_security
+    found = sec.tlsa_for(host) if sec else None
+    if found is None or not found.present:
+        return Text("-", style="dim")
+    if found.matches is False:
+        return Text(f"mismatch ({found.dnssec})", style="bold red")
+    if found.dnssec != "signed":
+        return Text(f"TLSA, {found.dnssec}", style="yellow")
+    if found.matches:
+        return Text("✓ signed", style="green")
+    return Text("signed, not matched", style="yellow")
+
+
 class InspectionScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun", "Re-run"),
@@ -95,7 +110,7 @@ class InspectionScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#mx-table", DataTable)
-        table.add_columns("pref", "host", "STARTTLS", "TLS", "certificate", "covered by")
+        table.add_columns("pref", "host", "STARTTLS", "TLS", "certificate", "DANE", "covered by")
         self.query_one("#results").display = False
         self.query_one("#findings-title").display = False
         if not self.wizard.deterministic:
@@ -224,6 +239,7 @@ class InspectionScreen(WizardScreen):
                 starttls,
                 tls,
                 cert,
+                dane_cell(result, host),
                 covered,
                 key=host,
             )
@@ -259,6 +275,16 @@ class InspectionScreen(WizardScreen):
             text.append("\nbanner: " + one_line(probe.banner.splitlines()[0]), style="dim")
         if probe.error:
             text.append("\n" + one_line(probe.error), style="yellow")
+        sec = self.inspection.judgement.dns_security if self.inspection else None
+        tlsa = sec.tlsa_for(probe.host) if sec else None
+        if tlsa is not None and tlsa.present:
+            state = {True: "matches", False: "MISMATCH", None: "not matched"}[tlsa.matches]
+            text.append(f"\nTLSA ({tlsa.dnssec}, {state}): ", style="bold")
+            # Parameters only: the data is a long hash (JSON and check show it whole).
+            shown = [" ".join(r.split()[:3]) for r in tlsa.records[:6]]
+            text.append(one_line(", ".join(shown)))
+            if tlsa.mismatched:
+                text.append(f"  no match at {one_line(', '.join(tlsa.mismatched))}", style="red")
         detail.update(text)
 
     def _fill_records(self, result: Inspection) -> None:
@@ -274,6 +300,15 @@ class InspectionScreen(WizardScreen):
                     text.append("  " + one_line(join_record(record)) + "\n")
             else:
                 text.append(f"  ({lookup.status})\n", style="dim")
+        sec = result.judgement.dns_security
+        if sec is not None:
+            how = {True: "validating", False: "not validating", None: "validation unknown"}
+            text.append("DNSSEC\n", style="bold")
+            text.append(f"  MX {sec.mx}, _mta-sts {sec.sts}\n")
+            # Addresses without ports: the lab's port changes per run, the address is what
+            # tells a user which resolver it was (check prints ip:port).
+            hosts = ", ".join(part.strip().rsplit(":", 1)[0] for part in sec.resolver.split(","))
+            text.append(f"  resolver {one_line(hosts)} ({how[sec.validates]})\n", style="dim")
         self.query_one("#records", Static).update(text)
         fetch = facts.policy
         if fetch is None or fetch.body is None:
