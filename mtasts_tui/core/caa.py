@@ -121,7 +121,7 @@ def caa_allows(
     values = _issue_values(records, wildcard)
     if not values:
         return True  # only iodef or other non-restricting properties
-    wanted = {d.lower() for d in issuer_domains}
+    wanted = {d.rstrip(".").lower() for d in issuer_domains}
     return any(_issuer_domain(v) in wanted for v in values)
 
 

@@ -115,7 +115,7 @@ def association_data(cert_der: bytes, selector: int, mtype: int) -> bytes | None
 def _load(der: bytes) -> x509.Certificate | None:
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):  # hostile bytes; InvalidVersion is no ValueError
         return None
 
 
