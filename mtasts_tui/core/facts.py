@@ -164,6 +164,9 @@ class MxAddressProbe:
     the second, unverified look), for DANE matching. Not part of the JSON output."""
     error: str | None = None
     elapsed: float = 0.0
+    timed_out: bool = False
+    """The step's time ran out before the check finished (a stalled server): inconclusive.
+    The fields above keep what was seen until then."""
 
     @property
     def family(self) -> AddressFamily:
@@ -241,7 +244,7 @@ class MxProbe:
                 addresses=tuple(addresses),
                 skipped=tuple(skipped),
             )
-        weakest = next((a for a in reached if not a.passes), reached[0])
+        weakest = next((a for a in reached if not a.passes and not a.timed_out), reached[0])
         versions = [a.tls_version for a in reached if a.tls_version]
         expiries = [a.cert_not_after for a in reached if a.cert_not_after]
         return cls(

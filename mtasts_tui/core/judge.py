@@ -379,7 +379,7 @@ def judge_mx_probes(
     v6_route_missing = bool(
         v6
         and not any(a.reachable for a in v6)
-        and any(a.reachable for a in every if a.family == "ipv4")
+        and any(a.reachable and not a.timed_out for a in every if a.family == "ipv4")
     )
     if v6_route_missing:
         shown = ", ".join(a.address for a in v6[:6]) + (" …" if len(v6) > 6 else "")
@@ -417,8 +417,9 @@ def _judge_host(
     unverified: list[str] = []
     addresses = probe.address_probes()
     many = len(addresses) > 1
-    reached = [a for a in addresses if a.reachable]
-    unreached = [a for a in addresses if not a.reachable and not (skip_v6 and a.family == "ipv6")]
+    # A probe cut off by its time limit is inconclusive, however far it got.
+    reached = [a for a in addresses if a.reachable and not a.timed_out]
+    unreached = [a for a in addresses if a not in reached and not (skip_v6 and a.family == "ipv6")]
     if probe.skipped:
         shown = ", ".join(probe.skipped[:6]) + (" …" if len(probe.skipped) > 6 else "")
         findings.append(

@@ -23,10 +23,33 @@ BACKLOG = 512
 STREAM_LIMIT = 64 * 1024
 
 
+IPV6_LOOPBACK = "::1"
+
+
 def check_loopback(host: str) -> None:
-    """The lab never binds anything but 127.0.0.0/8."""
-    if not ipaddress.IPv4Address(host).is_loopback:
+    """The lab never binds anything but 127.0.0.0/8 and ::1."""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
         raise ValueError(f"the lab binds loopback addresses only, not {host}")
+
+
+def family_of(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def ipv6_loopback_available() -> bool:
+    """Whether ``::1`` can be bound here (IPv6 is often disabled in containers)."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind((IPV6_LOOPBACK, 0))
+    except OSError:
+        return False
+    return True
 
 
 def is_addr_in_use(exc: BaseException) -> bool:
@@ -50,7 +73,7 @@ def bind_same_port(
         chosen = port
         try:
             for host in [*hosts, *reserve]:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock = socket.socket(family_of(host), socket.SOCK_STREAM)
                 made.append(sock)
                 if host in hosts:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

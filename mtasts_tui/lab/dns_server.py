@@ -267,6 +267,9 @@ class DnsServer:
         delay = self.delay + (fault.delay if fault is not None and fault.kind == "delay" else 0)
         if delay > 0:
             await asyncio.sleep(delay)
+        if fault is not None and fault.kind == "truncate":
+            response.flags |= dns.flags.TC  # even over TCP: a broken server or middlebox
+            return response.to_wire()
         if fault is not None and fault.kind in ("servfail", "refused"):
             response.set_rcode(
                 dns.rcode.SERVFAIL if fault.kind == "servfail" else dns.rcode.REFUSED

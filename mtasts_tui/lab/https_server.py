@@ -35,6 +35,12 @@ class HttpsSite:
     """Host name (lower case) -> behaviour."""
     addresses: dict[str, str] = field(default_factory=dict)
     """Host name -> the loopback address its A record points to."""
+    nodes: dict[tuple[str, str], PolicyHost] = field(default_factory=dict)
+    """(address, host name) -> behaviour of a further address of that host (``PolicyHost.more``)."""
+
+    def behaviour(self, address: str, name: str) -> PolicyHost | None:
+        """What ``name`` does when reached at ``address``."""
+        return self.nodes.get((address, name)) or self.hosts.get(name)
 
 
 class HttpsServer:
@@ -47,16 +53,20 @@ class HttpsServer:
         self._service = TcpService(self._serve)
         self._hang_service = TcpService(self._hang)
         self._tls: ssl.SSLContext | None = None
+        self._node_contexts: dict[str, ssl.SSLContext] = {}
 
     async def start(self) -> None:
         ctx = self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.certs.ca.issue_cert("localhost", self.main_host).configure_cert(ctx)
         ctx.sni_callback = self._on_sni
-        hang = sorted({a for h, a in self.site.addresses.items() if self.site.hosts[h].hang})
-        refuse = sorted({a for h, a in self.site.addresses.items() if self.site.hosts[h].refuse})
-        # Bind the TLS listener first (it chooses the port), then the hanging ones on that port.
-        # TLS starts inside the handler, so every connection is tracked from accept() on.
-        self.port, listening, reserved = bind_same_port([self.main_host], reserve=refuse)
+        every = [*((a, self.site.hosts[h]) for h, a in self.site.addresses.items())]
+        every += [(a, node) for (a, _), node in self.site.nodes.items()]
+        hang = sorted({a for a, b in every if b.hang})
+        refuse = sorted({a for a, b in every if b.refuse})
+        served = sorted({a for a, b in every if not (b.hang or b.refuse)} - {self.main_host})
+        # Bind the TLS listeners first (they choose the port), then the hanging ones on that
+        # port. TLS starts inside the handler, so every connection is tracked from accept() on.
+        self.port, listening, reserved = bind_same_port([self.main_host, *served], reserve=refuse)
         self._service.serve(listening, reserved)
         if hang:
             try:
@@ -78,6 +88,26 @@ class HttpsServer:
         if host is not None:
             sslobj.context = self.certs.server_context(name, host.cert, issuer=host.issuer)
 
+    def _context_for(self, address: str) -> ssl.SSLContext:
+        """The TLS context of one listening address: a further node may use another cert."""
+        assert self._tls is not None
+        if not any(a == address for a, _ in self.site.nodes):
+            return self._tls
+        context = self._node_contexts.get(address)
+        if context is None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.certs.ca.issue_cert("localhost", self.main_host).configure_cert(context)
+
+            def on_sni(sslobj: ssl.SSLObject, server_name: str | None, _c: object) -> None:
+                name = (server_name or "").lower().rstrip(".")
+                host = self.site.behaviour(address, name)
+                if server_name is not None and host is not None:
+                    sslobj.context = self.certs.server_context(name, host.cert)
+
+            context.sni_callback = on_sni
+            self._node_contexts[address] = context
+        return context
+
     async def _hang(self, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
         """Accept and never answer; swallow what the client sends until it gives up."""
         with contextlib.suppress(TimeoutError):
@@ -87,8 +117,11 @@ class HttpsServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._tls is not None
+        local = writer.get_extra_info("sockname")[0]
         try:
-            await writer.start_tls(self._tls, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT)
+            await writer.start_tls(
+                self._context_for(local), ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT
+            )
         except (OSError, ssl.SSLError, TimeoutError):
             return  # the client rejected our certificate, or spoke no TLS
         try:
@@ -102,7 +135,7 @@ class HttpsServer:
         self.requests += 1
         method, target, headers = request
         host = headers.get("host", "").lower().rsplit(":", 1)[0].rstrip(".")
-        behaviour = self.site.hosts.get(host)
+        behaviour = self.site.behaviour(local, host)
         path = target.split("?", 1)[0]
         if method not in ("GET", "HEAD"):
             await _respond(writer, 405, b"method not allowed\n", "text/plain", head=False)

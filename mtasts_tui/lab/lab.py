@@ -20,6 +20,7 @@ import dns.resolver
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ._net import IPV6_LOOPBACK, ipv6_loopback_available
 from .certs import CertStore
 from .dns_server import DnsServer, Zone
 from .https_server import HttpsServer, HttpsSite
@@ -84,6 +85,8 @@ class Lab:
                 raise ValueError(f"two scenarios for domain {s.domain!r}")
             self._by_name[s.name] = s
             domains.add(_host(s.domain))
+        self.ipv6 = ipv6_loopback_available()
+        """Whether ``::1`` can be bound here; without it no AAAA record is published."""
         self._zone, self._site, self._mx = self._build()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -99,7 +102,8 @@ class Lab:
     def _build(self) -> tuple[Zone, HttpsSite, list[MxBinding]]:
         zone = Zone()
         site = HttpsSite()
-        mx: dict[str, MxBinding] = {}
+        mx: list[MxBinding] = []
+        mx_defined: dict[str, MxServer] = {}
         counters = {"mx": 0, "special": 0, "unreachable": 0}
 
         def allocate(kind: str, base: ipaddress.IPv4Address) -> str:
@@ -116,7 +120,8 @@ class Lab:
                 zone.sign(s.domain)
                 for host in s.mx_servers:
                     zone.sign(host)
-        auto_a: list[tuple[str, str]] = []
+        auto: list[tuple[str, str, str]] = []
+        v6_published = False
         for s in self.scenarios:
             https_hosts: dict[str, PolicyHost] = dict(s.extra_https)
             if s.policy_host is not None:
@@ -134,31 +139,61 @@ class Lab:
                 else:
                     address = MAIN_ADDRESS
                 site.addresses[name] = address
-                auto_a.append((name, address))
+                auto.append((name, "A", address))
+                for node in behaviour.more:
+                    extra = allocate("special", SPECIAL_HTTPS_BASE)
+                    site.nodes[(extra, name)] = node
+                    auto.append((name, "A", extra))
             for raw, server in s.mx_servers.items():
                 name = _host(raw)
-                binding = mx.get(name)
-                if binding is not None:
-                    if binding.server != server:
+                known_mx = mx_defined.get(name)
+                if known_mx is not None:
+                    if known_mx != server:
                         raise ValueError(f"MX host {name} defined twice, differently")
                     continue
-                if server.listen:
-                    address = allocate("mx", MX_BASE)
-                else:
-                    address = allocate("unreachable", UNREACHABLE_BASE)
-                mx[name] = MxBinding(name, address, server)
-                auto_a.append((name, address))
-        for name, address in auto_a:
-            if not (zone.has(name, "A") or zone.has(name, "CNAME")):
-                zone.add((name, "A", address))
-            target = _mx_cname_target(zone, name) if name in mx else None
-            if target is not None and not zone.has(target, "A"):
-                zone.add((target, "A", address))  # an MX that is an alias: address its target
-        return zone, site, list(mx.values())
+                mx_defined[name] = server
+                for mx_node in (server, *server.more):
+                    if mx_node.listen:
+                        address = allocate("mx", MX_BASE)
+                    else:
+                        address = allocate("unreachable", UNREACHABLE_BASE)
+                    mx.append(MxBinding(name, address, mx_node))
+                    auto.append((name, "A", address))
+                if server.ipv6 is not None:
+                    if any(b.address == IPV6_LOOPBACK for b in mx) or v6_published:
+                        raise ValueError(f"{name}: a lab holds one IPv6 MX address (::1)")
+                    if self.ipv6:
+                        mx.append(MxBinding(name, IPV6_LOOPBACK, server.ipv6))
+                    # Without IPv6 here, ::1 is unreachable anyway: publish only a silent one.
+                    if self.ipv6 or not server.ipv6.listen:
+                        auto.append((name, "AAAA", IPV6_LOOPBACK))
+                        v6_published = True
+        # Automatic addresses only for names the scenarios gave none of their own.
+        own = {
+            (name, rdtype)
+            for name, rdtype, _ in auto
+            if zone.has(name, rdtype) or zone.has(name, "CNAME")
+        }
+        for name, rdtype, address in auto:
+            if (name, rdtype) not in own:
+                zone.add((name, rdtype, address))
+        # An MX host that is an alias: its addresses go on the CNAME target instead.
+        aliased = [
+            (target, rdtype, address)
+            for name, rdtype, address in auto
+            if name in mx_defined and (target := _mx_cname_target(zone, name)) is not None
+        ]
+        taken = {(t, r) for t, r, _ in aliased if zone.has(t, r)}
+        for target, rdtype, address in aliased:
+            if (target, rdtype) not in taken:
+                zone.add((target, rdtype, address))
+        return zone, site, mx
 
     def _publish_tlsa(self, certs: CertStore) -> None:
         """TLSA records describe the certificates minted at start, so they are added now."""
-        bindings = {b.hostname: b for b in self._mx}
+        bindings: dict[str, MxBinding] = {}
+        for binding in self._mx:  # the first node of a host is the one its records describe
+            bindings.setdefault(binding.hostname, binding)
         specs = [t for s in self.scenarios for t in s.tlsa]
         for spec in specs:
             self._zone.remove(f"_25._tcp.{_host(spec.host)}", "TLSA")
@@ -290,6 +325,21 @@ class Lab:
         if name in self._site.addresses:
             return self._site.addresses[name]
         raise KeyError(f"the lab has no host {host!r}")
+
+    def addresses_of(self, host: str) -> list[str]:
+        """Every address the lab gave an MX or HTTPS host (IPv6 only when published)."""
+        name = _host(host)
+        found = [
+            b.address
+            for b in self._mx
+            if b.hostname == name and (b.address != IPV6_LOOPBACK or self.ipv6)
+        ]
+        if name in self._site.addresses:
+            found.append(self._site.addresses[name])
+            found += [a for a, h in self._site.nodes if h == name]
+        if not found:
+            raise KeyError(f"the lab has no host {host!r}")
+        return found
 
     def mx_server(self, host: str) -> MxServer:
         for binding in self._mx:

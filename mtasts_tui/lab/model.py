@@ -16,7 +16,7 @@ chain for another name; ``untrusted``: right name, signed by a second CA that is
 
 TlsVersion = Literal["1.0", "1.1", "1.2", "1.3"]
 
-DnsFaultKind = Literal["servfail", "refused", "drop", "delay"]
+DnsFaultKind = Literal["servfail", "refused", "drop", "delay", "truncate"]
 
 TxtValue = str | tuple[str, ...] | list[str]
 """A TXT record: one string, or several strings of one record (``("v=STSv1; ", "id=abc")``)."""
@@ -51,6 +51,9 @@ class PolicyHost:
     issuer: str | None = None
     """Sign the certificate through an intermediate CA of this organisation (e.g. "Let's
     Encrypt") under the lab CA, sent after the leaf; ``None``: the lab CA signs it directly."""
+    more: tuple[PolicyHost, ...] = ()
+    """Further IPv4 addresses of the same host name, each behaving as given (its own ``more``
+    is ignored): e.g. a second node serving another body."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,16 @@ class MxServer:
     """EHLO keywords besides STARTTLS."""
     issuer: str | None = None
     """As for :class:`PolicyHost`: an intermediate CA, sent in the chain (for DANE-TA)."""
+    silent: bool = False
+    """Accept TCP and never send a greeting (a stalled server)."""
+    stall_tls: bool = False
+    """Answer ``220`` to STARTTLS, then never start the TLS handshake."""
+    more: tuple[MxServer, ...] = ()
+    """Further IPv4 addresses of the same host name, each behaving as given (their own
+    ``more`` and ``ipv6`` are ignored): e.g. a second node with a broken certificate."""
+    ipv6: MxServer | None = None
+    """An IPv6 address on ``::1`` behaving as given, published as AAAA when the platform can
+    bind ``::1``. A lab holds at most one such address (``::1`` is the only IPv6 loopback)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,7 @@ class DnsFault:
     """The owner name the fault applies to (case-insensitive)."""
     kind: DnsFaultKind
     """``servfail``/``refused``: answer with that rcode; ``drop``: never answer; ``delay``: answer
-    after ``delay`` seconds."""
+    after ``delay`` seconds; ``truncate``: an empty answer with TC set, over UDP and TCP alike."""
     rdtype: str | None = None
     """Only queries for this type (``"TXT"``); ``None``: every type."""
     delay: float = 0.0

@@ -131,7 +131,9 @@ _DEMO = healthy(
     sts_records=["v=STSv1; id=20261101T093000"],
     tlsrpt_records=[f"v=TLSRPTv1; rua=mailto:tls-reports@{DEMO_DOMAIN}"],
     mx_overrides={
-        f"mx1.{DEMO_DOMAIN}": MxServer(banner="ESMTP Postfix (Debian)"),
+        f"mx1.{DEMO_DOMAIN}": MxServer(
+            banner="ESMTP Postfix (Debian)", ipv6=MxServer(banner="ESMTP Postfix (Debian)")
+        ),
         f"mx2.{DEMO_DOMAIN}": MxServer(banner="ESMTP Postfix (Debian)"),
         "backup.mailhost-legacy.test": MxServer(banner="ESMTP Exim 4.96"),
     },
@@ -479,6 +481,41 @@ def _all() -> list[Scenario]:
             domain="xn--bcher-kva.test",
         ),
         _DEMO,
+        # --- every address (appended: other scenario groups may grow above) ------------------
+        healthy(
+            "mx-address-failed",
+            "mx2 has two IPv4 addresses; the second presents an expired certificate",
+            mx_overrides={"mx2.mx-address-failed.test": MxServer(more=(MxServer(cert="expired"),))},
+            expect={"mx-address-failed"},
+        ),
+        healthy(
+            "mx-two-addresses",
+            "Every MX host has two IPv4 addresses, all healthy",
+            mx_server=MxServer(more=(MxServer(),)),
+        ),
+        healthy(
+            "policy-inconsistent",
+            "The policy host has two addresses; the second serves a testing-mode policy",
+            policy=_policy(
+                d("policy-inconsistent"),
+                more=(
+                    _policy(
+                        d("policy-inconsistent"),
+                        body=policy_text(
+                            "testing",
+                            ["mx1.policy-inconsistent.test", "mx2.policy-inconsistent.test"],
+                        ),
+                    ),
+                ),
+            ),
+            expect={"policy-inconsistent"},
+        ),
+        healthy(
+            "dns-truncated",
+            "The _mta-sts answer is truncated (TC) over UDP and TCP alike",
+            dns_faults=[DnsFault("_mta-sts.dns-truncated.test", "truncate", rdtype="TXT")],
+            expect={"dns-error"},
+        ),
     ]
     return out
 
@@ -499,6 +536,32 @@ SLOW: list[Scenario] = [
     ),
 ]
 """Scenarios that cost seconds (resolver and HTTP timeouts): not part of ``ALL``."""
+
+SLOW += [
+    healthy(
+        "stalled-handshake",
+        "mx2 answers STARTTLS with 220, then never starts the TLS handshake",
+        mx_overrides={"mx2.stalled-handshake.test": MxServer(stall_tls=True)},
+        expect={"mx-unreachable"},
+    ),
+    healthy(
+        "silent-mx",
+        "mx2 has two addresses that accept TCP and never send a greeting",
+        mx_overrides={"mx2.silent-mx.test": MxServer(silent=True, more=(MxServer(silent=True),))},
+        expect={"mx-unreachable"},
+    ),
+]
+
+NO_IPV6: list[Scenario] = [
+    healthy(
+        "ipv6-unreachable",
+        "mx1 publishes an IPv6 address (::1) where nothing listens; IPv4 works",
+        mx_overrides={"mx1.ipv6-unreachable.test": MxServer(ipv6=MxServer(listen=False))},
+        expect={"ipv6-unreachable"},
+    ),
+]
+"""Scenarios that need ``::1`` free of listeners: each runs in a lab without ``DEMO``, since a
+lab holds one IPv6 MX address."""
 
 BULK_PARENT = "bench.test"
 

@@ -7,6 +7,7 @@ exactly as it would to real MX hosts (it only has to be told the port).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 from ._net import TcpService, bind_same_port
@@ -15,6 +16,8 @@ from .model import MxServer
 
 MAX_LINE = 4096
 TLS_HANDSHAKE_TIMEOUT = 10.0
+STALL_SECONDS = 3600.0
+"""How long a ``silent`` or ``stall_tls`` server keeps a connection open without a word."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class _Session:
         await self.writer.drain()
 
     async def run(self) -> None:
+        if self.mx.silent:
+            await self.swallow()
+            return
         banner_lines = self.mx.banner.split("\n")
         await self.reply(220, f"{self.host} {banner_lines[0]}", *banner_lines[1:])
         while True:
@@ -94,6 +100,13 @@ class _Session:
             if not await self.dispatch(verb.upper(), arg.strip()):
                 return
 
+    async def swallow(self) -> None:
+        """Read and drop what the client sends, never answering, until it gives up."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STALL_SECONDS):
+                while await self.reader.read(4096):
+                    pass
+
     async def dispatch(self, verb: str, arg: str) -> bool:
         """Answer one command; ``False`` ends the session."""
         if verb == "EHLO":
@@ -113,6 +126,9 @@ class _Session:
                 await self.reply(503, "5.5.1 TLS already active")
             else:
                 await self.reply(220, "2.0.0 Ready to start TLS")
+                if self.mx.stall_tls:
+                    await self.swallow()
+                    return False
                 ctx = self.owner.certs.server_context(
                     self.host, self.mx.cert, self.mx.max_tls, self.mx.issuer
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 
 import dns.asyncresolver
 import dns.exception
@@ -106,8 +107,11 @@ async def lookup_addresses(
     (s4, a4, e4), (s6, a6, e6) = await asyncio.gather(
         _resolve(resolver, host, "A", timeout), _resolve(resolver, host, "AAAA", timeout)
     )
-    addresses = [r.to_text() for r in a4 or () if r.rdtype == dns.rdatatype.A]
-    addresses += [r.to_text() for r in a6 or () if r.rdtype == dns.rdatatype.AAAA]
+    # Numeric order, not answer order (servers rotate answers): the same run every time, and
+    # the per-host cap falls on the same addresses.
+    v4 = {r.to_text() for r in a4 or () if r.rdtype == dns.rdatatype.A}
+    v6 = {r.to_text() for r in a6 or () if r.rdtype == dns.rdatatype.AAAA}
+    addresses = sorted(v4, key=ipaddress.ip_address) + sorted(v6, key=ipaddress.ip_address)
     if addresses:
         return addresses, None
     if "error" in (s4, s6):

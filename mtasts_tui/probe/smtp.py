@@ -8,7 +8,7 @@ import hashlib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.probe.network import Network
@@ -91,11 +91,20 @@ async def probe_mx(
 async def probe_address(net: Network, host: str, address: str, timeout: float) -> MxAddressProbe:
     """One address, bounded by ``timeout`` from TCP connect to QUIT (handshake included)."""
     started = time.monotonic()
+    seen = _Seen()
     try:
         async with asyncio.timeout(timeout):
-            result = await _probe_address(net, host, address)
+            result = await _probe_address(net, host, address, seen)
     except TimeoutError:
-        result = MxAddressProbe(address=address, error=f"timed out after {timeout:g} s")
+        # Keep what was learned before the stall: the banner, and how far the dialogue got.
+        result = MxAddressProbe(
+            address=address,
+            reachable=seen.banner is not None,
+            banner=seen.banner,
+            starttls=True if seen.stage == "the TLS handshake" else None,
+            error=f"timed out after {round(timeout, 1):g} s during {seen.stage}",
+            timed_out=True,
+        )
     except OSError as exc:
         result = MxAddressProbe(
             address=address, error=exc.strerror or str(exc) or "connection failed"
@@ -103,9 +112,18 @@ async def probe_address(net: Network, host: str, address: str, timeout: float) -
     return replace(result, elapsed=time.monotonic() - started)
 
 
-async def _probe_address(net: Network, host: str, address: str) -> MxAddressProbe:
+@dataclass
+class _Seen:
+    """How far one probe got, for the report when its time runs out."""
+
+    stage: str = "the TCP connection"
+    banner: str | None = None
+
+
+async def _probe_address(net: Network, host: str, address: str, seen: _Seen) -> MxAddressProbe:
     port = net.config.smtp_port
     reader, writer = await asyncio.open_connection(address, port)
+    seen.stage = "the wait for the greeting"
     banner = ""
     finished = False
     try:
@@ -114,7 +132,8 @@ async def _probe_address(net: Network, host: str, address: str) -> MxAddressProb
         except SmtpError as exc:
             finished = True
             return MxAddressProbe(address=address, error=f"no SMTP greeting: {exc}")
-        banner = "\n".join(lines)
+        banner = seen.banner = "\n".join(lines)
+        seen.stage = "the SMTP dialogue"
         if code != 220:
             finished = True
             return MxAddressProbe(
@@ -148,11 +167,14 @@ async def _probe_address(net: Network, host: str, address: str) -> MxAddressProb
                 starttls=False,
                 error=f"STARTTLS is advertised but answered {code}",
             )
+        seen.stage = "the TLS handshake"
         try:
             await writer.start_tls(net.ssl_context, server_hostname=host)
         except (ssl.SSLError, OSError) as exc:
             finished = True
+            seen.stage = "the second, unverified look at the certificate"
             return await _diagnose(net, host, address, banner, exc)
+        seen.stage = "QUIT"
         ssl_object = writer.get_extra_info("ssl_object")
         chain = presented_chain(ssl_object)
         names, not_after = certificate_names(chain[0]) if chain else ((), None)

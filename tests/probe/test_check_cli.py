@@ -239,3 +239,82 @@ def test_reports_with_sts_failures_join_the_verdict_and_the_exit_code(
 def test_a_missing_reports_path_is_a_usage_error(lab, capsys, tmp_path) -> None:
     code, _, err = run_check(lab, capsys, "--reports", str(tmp_path / "nope"), lab.domain("good"))
     assert code == 2 and "no such file" in err
+
+
+# --- every address and the three-valued verdict (issue 8 §1-2) --------------------------------
+
+MX_ADDRESS_KEYS = {
+    "address",
+    "family",
+    "reachable",
+    "starttls",
+    "tls_version",
+    "cipher",
+    "cert_valid",
+    "cert_names",
+    "cert_not_after",
+    "cert_sha256",
+    "banner",
+    "error",
+}
+POLICY_ADDRESS_KEYS = {
+    "address",
+    "family",
+    "status",
+    "content_type",
+    "body_sha256",
+    "tls_version",
+    "cert_names",
+    "cert_not_after",
+    "error",
+}
+
+
+def test_json_lists_every_mx_and_policy_address_with_exactly_the_contract_keys(lab, capsys) -> None:
+    code, out, _ = run_check(lab, capsys, "--json", lab.domain("mx-address-failed"))
+    obj = json.loads(out)
+    for mx in obj["mx_tls"]:
+        assert mx["addresses"], mx["host"]
+        for address in mx["addresses"]:
+            assert set(address) == MX_ADDRESS_KEYS
+            assert address["family"] in ("ipv4", "ipv6")
+    mx2 = next(m for m in obj["mx_tls"] if m["host"].startswith("mx2."))
+    good, bad = mx2["addresses"]
+    assert good["cert_valid"] is True and bad["cert_valid"] is False
+    assert mx2["cert_valid"] is False  # true only when every reachable address agrees
+    assert len(good["cert_sha256"]) == 64 and good["cert_sha256"] != bad["cert_sha256"]
+    assert [a["address"] for a in mx2["addresses"]] == lab.addresses_of(mx2["host"])
+    [policy_address] = obj["policy"]["addresses"]
+    assert set(policy_address) == POLICY_ADDRESS_KEYS
+    assert policy_address["status"] == 200 and len(policy_address["body_sha256"]) == 64
+    assert obj["enforce_ready"] is False
+    assert "mx-address-failed" in {f["code"] for f in obj["findings"]}
+    assert code == 1
+
+
+def test_json_policy_addresses_show_the_odd_body_out(lab, capsys) -> None:
+    _, out, _ = run_check(lab, capsys, "--json", lab.domain("policy-inconsistent"))
+    obj = json.loads(out)
+    first, second = obj["policy"]["addresses"]
+    assert first["body_sha256"] != second["body_sha256"]
+    assert obj["policy"]["mode"] == "enforce"  # the fields of the address that came first
+    finding = next(f for f in obj["findings"] if f["code"] == "policy-inconsistent")
+    assert second["address"] in finding["message"]
+
+
+def test_enforce_ready_is_null_when_it_cannot_tell_and_the_exit_code_stays_0(lab, capsys) -> None:
+    code, out, _ = run_check(lab, capsys, "--json", "--no-smtp", lab.domain("good"))
+    obj = json.loads(out)
+    assert obj["enforce_ready"] is None
+    assert obj["verdict"].startswith("Cannot tell")
+    assert code == 0  # only an error finding makes it 1
+
+
+def test_the_human_verdict_says_which_of_the_three_it_is(lab, capsys) -> None:
+    _, ready, _ = run_check(lab, capsys, lab.domain("good"))
+    _, blocked, _ = run_check(lab, capsys, lab.domain("mx-address-failed"))
+    _, unknown, _ = run_check(lab, capsys, "--no-smtp", lab.domain("good"))
+    assert "READY: Enforcing" in ready
+    assert "NOT READY: Not safe to enforce" in blocked
+    assert "CANNOT TELL: Cannot tell" in unknown and "--no-smtp" in unknown
+    assert "FAILS" in blocked  # one line per address of a host with several

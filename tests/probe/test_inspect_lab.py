@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -157,3 +158,129 @@ def test_a_slow_policy_server_is_cut_off_at_the_step_timeout() -> None:
         result = inspect(slow, "slow-policy", timeout=1.0)
         assert time.monotonic() - started < 2.5
     assert "policy-fetch-failed" in codes(result)
+
+
+# --- every address (issue 8 §1, §5) ------------------------------------------------------------
+
+
+def test_every_address_of_every_mx_host_is_probed(lab: Lab) -> None:
+    result = inspect(lab, "mx-two-addresses")
+    for probe in result.facts.mx_probes:
+        assert [a.address for a in probe.addresses] == lab.addresses_of(probe.host)
+        assert len(probe.addresses) == 2 and all(a.passes for a in probe.addresses)
+        assert all(a.cert_chain_der and a.cert_sha256 for a in probe.addresses)
+    assert result.judgement.enforce_ready is True
+
+
+def test_the_chain_is_kept_leaf_first_as_der(lab: Lab) -> None:
+    from cryptography import x509
+
+    probe = inspect(lab, "good").facts.mx_probes[0]
+    chain = probe.addresses[0].cert_chain_der
+    leaf = x509.load_der_x509_certificate(chain[0])
+    names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert probe.host in names.get_values_for_type(x509.DNSName)
+
+
+def test_one_broken_address_of_a_host_is_named(lab: Lab) -> None:
+    result = inspect(lab, "mx-address-failed")
+    host = f"mx2.{lab.domain('mx-address-failed')}"
+    good, bad = lab.addresses_of(host)
+    finding = next(f for f in result.judgement.findings if f.code == "mx-address-failed")
+    assert finding.severity == "error"  # the policy enforces
+    assert bad in finding.message and "expired" in finding.message
+    assert good not in finding.message.split(",")[0]
+    assert result.judgement.enforce_ready is False
+
+
+def test_the_demo_mx_answers_on_ipv6_too(lab: Lab) -> None:
+    if not lab.ipv6:
+        pytest.skip("::1 cannot be bound on this machine (IPv6 disabled)")
+    result = inspect(lab, "demo")
+    mx1 = next(p for p in result.facts.mx_probes if p.host.startswith("mx1."))
+    v6 = [a for a in mx1.addresses if a.family == "ipv6"]
+    assert [a.address for a in v6] == ["::1"]
+    assert v6[0].passes
+
+
+def test_a_policy_host_whose_addresses_disagree_is_inconsistent(lab: Lab) -> None:
+    result = inspect(lab, "policy-inconsistent")
+    first, second = lab.addresses_of(f"mta-sts.{lab.domain('policy-inconsistent')}")
+    fetch = result.facts.policy
+    assert fetch is not None and [f.address for f in fetch.addresses] == [first, second]
+    finding = next(f for f in result.judgement.findings if f.code == "policy-inconsistent")
+    assert finding.severity == "error" and second in finding.message
+    assert result.judgement.enforce_ready is False
+
+
+def test_a_truncated_answer_even_over_tcp_is_a_dns_error_not_a_missing_record(lab: Lab) -> None:
+    result = inspect(lab, "dns-truncated")
+    assert result.facts.sts.status == "error"
+    assert "truncated" in (result.facts.sts.error or "")
+    assert "dns-error" in codes(result) and "sts-record-missing" not in codes(result)
+
+
+def test_ipv6_that_cannot_be_reached_while_ipv4_works_is_inconclusive() -> None:
+    with Lab(scenarios.NO_IPV6) as own:
+        result = inspect(own, "ipv6-unreachable", timeout=2.0)
+    finding = next(f for f in result.judgement.findings if f.code == "ipv6-unreachable")
+    assert finding.severity == "warning" and "::1" in finding.message
+    assert "mx-unreachable" not in codes(result)
+    assert result.judgement.enforce_ready is None
+
+
+def test_the_address_caps_fall_in_preference_order() -> None:
+    from mtasts_tui.probe.inspect import (
+        MAX_ADDRESSES_PER_DOMAIN,
+        MAX_ADDRESSES_PER_HOST,
+        plan_addresses,
+    )
+
+    found = [(f"mx{i}.test", [f"192.0.2.{i}{j}" for j in range(10)]) for i in range(10)]
+    plan = plan_addresses(found)
+    assert [len(plan[h][0]) for h, _ in found] == [8] * 8 + [0, 0]
+    assert sum(len(p[0]) for p in plan.values()) == MAX_ADDRESSES_PER_DOMAIN
+    assert plan["mx0.test"][1] == ("192.0.2.08", "192.0.2.09")
+    assert len(plan["mx9.test"][1]) == 10 and MAX_ADDRESSES_PER_HOST == 8
+
+
+# --- stalls (issue 10): one stalled server must not erase what was learned ---------------------
+
+
+@pytest.fixture(scope="module")
+def slow_lab() -> Iterator[Lab]:
+    with Lab(scenarios.SLOW) as running:
+        yield running
+
+
+@pytest.mark.parametrize("name", ["stalled-handshake", "silent-mx"])
+def test_a_stalled_mx_keeps_dns_and_https_results_and_the_deadline(
+    slow_lab: Lab, name: str
+) -> None:
+    timeout = 1.0
+    started = time.monotonic()
+    result = inspect(slow_lab, name, timeout=timeout)
+    took = time.monotonic() - started
+    assert took < timeout + 0.75, took  # the whole run, handshake stalls included
+    facts = result.facts
+    assert facts.mx.status == "ok" and len(facts.mx.records) == 2
+    assert result.judgement.sts is not None and result.judgement.sts.valid
+    assert result.judgement.tlsrpt is not None and result.judgement.tlsrpt.valid
+    assert facts.policy is not None and facts.policy.status == 200
+    assert result.judgement.policy_valid
+    assert "dns-error" not in codes(result)
+    stalled = next(p for p in facts.mx_probes if p.host.startswith("mx2."))
+    assert stalled.addresses and all(a.timed_out for a in stalled.addresses)
+    healthy = next(p for p in facts.mx_probes if p.host.startswith("mx1."))
+    assert healthy.cert_valid is True
+    finding = next(f for f in result.judgement.findings if f.code == "mx-unreachable")
+    assert stalled.host in finding.message and "timed out" in finding.message
+    assert result.judgement.enforce_ready is None
+
+
+def test_a_stalled_handshake_keeps_the_banner_it_read(slow_lab: Lab) -> None:
+    result = inspect(slow_lab, "stalled-handshake", timeout=1.0)
+    stalled = next(p for p in result.facts.mx_probes if p.host.startswith("mx2."))
+    [address] = stalled.addresses
+    assert address.banner and address.starttls is True
+    assert "TLS handshake" in (address.error or "")

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, Static
 
 from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.core.findings import sort_findings
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.txtrecord import join_record
@@ -31,6 +32,11 @@ STATE_ICON = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "failed": ("�
 STATE_ICON["skipped"] = ("-", "dim")
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
 SEVERITY_TITLE = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+VERDICT_ICON: dict[bool | None, tuple[str, str]] = {
+    True: ("✓", "bold green"),
+    False: ("✗", "bold red"),
+    None: ("?", "bold yellow"),  # nothing blocks, but something could not be verified
+}
 
 
 class CheckRow(Static):
@@ -58,18 +64,21 @@ class CheckRow(Static):
 
 
 def dane_cell(result: Inspection, host: str) -> Text:
-    """The DANE column: nothing without TLSA; else whether it matches and is DNSSEC-signed."""
+    """The DANE column, one sign wide so coverage keeps its room; the detail pane says more.
+
+    ``-`` no TLSA; ``✓`` signed and matching; ``✗`` a mismatch; ``!`` not DNSSEC-validated.
+    """
     sec = result.judgement.dns_security
     found = sec.tlsa_for(host) if sec else None
     if found is None or not found.present:
         return Text("-", style="dim")
     if found.matches is False:
-        return Text(f"mismatch ({found.dnssec})", style="bold red")
+        return Text("✗", style="bold red")
     if found.dnssec != "signed":
-        return Text(f"TLSA, {found.dnssec}", style="yellow")
+        return Text("!", style="bold yellow")
     if found.matches:
-        return Text("✓ signed", style="green")
-    return Text("signed, not matched", style="yellow")
+        return Text("✓", style="bold green")
+    return Text("?", style="yellow")
 
 
 class InspectionScreen(WizardScreen):
@@ -110,7 +119,9 @@ class InspectionScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#mx-table", DataTable)
-        table.add_columns("pref", "host", "STARTTLS", "TLS", "certificate", "DANE", "covered by")
+        table.add_columns(
+            "pref", "host", "verified", "STARTTLS", "certificate", "DANE", "covered by"
+        )
         self.query_one("#results").display = False
         self.query_one("#findings-title").display = False
         if not self.wizard.deterministic:
@@ -194,7 +205,8 @@ class InspectionScreen(WizardScreen):
             result.judgement.verdict,
             outcome.verdict if outcome else None,
         )
-        verdict = Text("✓ " if ready else "✗ ", style="bold green" if ready else "bold red")
+        icon, style = VERDICT_ICON[ready]
+        verdict = Text(icon + " ", style=style)
         verdict.append(one_line(line), style="bold")
         verdict.append("   " + self.wizard.clock.elapsed(result.elapsed), style="dim")
         self.query_one("#verdict", Static).update(verdict)
@@ -212,15 +224,21 @@ class InspectionScreen(WizardScreen):
             host = record.host.rstrip(".").lower()
             probe = probes.get(host)
             if probe is None:
-                starttls, tls, cert = Text("not probed", style="dim"), Text("-"), Text("-")
+                starttls, cert = Text("not probed", style="dim"), Text("-")
+                verified = Text("-", style="dim")
             else:
+                verified = _address_count(probe)
                 if probe.starttls:
-                    starttls = Text("yes", style="green")
-                elif probe.reachable:
+                    # The weakest version any address negotiated (the host is no stronger).
+                    starttls = Text(one_line(probe.tls_version or "yes"), style="green")
+                    if probe.tls_version and probe.tls_version not in ("TLSv1.2", "TLSv1.3"):
+                        starttls.stylize("red")
+                elif probe.reachable and probe.starttls is False:
                     starttls = Text("no", style="red")
+                elif probe.reachable:
+                    starttls = Text("-")
                 else:  # port 25 blocked from here is common: inconclusive, not broken
                     starttls = Text("unreachable", style="yellow")
-                tls = Text(one_line(probe.tls_version or "-"))
                 if probe.cert_valid:
                     cert = Text("valid", style="green")
                 elif probe.cert_valid is False:
@@ -236,8 +254,8 @@ class InspectionScreen(WizardScreen):
             table.add_row(
                 Text(str(record.preference)),
                 Text(one_line(host)),
+                verified,
                 starttls,
-                tls,
                 cert,
                 dane_cell(result, host),
                 covered,
@@ -262,10 +280,13 @@ class InspectionScreen(WizardScreen):
             return
         text = Text()
         text.append(one_line(probe.host), style="bold")
-        if probe.address:
-            text.append(f"  {one_line(probe.address)}")
-        if probe.cipher:
-            text.append(f"  {one_line(probe.tls_version or '')} {one_line(probe.cipher)}")
+        text.append(f"  {_address_count(probe).plain}", style="dim")
+        for a in probe.address_probes():
+            text.append("\n  ")
+            text.append_text(_address_line(a))
+        if probe.skipped:
+            shown = ", ".join(probe.skipped[:4]) + (" …" if len(probe.skipped) > 4 else "")
+            text.append(f"\n  not probed (beyond the cap): {one_line(shown)}", style="yellow")
         if probe.cert_names:
             names = ", ".join(probe.cert_names[:4])
             text.append(f"\ncertificate for {one_line(names)}")
@@ -273,7 +294,7 @@ class InspectionScreen(WizardScreen):
                 text.append(f", valid until {one_line(probe.cert_not_after)}")
         if probe.banner:
             text.append("\nbanner: " + one_line(probe.banner.splitlines()[0]), style="dim")
-        if probe.error:
+        if not probe.addresses and probe.error:
             text.append("\n" + one_line(probe.error), style="yellow")
         sec = self.inspection.judgement.dns_security if self.inspection else None
         tlsa = sec.tlsa_for(probe.host) if sec else None
@@ -281,8 +302,8 @@ class InspectionScreen(WizardScreen):
             state = {True: "matches", False: "MISMATCH", None: "not matched"}[tlsa.matches]
             text.append(f"\nTLSA ({tlsa.dnssec}, {state}): ", style="bold")
             # Parameters only: the data is a long hash (JSON and check show it whole).
-            shown = [" ".join(r.split()[:3]) for r in tlsa.records[:6]]
-            text.append(one_line(", ".join(shown)))
+            params = [" ".join(r.split()[:3]) for r in tlsa.records[:6]]
+            text.append(one_line(", ".join(params)))
             if tlsa.mismatched:
                 text.append(f"  no match at {one_line(', '.join(tlsa.mismatched))}", style="red")
         detail.update(text)
@@ -349,3 +370,31 @@ class InspectionScreen(WizardScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _address_count(probe: MxProbe) -> Text:
+    """ "2/2 addresses": how many of the probed addresses passed every check."""
+    addresses = probe.address_probes() if probe.address or probe.addresses else ()
+    total = len(addresses) + len(probe.skipped)
+    passed = sum(1 for a in addresses if a.passes)
+    if total == 0:
+        return Text("no address", style="yellow")
+    style = "green" if passed == total else ("red" if passed else "yellow")
+    return Text(f"{passed}/{total} addresses", style=style)
+
+
+def _address_line(a: MxAddressProbe) -> Text:
+    """One address and its own status, for the detail pane."""
+    line = Text()
+    line.append(f"{one_line(a.address):<16}")
+    if a.passes:
+        line.append(" ✓ ", style="bold green")
+        line.append(f"{one_line(a.tls_version or '')} {one_line(a.cipher or '')}".rstrip())
+        line.append(", certificate valid")
+    elif not a.reachable or a.timed_out:
+        line.append(" ! ", style="bold yellow")
+        line.append(one_line(a.error or "unreachable"), style="yellow")
+    else:
+        line.append(" ✗ ", style="bold red")
+        line.append(one_line(a.error or "STARTTLS not offered"), style="red")
+    return line
