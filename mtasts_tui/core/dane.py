@@ -175,10 +175,11 @@ def record_matches(record: TlsaRecord, chain: Sequence[bytes], host: str) -> boo
         # The record carries the anchor itself, so the server need not send it.
         anchor = _load(record.data)
         if anchor is not None:
-            path = [*loaded, anchor]
+            # Any certificate of the chain may be the one the anchor signed, if the chain
+            # below it holds together.
             for top in range(len(loaded)):
-                if _issued_by(path[top], anchor) and all(
-                    _issued_by(path[k], path[k + 1]) for k in range(top)
+                if _issued_by(loaded[top], anchor) and all(
+                    _issued_by(loaded[k], loaded[k + 1]) for k in range(top)
                 ):
                     return True
     return False
