@@ -8,8 +8,10 @@ import json
 import pytest
 
 from mtasts_tui.cli import main
+from mtasts_tui.core.dane import dnssec_state
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.lab import DnsFault, Lab, Scenario, scenarios
+from mtasts_tui.probe.dane import probe_resolver
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network
 from tests.conftest import lab_network_args
@@ -134,3 +136,19 @@ def test_the_human_output_names_the_resolver_and_shows_a_dane_column(
     out = capsys.readouterr().out
     assert "DANE" in out and "MISMATCH signed" in out and "match signed" in out
     assert "resolver {}:{}".format(*lab.dns_address) in out and "validating" in out
+
+
+def test_a_failed_signed_name_probe_leaves_validation_unknown_not_false() -> None:
+    broken_root = Scenario(
+        name="root-fails",
+        domain="root-fails.test",
+        description="The resolver answers SERVFAIL for the root",
+        dns_faults=(DnsFault(".", "servfail"),),
+    )
+    with Lab([broken_root]) as lab:
+        net = Network.from_config(lab.probe_config(timeout=2))
+        info = asyncio.run(probe_resolver(net.resolver, 2.0))
+        configured = "{}:{}".format(*lab.dns_address)
+    assert info.validates is None
+    assert info.name == configured  # no answer came, so the configured resolver is named
+    assert dnssec_state(False, info.validates) == "unknown"
