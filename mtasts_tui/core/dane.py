@@ -308,9 +308,9 @@ def dane_findings(verdict: TlsaVerdict, resolver: str) -> list[Finding]:
         )
     else:
         reason = (
-            f"the resolver used ({one_line(resolver)}) does not validate DNSSEC, so whether the "
-            "zone is signed is unknown; re-run with --resolver pointing at a validating "
-            "resolver (e.g. 1.1.1.1)"
+            f"the resolver used ({one_line(resolver)}) does not validate DNSSEC (or could not "
+            "be shown to), so whether the zone is signed is unknown; re-run with --resolver "
+            "pointing at a validating resolver (e.g. 1.1.1.1)"
             if verdict.dnssec == "unknown"
             else "the answer is not DNSSEC-validated (the zone is unsigned or its chain of "
             "trust is broken)"

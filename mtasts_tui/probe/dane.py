@@ -24,6 +24,9 @@ from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
 from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve
 
+MAX_PARALLEL_CAA = 6
+"""CAA queries in flight at once while climbing the tree."""
+
 SIGNED_PROBE = "."
 """A name known to be signed: the root. A validating resolver sets AD on its answer."""
 
@@ -138,7 +141,14 @@ async def lookup_caa(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
     answer wins; a failed lookup below it makes the result unknown, as it would stop a CA.
     """
     names = caa_search_names(name)
-    results = await asyncio.gather(*(_resolve(resolver, n, "CAA", timeout) for n in names))
+    # A long name has many parents: ask them together, but never more than a few at a time.
+    gate = asyncio.Semaphore(MAX_PARALLEL_CAA)
+
+    async def ask(owner: str) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None]:
+        async with gate:
+            return await _resolve(resolver, owner, "CAA", timeout)
+
+    results = await asyncio.gather(*(ask(n) for n in names))
     target = name.rstrip(".").lower()
     for owner, (status, answer, why) in zip(names, results, strict=True):
         if status == "error":
