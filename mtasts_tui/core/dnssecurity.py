@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mtasts_tui.core.caa import caa_findings
 from mtasts_tui.core.dane import (
     DnssecState,
+    TlsaLookup,
     TlsaVerdict,
     dane_findings,
     dnssec_state,
@@ -20,8 +21,9 @@ from mtasts_tui.core.dane import (
     mx_cname_finding,
 )
 from mtasts_tui.core.facts import DomainFacts
-from mtasts_tui.core.findings import Finding
+from mtasts_tui.core.findings import Finding, warning
 from mtasts_tui.core.mxpattern import mx_matches
+from mtasts_tui.core.text import one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,17 @@ def chains_of(facts: DomainFacts, host: str) -> list[tuple[str, Sequence[bytes]]
     ]
 
 
+def tlsa_lookup_failed(lookup: TlsaLookup) -> Finding:
+    """In a signed zone DANE senders must know whether TLSA exists; a failed lookup stops them."""
+    return warning(
+        "dns-error",
+        f"The TLSA lookup for {lookup.name} failed ({one_line(lookup.error or 'no answer')}). "
+        "In a DNSSEC-signed zone DANE senders defer mail to this MX until the lookup works: "
+        "make the name servers answer TLSA queries (with NXDOMAIN or NODATA when there are none).",
+        subject=lookup.host,
+    )
+
+
 def judge_dns_security(facts: DomainFacts) -> DnsSecurity:
     resolver = facts.resolver.name if facts.resolver else "unknown"
     answers = [facts.mx.authenticated, facts.sts.authenticated]
@@ -72,8 +85,11 @@ def judge_dns_security(facts: DomainFacts) -> DnsSecurity:
     blockers: list[str] = []
     for host, target in facts.mx_cnames:
         findings.append(mx_cname_finding(host, target))
+    mx_state = dnssec_state(facts.mx.authenticated, validates)
     verdicts: list[TlsaVerdict] = []
     for lookup in facts.tlsa:
+        if lookup.status == "error" and mx_state == "signed":
+            findings.append(tlsa_lookup_failed(lookup))
         verdict = judge_tlsa(lookup.host, lookup, chains_of(facts, lookup.host), validates)
         verdicts.append(verdict)
         findings.extend(dane_findings(verdict, resolver))
@@ -89,7 +105,7 @@ def judge_dns_security(facts: DomainFacts) -> DnsSecurity:
     return DnsSecurity(
         resolver=resolver,
         validates=validates,
-        mx=dnssec_state(facts.mx.authenticated, validates),
+        mx=mx_state,
         sts=dnssec_state(facts.sts.authenticated, validates),
         tlsa=tuple(verdicts),
         findings=tuple(findings),

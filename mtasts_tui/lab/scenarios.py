@@ -434,6 +434,13 @@ def _all() -> list[Scenario]:
             expect={"dane-unsigned"},
         ),
         healthy(
+            "dane-servfail",
+            "Signed zone whose name servers answer SERVFAIL to TLSA queries for mx1",
+            signed=True,
+            dns_faults=[DnsFault("_25._tcp.mx1.dane-servfail.test", "servfail", rdtype="TLSA")],
+            expect={"dns-error"},
+        ),
+        healthy(
             "mx-cname",
             "mx1 is a CNAME to smtp.<domain> (RFC 2181 §10.3 forbids MX targets that are aliases)",
             extra_records=[("mx1.mx-cname.test", "CNAME", "smtp.mx-cname.test.")],

@@ -152,3 +152,10 @@ def test_a_failed_signed_name_probe_leaves_validation_unknown_not_false() -> Non
     assert info.validates is None
     assert info.name == configured  # no answer came, so the configured resolver is named
     assert dnssec_state(False, info.validates) == "unknown"
+
+
+def test_a_failing_tlsa_lookup_in_a_signed_zone_is_a_dns_warning(lab: Lab) -> None:
+    result = inspect(lab, "dane-servfail")
+    (message,) = by_code(result)["dns-error"]
+    assert "_25._tcp.mx1.dane-servfail.test" in message and "SERVFAIL" in message
+    assert {f.severity for f in result.judgement.findings if f.code == "dns-error"} == {"warning"}
