@@ -6,6 +6,9 @@
 2. 500 lab domains at growing --concurrency: throughput should grow with it. The lab runs in a
    child process, so its TLS handshakes do not compete with the checker for one interpreter.
 3. Peak memory for 100 and for 500 domains: results are streamed, so it should stay flat.
+4. Every address: a domain whose MX hosts and policy host have two addresses each, against the
+   same domain with one address each, 100 ms per DNS answer. The added probes run at once, so
+   the two-address domain must take at most 1.2 x the time of the one-address domain.
 
 Run: .venv/bin/python bench/bench_check.py
 """
@@ -22,7 +25,7 @@ from multiprocessing.connection import Connection
 
 from mtasts_tui.commands.check import _run
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.lab import Lab, MxServer, PolicyHost, scenarios
 from mtasts_tui.probe.inspect import inspect_domain
 from mtasts_tui.probe.network import Network, ProbeConfig
 
@@ -50,6 +53,35 @@ def single_domain() -> None:
     print(f"  same run without DNS delay   {handshakes * 1000:7.0f} ms  (TLS handshakes etc.)")
     print(f"  bound: 3 x 100 ms + that     {(3 * DELAY + handshakes) * 1000:7.0f} ms")
     print(f"  sequential tool (7 trips)    {(7 * DELAY + handshakes) * 1000:7.0f} ms or more")
+
+
+def two_addresses() -> None:
+    one = scenarios.healthy("bench-one", "Every host has one address")
+    body = scenarios.policy_text("enforce", ["mx1.bench-two.test", "mx2.bench-two.test"])
+    two = scenarios.healthy(
+        "bench-two",
+        "Every host has two addresses",
+        mx_server=MxServer(more=(MxServer(),)),
+        policy=PolicyHost(body=body, more=(PolicyHost(body=body),)),
+    )
+    with Lab([one, two]) as lab:
+        net = Network.from_config(lab.probe_config(timeout=10.0))
+        targets = {s.name: domain(s.domain) for s in (one, two)}
+        for target in targets.values():  # warm up certificates and sockets
+            asyncio.run(inspect_domain(target, net))
+        lab.set_dns_delay(DELAY)
+        times: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(7):  # interleaved, so drift in machine load hits both alike
+            for name, target in targets.items():
+                times[name].append(_timed(inspect_domain(target, net)))
+    single, double = (statistics.median(times[n]) for n in ("bench-one", "bench-two"))
+    ratio = double / single
+    print("\nevery address, 100 ms per DNS answer (median of 7):")
+    print(f"  one address per host        {single * 1000:7.0f} ms")
+    print(f"  two addresses per host      {double * 1000:7.0f} ms")
+    print(f"  ratio                       {ratio:7.2f} x  (bound: 1.2 x)")
+    if ratio > 1.2:
+        raise SystemExit("two addresses cost more than 1.2 x one address")
 
 
 def _timed(coro: object) -> float:
@@ -121,5 +153,11 @@ class _NullSink:
 
 
 if __name__ == "__main__":
-    single_domain()
-    batch()
+    import sys
+
+    if sys.argv[1:] == ["addresses"]:  # only the every-address comparison
+        two_addresses()
+    else:
+        single_domain()
+        two_addresses()
+        batch()

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.caa import issuer_caa_domains, issuer_label
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, PolicyFetch
+from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.judge import Judgement
 from mtasts_tui.core.stsrecord import STS_VERSION
@@ -217,9 +217,11 @@ def write_human(out: TextIO, result: Inspection) -> None:
             )
             if probe and len(probe.addresses) > 1:
                 for a in probe.addresses:
-                    out.write(f"         {one_line(a.address):<32} {address_state(a)}\n")
+                    out.write(f"         {one_line(a.address):<34} {address_state(a)}\n")
             if probe and probe.skipped:
                 out.write(f"         + {len(probe.skipped)} address(es) not probed\n")
+    elif facts.mx.status == "error":  # a failed lookup is not an empty answer
+        out.write(f"   MX lookup failed: {one_line(facts.mx.error or 'no answer')}\n")
     else:
         out.write("   no MX records\n")
     sec = verdict.dns_security
@@ -234,9 +236,9 @@ def write_human(out: TextIO, result: Inspection) -> None:
         shown = "; ".join(one_line(r.text()) for r in caa.records[:4])
         out.write(f"   CAA         {one_line(caa.owner or caa.name)}: {shown}\n")
     sts = verdict.sts
-    out.write(f"\n   _mta-sts    {one_line(sts.record) if sts and sts.record else '(none)'}\n")
+    out.write(f"\n   _mta-sts    {_record_line(sts.record if sts else None, facts.sts)}\n")
     rpt = verdict.tlsrpt
-    out.write(f"   _smtp._tls  {one_line(rpt.record) if rpt and rpt.record else '(none)'}\n")
+    out.write(f"   _smtp._tls  {_record_line(rpt.record if rpt else None, facts.tlsrpt)}\n")
     fetch = facts.policy
     if fetch is not None:
         state = (
@@ -280,6 +282,14 @@ def _served(f: PolicyFetch) -> str:
         return f.error or "no answer"
     digest = hashlib.sha256(f.body or b"").hexdigest()[:12]
     return f"HTTP {f.status}, {len(f.body or b'')} bytes, sha256 {digest}…"
+
+
+def _record_line(record: str | None, lookup: TxtLookup) -> str:
+    if record:
+        return one_line(record)
+    if lookup.status == "error":
+        return f"(lookup failed: {one_line(lookup.error or 'no answer')})"
+    return "(none)"
 
 
 def _tri(value: bool | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha256
 
 from mtasts_tui.core.dnssecurity import DnsSecurity, judge_dns_security
 from mtasts_tui.core.facts import (
@@ -434,16 +435,25 @@ def _judge_host(
     if not reached:
         if unreached or not addresses[0].address:
             why = "; ".join(dict.fromkeys(_unreachable_words(a) for a in unreached)) or "no answer"
-            findings.append(
-                warning(
-                    "mx-unreachable",
+            if any(a.reachable for a in unreached):  # it greeted us, then stalled
+                message = (
+                    f"{host} answered on the SMTP port but the check did not finish "
+                    f"({one_line(why)}). A server that stalls mid-dialogue is inconclusive from "
+                    "here; re-run later, and if it persists, check its TLS set-up."
+                )
+            else:
+                message = (
                     f"Could not reach {host} on the SMTP port ({one_line(why)}). Outgoing port "
                     "25 is blocked on many home and cloud networks, so this is inconclusive, "
-                    "not a broken server; re-run from a host that can send mail.",
-                    subject=host,
+                    "not a broken server; re-run from a host that can send mail."
                 )
+            findings.append(warning("mx-unreachable", message, subject=host))
+            stalled = any(a.reachable for a in unreached)
+            unverified.append(
+                f"{host} stalled before its check finished"
+                if stalled
+                else f"{host} could not be reached on port 25 from here"
             )
-            unverified.append(f"{host} could not be reached on port 25 from here")
         return Assessment(tuple(findings), tuple(blockers), tuple(unverified))
     for a in unreached:
         findings.append(
@@ -455,7 +465,7 @@ def _judge_host(
                 subject=host,
             )
         )
-        unverified.append(f"{a.address} of {host} could not be reached")
+        unverified.append(f"{a.address} of {host} could not be checked ({_unreachable_words(a)})")
     judged = [(a, address_problem(a)) for a in reached]
     passing = [a for a, problem in judged if problem is None and a.passes]
     for a, problem in judged:
@@ -524,14 +534,14 @@ def judge_policy_addresses(fetch: PolicyFetch) -> Assessment:
     if odd:
         others = [f for f in fetches if f.reachable and (f.address or "?") not in odd]
         agree = ", ".join(f.address or "?" for f in others[:3]) or "the others"
-        details = "; ".join(f"{f.address}: {_served(f)}" for f in fetches if f.address in odd)
+        details = "; ".join(f"{f.address} serves {_served(f)}" for f in fetches if f.address in odd)
         findings.append(
             error(
                 "policy-inconsistent",
-                f"The addresses of mta-sts host serve different answers for {url}: "
-                f"{one_line(details)} (unlike {agree}, which serve {_served(fetch)}). Senders "
-                "pick any address, so they see different policies; deploy the same file to "
-                "every node behind the name.",
+                f"The policy host's addresses answer {url} differently: {one_line(details)}, "
+                f"while {agree} {'serves' if len(others) == 1 else 'serve'} {_served(fetch)}. "
+                "Senders pick any address, so they see different policies; deploy the same "
+                "file to every node behind the name.",
                 subject=url,
             )
         )
@@ -576,8 +586,11 @@ def _served(fetch: PolicyFetch) -> str:
         return f"a TLS failure ({fetch.tls_error})"
     if fetch.status is None:
         return f"no answer ({fetch.error})"
-    size = len(fetch.body or b"")
-    return f"HTTP {fetch.status} with a {size}-byte body"
+    body = fetch.body or b""
+    kind = one_line(fetch.content_type or "no Content-Type")
+    return (
+        f"HTTP {fetch.status}, {kind}, {len(body)} bytes, SHA-256 {sha256(body).hexdigest()[:12]}"
+    )
 
 
 def _verdict(

@@ -121,7 +121,7 @@ class Lab:
                 for host in s.mx_servers:
                     zone.sign(host)
         auto: list[tuple[str, str, str]] = []
-        v6_published = False
+        v6_claimed = False
         for s in self.scenarios:
             https_hosts: dict[str, PolicyHost] = dict(s.extra_https)
             if s.policy_host is not None:
@@ -160,14 +160,14 @@ class Lab:
                     mx.append(MxBinding(name, address, mx_node))
                     auto.append((name, "A", address))
                 if server.ipv6 is not None:
-                    if any(b.address == IPV6_LOOPBACK for b in mx) or v6_published:
+                    if v6_claimed:
                         raise ValueError(f"{name}: a lab holds one IPv6 MX address (::1)")
+                    v6_claimed = True
                     if self.ipv6:
                         mx.append(MxBinding(name, IPV6_LOOPBACK, server.ipv6))
                     # Without IPv6 here, ::1 is unreachable anyway: publish only a silent one.
                     if self.ipv6 or not server.ipv6.listen:
                         auto.append((name, "AAAA", IPV6_LOOPBACK))
-                        v6_published = True
         # Automatic addresses only for names the scenarios gave none of their own.
         own = {
             (name, rdtype)

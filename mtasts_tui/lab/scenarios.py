@@ -518,6 +518,14 @@ def _all() -> list[Scenario]:
             expect={"policy-inconsistent"},
         ),
         healthy(
+            "policy-node-down",
+            "The policy host has two addresses; the second refuses connections",
+            policy=_policy(
+                d("policy-node-down"), more=(_policy(d("policy-node-down"), refuse=True),)
+            ),
+            expect={"policy-fetch-failed"},
+        ),
+        healthy(
             "dns-truncated",
             "The _mta-sts answer is truncated (TC) over UDP and TCP alike",
             dns_faults=[DnsFault("_mta-sts.dns-truncated.test", "truncate", rdtype="TXT")],

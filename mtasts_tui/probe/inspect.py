@@ -25,6 +25,7 @@ from mtasts_tui.core.facts import (
     PolicyFetch,
     ResolverInfo,
     TxtLookup,
+    policy_consensus,
 )
 from mtasts_tui.core.judge import Judgement, judge
 from mtasts_tui.probe.dane import lookup_caa, lookup_mx_hosts, probe_resolver
@@ -174,7 +175,11 @@ async def inspect_domain(
             )
         seen.policy = result
         count = _count(result.addresses)
-        if result.status == 200 and not result.truncated:
+        _, odd = policy_consensus(result.addresses) if result.addresses else (result, ())
+        if odd:
+            detail = f"addresses disagree: {', '.join(odd[:3])} differ{count}"
+            steps.finish("policy", label, t, "failed", detail)
+        elif result.status == 200 and not result.truncated:
             detail = f"HTTP 200, {len(result.body or b'')} bytes{count}"
             steps.finish("policy", label, t, "ok", detail)
         else:
@@ -198,13 +203,18 @@ async def inspect_domain(
             on_address=seen.done.setdefault(host, []).append,
         )
         count = _count(result.addresses)
-        if result.cert_valid and result.tls_version in ("TLSv1.2", "TLSv1.3"):
+        verified = [a for a in result.addresses if a.passes]
+        if len(verified) == len(result.addresses) and not result.skipped:
             detail = f"{result.tls_version}, certificate valid{count}"
             steps.finish(step, label, t, "ok", detail)
-        elif not result.reachable:
-            steps.finish(step, label, t, "warning", (result.error or "unreachable") + count)
-        else:
-            steps.finish(step, label, t, "failed", (result.error or "STARTTLS failed") + count)
+        elif any(a.reachable and not a.passes and not a.timed_out for a in result.addresses):
+            detail = (result.error or "STARTTLS failed") + count
+            steps.finish(step, label, t, "failed", detail)
+        else:  # nothing failed, but some address could not be checked from here
+            unchecked = next((a for a in result.addresses if not a.passes), None)
+            why = (unchecked.error if unchecked else None) or "not every address was probed"
+            detail = f"{why} ({len(verified)}/{len(result.addresses)} verified)"
+            steps.finish(step, label, t, "warning", detail)
         return result
 
     async def mx_chain() -> None:

@@ -348,7 +348,9 @@ def test_policy_addresses_serving_different_bodies_are_inconsistent() -> None:
     j = judge(facts(policy=fetch))
     finding = next(x for x in j.findings if x.code == "policy-inconsistent")
     assert finding.severity == "error"
-    assert "192.0.2.12" in finding.message and "192.0.2.10" not in finding.message.split("(")[0]
+    odd, agreeing = finding.message.split(", while ")
+    assert "192.0.2.12" in odd and "192.0.2.10" not in odd
+    assert "192.0.2.10" in agreeing and "192.0.2.11" in agreeing
     assert j.enforce_ready is False
 
 

@@ -318,3 +318,10 @@ def test_the_human_verdict_says_which_of_the_three_it_is(lab, capsys) -> None:
     assert "NOT READY: Not safe to enforce" in blocked
     assert "CANNOT TELL: Cannot tell" in unknown and "--no-smtp" in unknown
     assert "FAILS" in blocked  # one line per address of a host with several
+
+
+def test_a_failed_lookup_is_not_shown_as_a_missing_record(lab, capsys) -> None:
+    _, out, _ = run_check(lab, capsys, lab.domain("dns-truncated"), lab.domain("servfail-mx"))
+    assert "_mta-sts    (lookup failed: the answer was truncated (TC) even over TCP)" in out
+    assert "MX lookup failed: SERVFAIL" in out
+    assert "no MX records" not in out

@@ -284,3 +284,60 @@ def test_a_stalled_handshake_keeps_the_banner_it_read(slow_lab: Lab) -> None:
     [address] = stalled.addresses
     assert address.banner and address.starttls is True
     assert "TLS handshake" in (address.error or "")
+
+
+def test_the_deadline_safety_net_keeps_every_answer_in_hand(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a probe that ignored its own time limit cannot erase what the others learned."""
+    import mtasts_tui.probe.inspect as inspect_module
+    from mtasts_tui.probe.smtp import probe_address
+
+    async def stuck_after_first(  # type: ignore[no-untyped-def]
+        net, host, addresses, timeout, *, skipped=(), on_address=None
+    ):
+        first = await probe_address(net, host, addresses[0], timeout)
+        if on_address is not None:
+            on_address(first)
+        await asyncio.sleep(3600)  # a bug that never returns
+
+    monkeypatch.setattr(inspect_module, "probe_mx", stuck_after_first)
+    events: list[StepEvent] = []
+    net = Network.from_config(config_from_args(lab_namespace(lab, 1.0)))
+    started = time.monotonic()
+    result = asyncio.run(
+        inspect_domain(_domain(lab.domain("mx-two-addresses")), net, events.append)
+    )
+    assert time.monotonic() - started < 1.0 + inspect_module.GRACE + 0.5
+    assert result.facts.mx.status == "ok" and result.judgement.sts is not None
+    assert result.judgement.sts.valid and result.judgement.policy_valid
+    for probe in result.facts.mx_probes:
+        first, second = probe.addresses
+        assert first.passes  # learned before the cut
+        assert not second.reachable and "deadline" in (second.error or "")
+    assert "mx-unreachable" in codes(result) and "dns-error" not in codes(result)
+    assert result.judgement.enforce_ready is None
+    last = {e.step: e.state for e in events}
+    assert "running" not in last.values()  # every live row was closed
+
+
+def test_a_policy_node_that_refuses_beside_a_working_one_is_a_warning(lab: Lab) -> None:
+    result = inspect(lab, "policy-node-down")
+    _, down = lab.addresses_of(f"mta-sts.{lab.domain('policy-node-down')}")
+    finding = next(f for f in result.judgement.findings if f.code == "policy-fetch-failed")
+    assert finding.severity == "warning" and down in finding.message
+    assert "policy-inconsistent" not in codes(result)  # silence is not a different answer
+    assert result.judgement.policy_valid and result.judgement.enforce_ready is None
+
+
+def test_live_rows_fail_for_a_broken_address_and_disagreeing_policy_nodes(lab: Lab) -> None:
+    net = Network.from_config(config_from_args(lab_namespace(lab)))
+    rows: dict[str, StepEvent] = {}
+    for name in ("mx-address-failed", "policy-inconsistent"):
+        asyncio.run(
+            inspect_domain(_domain(lab.domain(name)), net, lambda e: rows.update({e.step: e}))
+        )
+    assert rows["smtp:mx2.mx-address-failed.test"].state == "failed"
+    assert rows["smtp:mx1.mx-address-failed.test"].state == "ok"
+    policy = rows["policy"]  # the last domain's
+    assert policy.state == "failed" and "disagree" in policy.detail
