@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mtasts_tui.core.caa import caa_findings
+from mtasts_tui.core.caa import caa_findings, caa_records_to_add, issuer_caa_domains
 from mtasts_tui.core.dane import (
     DnssecState,
     TlsaLookup,
@@ -111,3 +111,18 @@ def judge_dns_security(facts: DomainFacts) -> DnsSecurity:
         findings=tuple(findings),
         blockers=tuple(blockers),
     )
+
+
+def caa_lines_to_add(facts: DomainFacts) -> tuple[str, ...]:
+    """The CAA lines the bundle should show for this domain (``BundleSpec.caa_records_to_add``).
+
+    Empty when no CAA set exists, when it already allows today's CA, or when today's CA is not
+    one whose CAA domain is known (the ``caa-issuer-unknown`` finding says so instead).
+    """
+    caa, policy = facts.caa, facts.policy
+    if caa is None or caa.status != "ok" or policy is None:
+        return ()
+    domains = issuer_caa_domains(policy.cert_issuer)
+    if not domains:
+        return ()
+    return caa_records_to_add(caa.name, caa.records, domains[0])

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mtasts_tui.core.caa import CaaLookup, CaaRecord
 from mtasts_tui.core.dane import TlsaLookup, TlsaRecord
+from mtasts_tui.core.dnssecurity import caa_lines_to_add
 from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, MxProbe, ResolverInfo
 from mtasts_tui.core.judge import judge
 from mtasts_tui.lab.certs import CertStore
@@ -140,3 +141,19 @@ def test_caa_that_forbids_the_policy_hosts_ca_is_reported() -> None:
     # A policy host that answered nothing has no certificate to renew.
     dead = replace(policy, status=None, error="refused")  # type: ignore[type-var]
     assert "caa-blocks-issuer" not in by_code(facts(policy=dead, caa=caa))
+
+
+def test_the_bundle_gets_a_caa_line_only_when_a_set_blocks_a_known_ca() -> None:
+    le = (("O", "Let's Encrypt"), ("CN", "R11"))
+    policy = replace(facts().policy, cert_issuer=le)  # type: ignore[type-var]
+    blocking = CaaLookup(
+        "mta-sts.example.com", "ok", "example.com", (CaaRecord(0, "issue", "pki.goog"),)
+    )
+    (line,) = caa_lines_to_add(facts(policy=policy, caa=blocking))
+    assert line.split()[0] == "mta-sts.example.com." and line.endswith('issue "letsencrypt.org"')
+    assert (
+        caa_lines_to_add(facts(policy=policy, caa=CaaLookup("mta-sts.example.com", "none"))) == ()
+    )
+    assert caa_lines_to_add(facts(policy=policy)) == ()  # not looked up
+    unknown = replace(policy, cert_issuer=(("O", "Private CA"),))
+    assert caa_lines_to_add(facts(policy=unknown, caa=blocking)) == ()
