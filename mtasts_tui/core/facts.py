@@ -177,6 +177,7 @@ class MxAddressProbe:
         """Reached, STARTTLS, TLS 1.2 or newer, certificate verified: what enforce needs."""
         return bool(
             self.reachable
+            and not self.timed_out
             and self.starttls
             and self.cert_valid
             and self.tls_version in MODERN_TLS_VERSIONS

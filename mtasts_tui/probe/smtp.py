@@ -96,8 +96,9 @@ async def probe_address(net: Network, host: str, address: str, timeout: float) -
         async with asyncio.timeout(timeout):
             result = await _probe_address(net, host, address, seen)
     except TimeoutError:
-        # Keep what was learned before the stall: the banner, and how far the dialogue got.
-        result = MxAddressProbe(
+        # Keep what was learned before the stall: the verdict if there was one, else the
+        # banner and how far the dialogue got.
+        result = seen.verdict or MxAddressProbe(
             address=address,
             reachable=seen.banner is not None,
             banner=seen.banner,
@@ -118,6 +119,8 @@ class _Seen:
 
     stage: str = "the TCP connection"
     banner: str | None = None
+    verdict: MxAddressProbe | None = None
+    """A failed verification, known before the second look at the certificate."""
 
 
 async def _probe_address(net: Network, host: str, address: str, seen: _Seen) -> MxAddressProbe:
@@ -173,7 +176,7 @@ async def _probe_address(net: Network, host: str, address: str, seen: _Seen) -> 
         except (ssl.SSLError, OSError) as exc:
             finished = True
             seen.stage = "the second, unverified look at the certificate"
-            return await _diagnose(net, host, address, banner, exc)
+            return await _diagnose(net, host, address, banner, exc, seen)
         seen.stage = "QUIT"
         ssl_object = writer.get_extra_info("ssl_object")
         chain = presented_chain(ssl_object)
@@ -227,32 +230,42 @@ async def _quit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def _diagnose(
-    net: Network, host: str, address: str, banner: str, exc: BaseException
+    net: Network, host: str, address: str, banner: str, exc: BaseException, seen: _Seen
 ) -> MxAddressProbe:
-    """Verification failed: say why, and take a second, unverified look at what is offered."""
-    verification = find_verification_error(exc)
-    ssl_error = find_ssl_error(exc)
-    seen = await _unverified_look(net, host, address)
-    version, chain = seen if seen else (None, ())
+    """Verification failed: say why, and take a second, unverified look at what is offered.
+
+    The verdict is known before the second look, so it is kept in ``seen``: a server that
+    stalls the second connection cannot turn a certificate failure into a timeout.
+    """
+    verdict = _failure(address, banner, exc)
+    seen.verdict = verdict
+    look = await _unverified_look(net, host, address)
+    if look is None:
+        return verdict
+    version, chain = look
     names, not_after = certificate_names(chain[0]) if chain else ((), None)
-    base = MxAddressProbe(
-        address=address,
-        reachable=True,
-        banner=banner,
-        starttls=True,
-        tls_version=version,
+    return replace(
+        verdict,
+        tls_version=version or verdict.tls_version,
         cert_names=names,
         cert_not_after=not_after,
         cert_sha256=_sha256(chain),
         cert_chain_der=chain,
     )
+
+
+def _failure(address: str, banner: str, exc: BaseException) -> MxAddressProbe:
+    """What a failed verified handshake means, from the error alone."""
+    base = MxAddressProbe(address=address, reachable=True, banner=banner, starttls=True)
+    verification = find_verification_error(exc)
     if verification is not None:
         problem, words = classify_verification(verification)
         return replace(base, cert_valid=False, cert_problem=problem, error=words)
+    ssl_error = find_ssl_error(exc)
     if ssl_error is not None and is_protocol_version_error(ssl_error):
         return replace(
             base,
-            tls_version=version or "TLSv1.1 or older",
+            tls_version="TLSv1.1 or older",
             error="the server offers no TLS version of 1.2 or newer",
         )
     return replace(base, error=f"TLS handshake failed: {ssl_error.reason if ssl_error else exc}")

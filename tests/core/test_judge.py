@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mtasts_tui.core.facts import (
     DomainFacts,
     MxAddressProbe,
@@ -362,4 +365,80 @@ def test_a_policy_address_that_cannot_be_reached_is_not_inconsistent() -> None:
     found = codes(facts(policy=fetch))
     assert "policy-inconsistent" not in found
     assert found["policy-fetch-failed"] == "warning"
+    assert judge(facts(policy=fetch)).enforce_ready is None
+
+
+# --- properties: the aggregation and the tri-state hold for any mix of addresses ---------------
+
+address_probes = st.builds(
+    MxAddressProbe,
+    address=st.one_of(
+        st.integers(1, 254).map("192.0.2.{}".format),
+        st.integers(1, 254).map("2001:db8::{:x}".format),
+    ),
+    reachable=st.booleans(),
+    starttls=st.sampled_from([True, False, None]),
+    tls_version=st.sampled_from(["TLSv1.3", "TLSv1.2", "TLSv1.1", None]),
+    cert_valid=st.sampled_from([True, False, None]),
+    cert_problem=st.sampled_from(["expired", "name-mismatch", None]),
+    error=st.sampled_from([None, "timed out after 3 s", "refused"]),
+    timed_out=st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(address_probes, min_size=1, max_size=6))
+def test_a_host_field_is_true_only_if_every_reached_address_says_true(
+    addresses: list[MxAddressProbe],
+) -> None:
+    probe = MxProbe.from_addresses("mx1.example.com", addresses)
+    reached = [a for a in addresses if a.reachable]
+    assert probe.reachable == bool(reached)
+    assert (probe.cert_valid is True) == bool(reached and all(a.cert_valid for a in reached))
+    assert (probe.starttls is True) == bool(reached and all(a.starttls for a in reached))
+    if any(a.cert_valid is False for a in reached):
+        assert probe.cert_valid is False
+    assert probe.addresses == tuple(addresses)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(address_probes, min_size=1, max_size=4), min_size=1, max_size=3),
+    st.sampled_from(["enforce", "testing"]),
+)
+def test_enforce_ready_is_false_with_a_blocker_null_when_unverified_else_true(
+    hosts: list[list[MxAddressProbe]], mode: str
+) -> None:
+    names = [f"mx{i}.example.com" for i in range(len(hosts))]
+    probes = tuple(MxProbe.from_addresses(n, a) for n, a in zip(names, hosts, strict=True))
+    mx = MxLookup("ok", tuple(MxRecord(n, 10 * i) for i, n in enumerate(names)))
+    body = policy_body(mode, mx=("*.example.com",))
+    j = judge(facts(mx=mx, mx_probes=probes, policy=replace(facts().policy, body=body)))
+    if j.blockers:
+        assert j.enforce_ready is False and j.verdict.startswith("Not safe")
+    elif j.unverified:
+        assert j.enforce_ready is None and j.verdict.startswith("Cannot tell")
+    else:
+        assert j.enforce_ready is True
+        assert all(a.passes for p in probes for a in p.addresses)
+    # A true verdict needs every address verified; one that fails while another passes is named.
+    codes_seen = {f.code for f in j.findings}
+    for probe in probes:
+        passing = [a for a in probe.addresses if a.passes and not a.timed_out]
+        failing = [
+            a
+            for a in probe.addresses
+            if a.reachable and not a.timed_out and not a.passes and a.starttls is not None
+        ]
+        if passing and any(a.starttls is False or a.cert_valid is False for a in failing):
+            assert "mx-address-failed" in codes_seen
+
+
+def test_policy_ipv6_addresses_with_no_route_are_inconclusive_not_inconsistent() -> None:
+    from mtasts_tui.probe.https import combine_fetches
+
+    v6 = PolicyFetch(url=URL, address="2001:db8::443", error="Network is unreachable")
+    fetch = combine_fetches(URL, [policy_from("192.0.2.10"), v6])
+    found = codes(facts(policy=fetch))
+    assert found == {"ipv6-unreachable": "warning"}
     assert judge(facts(policy=fetch)).enforce_ready is None

@@ -320,7 +320,9 @@ class InspectionScreen(WizardScreen):
                 for record in lookup.records:
                     text.append("  " + one_line(join_record(record)) + "\n")
             else:
-                text.append(f"  ({lookup.status})\n", style="dim")
+                why = f": {one_line(lookup.error)}" if lookup.error else ""
+                style = "yellow" if lookup.status == "error" else "dim"
+                text.append(f"  ({lookup.status}{why})\n", style=style)
         sec = result.judgement.dns_security
         if sec is not None:
             how = {True: "validating", False: "not validating", None: "validation unknown"}
