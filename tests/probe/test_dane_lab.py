@@ -159,3 +159,12 @@ def test_a_failing_tlsa_lookup_in_a_signed_zone_is_a_dns_warning(lab: Lab) -> No
     (message,) = by_code(result)["dns-error"]
     assert "_25._tcp.mx1.dane-servfail.test" in message and "SERVFAIL" in message
     assert {f.severity for f in result.judgement.findings if f.code == "dns-error"} == {"warning"}
+
+
+def test_dane_ee_pins_a_private_ca_certificate_that_mta_sts_rejects(lab: Lab) -> None:
+    # DANE-EE ignores the CA, so DANE senders deliver; MTA-STS senders still need a public CA.
+    result = inspect(lab, "dane-private-ca")
+    verdict = result.judgement.dns_security.tlsa_for("mx2.dane-private-ca.test")  # type: ignore[union-attr]
+    assert verdict is not None and verdict.matches is True
+    assert "dane-tlsa-mismatch" not in by_code(result)
+    assert "mx-cert-invalid" in by_code(result)
