@@ -78,11 +78,14 @@ class TlsaLookup:
     authenticated: bool | None = None
     """The resolver's AD bit on the answer; None when no answer came."""
     error: str | None = None
+    base: str | None = None
+    """The TLSA base domain when it is not the MX host: the CNAME target of an MX that is an
+    alias, where the records were found (RFC 7672 §2.2.2)."""
 
     @property
     def name(self) -> str:
-        """Where SMTP's TLSA records live (RFC 7672 §2.2): ``_25._tcp.<mx host>``."""
-        return tlsa_name(self.host)
+        """Where SMTP's TLSA records live (RFC 7672 §2.2): ``_25._tcp.<base or mx host>``."""
+        return tlsa_name(self.base or self.host)
 
 
 def tlsa_name(host: str) -> str:
@@ -147,13 +150,16 @@ def _names_match(leaf: x509.Certificate, host: str) -> bool:
     return any(mx_matches(name, host) for name in _leaf_names(leaf))
 
 
-def record_matches(record: TlsaRecord, chain: Sequence[bytes], host: str) -> bool:
+def record_matches(
+    record: TlsaRecord, chain: Sequence[bytes], host: str, also: Sequence[str] = ()
+) -> bool:
     """Would a DANE sender accept ``chain`` (leaf first, as sent) for MX ``host`` by ``record``?
 
     DANE-EE(3) matches the leaf only; names and dates do not matter (RFC 7672 §3.2.1).
     DANE-TA(2) matches a certificate above the leaf, or for a full "2 0 0" record the anchor the
     record itself holds; the leaf must then chain to that anchor by signature and carry the MX
-    host name (RFC 7671 §5.2.2, RFC 7672 §3.2.2-3.2.3).
+    host name, or one of ``also`` (the TLSA base domain of an aliased MX) (RFC 7671 §5.2.2,
+    RFC 7672 §3.2.2-3.2.3).
     """
     if not record.usable or not chain:
         return False
@@ -166,7 +172,7 @@ def record_matches(record: TlsaRecord, chain: Sequence[bytes], host: str) -> boo
         return False
     loaded: list[x509.Certificate] = [c for c in certs if c is not None]
     leaf = loaded[0]
-    if not _names_match(leaf, host):
+    if not any(_names_match(leaf, name) for name in (host, *also)):
         return False
     for index in anchors:
         if all(_issued_by(loaded[k], loaded[k + 1]) for k in range(index)):
@@ -186,11 +192,13 @@ def record_matches(record: TlsaRecord, chain: Sequence[bytes], host: str) -> boo
 
 
 def matching_records(
-    records: Sequence[TlsaRecord], chain: Sequence[bytes], host: str
+    records: Sequence[TlsaRecord], chain: Sequence[bytes], host: str, also: Sequence[str] = ()
 ) -> tuple[int, ...]:
     """Indexes of the records that match ``chain``; empty when none does."""
     return tuple(
-        i for i, record in enumerate(records[:MAX_RECORDS]) if record_matches(record, chain, host)
+        i
+        for i, record in enumerate(records[:MAX_RECORDS])
+        if record_matches(record, chain, host, also)
     )
 
 
@@ -225,6 +233,8 @@ class TlsaVerdict:
     """Addresses whose chain no record matches."""
     usable: int = 0
     """How many of the records SMTP senders use (usages 2 and 3, known selector and type)."""
+    base: str | None = None
+    """The TLSA base domain when it is not the host (an aliased MX's target)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -251,8 +261,11 @@ def judge_tlsa(
     dnssec = dnssec_state(lookup.authenticated, resolver_validates)
     if not records:
         return TlsaVerdict(host, False, dnssec, (), None)
+    also = (lookup.base,) if lookup.base else ()
     mismatched = tuple(
-        address for address, chain in chains if chain and not matching_records(records, chain, host)
+        address
+        for address, chain in chains
+        if chain and not matching_records(records, chain, host, also)
     )
     seen = any(chain for _, chain in chains)
     return TlsaVerdict(
@@ -263,6 +276,7 @@ def judge_tlsa(
         matches=(not mismatched) if seen else None,
         mismatched=mismatched,
         usable=sum(1 for r in records if r.usable),
+        base=lookup.base,
     )
 
 
@@ -271,7 +285,7 @@ def dane_findings(verdict: TlsaVerdict, resolver: str) -> list[Finding]:
     if not verdict.present:
         return []
     host = verdict.host
-    where = tlsa_name(host)
+    where = tlsa_name(verdict.base or host)
     out: list[Finding] = []
     if verdict.mismatched:
         addresses = ", ".join(verdict.mismatched[:8])

@@ -196,7 +196,7 @@ class Lab:
             bindings.setdefault(binding.hostname, binding)
         specs = [t for s in self.scenarios for t in s.tlsa]
         for spec in specs:
-            self._zone.remove(f"_25._tcp.{_host(spec.host)}", "TLSA")
+            self._zone.remove(f"_25._tcp.{_host(spec.owner or spec.host)}", "TLSA")
         for spec in specs:
             server = bindings[_host(spec.host)].server
             chain = certs.chain_der(_host(spec.host), server.cert, server.issuer)
@@ -208,7 +208,7 @@ class Lab:
                 cert = chain[0]
             data = _association(cert, spec.selector, spec.mtype)
             value = f"{spec.usage} {spec.selector} {spec.mtype} {data.hex()}"
-            self._zone.add((f"_25._tcp.{_host(spec.host)}", "TLSA", value))
+            self._zone.add((f"_25._tcp.{_host(spec.owner or spec.host)}", "TLSA", value))
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -100,6 +100,8 @@ class TlsaSpec:
     """0 full, 1 SHA-256, 2 SHA-512."""
     matches: bool = True
     """``False``: describe a certificate the server does not present (the untrusted CA's)."""
+    owner: str | None = None
+    """Publish at ``_25._tcp.<owner>`` instead of at the host (e.g. the target of an MX alias)."""
 
 
 @dataclass(frozen=True)

@@ -515,7 +515,10 @@ def _all() -> list[Scenario]:
             "mx-cname",
             "mx1 is a CNAME to smtp.<domain> (RFC 2181 §10.3 forbids MX targets that are aliases)",
             extra_records=[("mx1.mx-cname.test", "CNAME", "smtp.mx-cname.test.")],
-            expect={"mx-cname"},
+            # RFC 7672 §2.2.2: DANE senders look for TLSA at the alias's target first.
+            tlsa=[TlsaSpec("mx1.mx-cname.test", owner="smtp.mx-cname.test")],
+            signed=True,
+            expect={"mx-cname", "dane-present"},
         ),
         healthy(
             "caa-blocks",

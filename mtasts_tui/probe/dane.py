@@ -7,6 +7,7 @@ what the TLS layer saw.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import dns.asyncresolver
@@ -199,4 +200,11 @@ async def lookup_mx_hosts(
         asyncio.gather(*(lookup_cname(resolver, h, timeout) for h in hosts)),
     )
     cnames = tuple((h, t) for h, t in zip(hosts, targets, strict=True) if t is not None)
-    return tuple(tlsa), cnames
+    # RFC 7672 §2.2.2: for an MX that is an alias, DANE senders look for TLSA records at the
+    # alias's target first, and at the MX name only when the target has none.
+    at_target = await asyncio.gather(*(lookup_tlsa(resolver, t, timeout) for _, t in cnames))
+    found = {
+        h: replace(t, host=h, base=t.host) for (h, _), t in zip(cnames, at_target, strict=True)
+    }
+    chosen = [found[t.host] if t.host in found and found[t.host].records else t for t in tlsa]
+    return tuple(chosen), cnames

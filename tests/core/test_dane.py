@@ -286,3 +286,16 @@ def test_no_records_or_no_chain_leaves_matches_unknown(direct: tuple[bytes, ...]
     unseen = judge_tlsa(HOST, lookup([TlsaRecord(3, 1, 1, b"\x01" * 32)]), [], True)
     assert unseen.matches is None and unseen.mismatched == ()
     assert judge_tlsa(HOST, None, [], None).dnssec == "unknown"
+
+
+def test_dane_ta_accepts_the_tlsa_base_domain_of_an_aliased_mx(
+    certs: CertStore,
+) -> None:
+    # The server's certificate names the alias target, which is also the TLSA base domain.
+    chain = certs.chain_der("smtp.dane.test", issuer="Lab Intermediate CA")
+    record = TlsaRecord(2, 1, 1, expected(chain[1], 1, 1))
+    assert not record_matches(record, chain, HOST)
+    assert record_matches(record, chain, HOST, also=["smtp.dane.test"])
+    lookup = TlsaLookup(HOST, "ok", (record,), authenticated=True, base="smtp.dane.test")
+    assert lookup.name == "_25._tcp.smtp.dane.test"
+    assert judge_tlsa(HOST, lookup, [("192.0.2.1", chain)], True).matches is True

@@ -168,3 +168,13 @@ def test_dane_ee_pins_a_private_ca_certificate_that_mta_sts_rejects(lab: Lab) ->
     assert verdict is not None and verdict.matches is True
     assert "dane-tlsa-mismatch" not in by_code(result)
     assert "mx-cert-invalid" in by_code(result)
+
+
+def test_an_aliased_mx_finds_its_tlsa_records_at_the_alias_target(lab: Lab) -> None:
+    result = inspect(lab, "mx-cname")
+    lookup = next(t for t in result.facts.tlsa if t.host == "mx1.mx-cname.test")
+    assert lookup.base == "smtp.mx-cname.test" and lookup.name == "_25._tcp.smtp.mx-cname.test"
+    verdict = result.judgement.dns_security.tlsa_for("mx1.mx-cname.test")  # type: ignore[union-attr]
+    assert verdict is not None and verdict.present and verdict.matches is True
+    (message,) = by_code(result)["dane-present"]
+    assert "_25._tcp.smtp.mx-cname.test" in message
