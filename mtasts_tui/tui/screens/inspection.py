@@ -332,6 +332,11 @@ class InspectionScreen(WizardScreen):
             # tells a user which resolver it was (check prints ip:port).
             hosts = ", ".join(part.strip().rsplit(":", 1)[0] for part in sec.resolver.split(","))
             text.append(f"  resolver {one_line(hosts)} ({how[sec.validates]})\n", style="dim")
+        caa = facts.caa
+        if caa is not None and caa.status == "ok":
+            text.append(f"CAA at {one_line(caa.owner or caa.name)}\n", style="bold")
+            for caa_record in caa.records[:4]:
+                text.append("  " + one_line(caa_record.text()) + "\n")
         self.query_one("#records", Static).update(text)
         fetch = facts.policy
         if fetch is None or fetch.body is None:
