@@ -15,7 +15,7 @@ import http
 import ssl
 from dataclasses import dataclass, field
 
-from ._net import TcpService, bind_same_port
+from ._net import IPV6_LOOPBACK, TcpService, bind_same_port
 from .certs import CertStore
 from .model import PolicyHost
 
@@ -39,8 +39,13 @@ class HttpsSite:
     """(address, host name) -> behaviour of a further address of that host (``PolicyHost.more``)."""
 
     def behaviour(self, address: str, name: str) -> PolicyHost | None:
-        """What ``name`` does when reached at ``address``."""
-        return self.nodes.get((address, name)) or self.hosts.get(name)
+        """What ``name`` does when reached at ``address`` (None: it is not served there)."""
+        node = self.nodes.get((address, name))
+        if node is not None:
+            return node
+        if address == IPV6_LOOPBACK:  # only hosts that asked for IPv6 answer on ::1
+            return None
+        return self.hosts.get(name)
 
 
 class HttpsServer:

@@ -144,6 +144,10 @@ class Lab:
                     extra = allocate("special", SPECIAL_HTTPS_BASE)
                     site.nodes[(extra, name)] = node
                     auto.append((name, "A", extra))
+                # ::1 is shared by every IPv6 policy host: only ordinary serving fits there.
+                if behaviour.ipv6 and self.ipv6 and not (behaviour.hang or behaviour.refuse):
+                    site.nodes[(IPV6_LOOPBACK, name)] = behaviour
+                    auto.append((name, "AAAA", IPV6_LOOPBACK))
             for raw, server in s.mx_servers.items():
                 name = _host(raw)
                 known_mx = mx_defined.get(name)

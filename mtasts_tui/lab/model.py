@@ -54,6 +54,10 @@ class PolicyHost:
     more: tuple[PolicyHost, ...] = ()
     """Further IPv4 addresses of the same host name, each behaving as given (its own ``more``
     is ignored): e.g. a second node serving another body."""
+    ipv6: bool = False
+    """Also serve this host on ``::1`` (published as AAAA where the platform can bind ``::1``;
+    every such host shares that address, told apart by SNI and Host; ignored with ``hang`` or
+    ``refuse``)."""
 
 
 @dataclass(frozen=True)

@@ -426,8 +426,14 @@ def _all() -> list[Scenario]:
         ),
         healthy(
             "mx-two-addresses",
-            "Every MX host has two IPv4 addresses, all healthy",
+            "Every MX host has two IPv4 addresses, the policy host IPv4 and IPv6; all healthy",
             mx_server=MxServer(more=(MxServer(),)),
+            policy=PolicyHost(
+                body=policy_text(
+                    "enforce", ["mx1.mx-two-addresses.test", "mx2.mx-two-addresses.test"]
+                ),
+                ipv6=True,
+            ),
         ),
         healthy(
             "policy-inconsistent",

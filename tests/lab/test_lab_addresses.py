@@ -132,3 +132,14 @@ def test_a_stalling_server_says_220_to_starttls_and_then_nothing(slow_lab: Lab) 
         sock.settimeout(0.3)
         with pytest.raises(TimeoutError):
             sock.recv(100)
+
+
+def test_only_policy_hosts_that_ask_for_ipv6_answer_on_loopback_ipv6(lab: Lab) -> None:
+    if not lab.ipv6:
+        pytest.skip("::1 cannot be bound on this machine (IPv6 disabled)")
+    wanted = f"mta-sts.{lab.domain('mx-two-addresses')}"
+    assert resolve(lab, wanted, "AAAA") == ["::1"]
+    assert _get(lab, wanted, "[::1]").status_code == 200
+    other = f"mta-sts.{lab.domain('good')}"
+    with pytest.raises(httpx.ConnectError, match="Hostname mismatch"):
+        _get(lab, other, "[::1]")  # not served there: only the default certificate

@@ -341,3 +341,17 @@ def test_live_rows_fail_for_a_broken_address_and_disagreeing_policy_nodes(lab: L
     assert rows["smtp:mx1.mx-address-failed.test"].state == "ok"
     policy = rows["policy"]  # the last domain's
     assert policy.state == "failed" and "disagree" in policy.detail
+
+
+def test_the_policy_is_fetched_over_ipv6_too_with_sni_and_host(lab: Lab) -> None:
+    if not lab.ipv6:
+        pytest.skip("::1 cannot be bound on this machine (IPv6 disabled)")
+    result = inspect(lab, "mx-two-addresses")
+    fetch = result.facts.policy
+    assert fetch is not None
+    by_family = {f.family: f for f in fetch.addresses}
+    assert set(by_family) == {"ipv4", "ipv6"} and by_family["ipv6"].address == "::1"
+    v4, v6 = by_family["ipv4"], by_family["ipv6"]
+    assert v6.status == 200 and v6.body == v4.body and v6.body
+    assert f"mta-sts.{lab.domain('mx-two-addresses')}" in v6.cert_names
+    assert "policy-inconsistent" not in codes(result)
