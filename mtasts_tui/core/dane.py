@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mtasts_tui.core.findings import Finding, error, info, warning
@@ -103,7 +103,11 @@ def association_data(cert_der: bytes, selector: int, mtype: int) -> bytes | None
         cert = _load(cert_der)
         if cert is None:
             return None
-        selected = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        try:
+            key = cert.public_key()
+        except (ValueError, UnsupportedAlgorithm):  # a key type this build cannot load
+            return None
+        selected = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     else:
         return None
     if mtype == MATCH_FULL:
@@ -129,7 +133,7 @@ def _certifies(cert: bytes, record: TlsaRecord) -> bool:
 def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         child.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 
@@ -137,7 +141,7 @@ def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
 def _leaf_names(leaf: x509.Certificate) -> list[str]:
     try:
         san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # none, or malformed extensions
         return []
     return [str(n) for n in san.value.get_values_for_type(x509.DNSName)]
 
