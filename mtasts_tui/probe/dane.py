@@ -175,10 +175,11 @@ def certificate_issuer(der: bytes | None) -> tuple[tuple[str, str], ...]:
         return ()
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError:
+        attributes = list(cert.issuer)
+    except (ValueError, x509.InvalidVersion):  # hostile or broken certificate bytes
         return ()
     out = []
-    for attribute in cert.issuer:
+    for attribute in attributes:
         short = _ISSUER_ATTRIBUTES.get(attribute.oid)
         if short is not None:
             value = attribute.value

@@ -11,7 +11,7 @@ from mtasts_tui.cli import main
 from mtasts_tui.core.dane import dnssec_state
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import DnsFault, Lab, Scenario, scenarios
-from mtasts_tui.probe.dane import probe_resolver
+from mtasts_tui.probe.dane import certificate_issuer, probe_resolver
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network
 from tests.conftest import lab_network_args
@@ -178,3 +178,8 @@ def test_an_aliased_mx_finds_its_tlsa_records_at_the_alias_target(lab: Lab) -> N
     assert verdict is not None and verdict.present and verdict.matches is True
     (message,) = by_code(result)["dane-present"]
     assert "_25._tcp.smtp.mx-cname.test" in message
+
+
+def test_issuer_names_of_broken_certificates_are_empty_not_errors() -> None:
+    assert certificate_issuer(None) == ()
+    assert certificate_issuer(b"\x30\x03\x02\x01\x05") == ()
