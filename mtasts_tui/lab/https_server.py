@@ -91,7 +91,7 @@ class HttpsServer:
         name = server_name.lower().rstrip(".")
         host = self.site.hosts.get(name)
         if host is not None:
-            sslobj.context = self.certs.server_context(name, host.cert)
+            sslobj.context = self.certs.server_context(name, host.cert, issuer=host.issuer)
 
     def _context_for(self, address: str) -> ssl.SSLContext:
         """The TLS context of one listening address: a further node may use another cert."""

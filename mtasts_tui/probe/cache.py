@@ -24,7 +24,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from mtasts_tui.core.facts import MxAddressProbe, MxLookup
+from mtasts_tui.core.dane import TlsaLookup
+from mtasts_tui.core.facts import MxAddressProbe, MxLookup, ResolverInfo
 from mtasts_tui.probe.dns import lookup_addresses, lookup_addresses_ttl, lookup_mx, lookup_mx_ttl
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ MAX_ENTRIES = 4096
 """Entries per table; enough for every shared host of a fleet, small enough to stay flat."""
 MAX_POOLS = 64
 """Open HTTPS pools (address, SNI name) kept for reuse; the oldest is closed first."""
+RECORD_KEEP = 60.0
+"""Seconds a TLSA/CNAME answer of an MX host, or the resolver's DNSSEC probe, is kept: the
+DANE lookups do not report their TTL, and a minute is below any TTL a zone would sensibly set."""
 NEGATIVE_TTL = 30.0
 """Seconds a failed or empty address lookup is kept (it has no TTL of its own to honour)."""
 
@@ -251,3 +255,42 @@ async def addresses_of(net: Network, host: str, timeout: float) -> tuple[list[st
     if net.cache is None:
         return await lookup_addresses(net.resolver, host, timeout)
     return await net.cache.host_addresses(net.resolver, host, timeout)
+
+
+async def mx_host_records(
+    net: Network, hosts: list[str], timeout: float
+) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
+    """TLSA records and aliases of the MX hosts (``probe.dane.lookup_mx_hosts``), each host's
+    asked once per run-cache lifetime and shared by every domain using it."""
+    from mtasts_tui.probe.dane import lookup_mx_hosts
+
+    cache = net.cache
+    if cache is None:
+        return await lookup_mx_hosts(net.resolver, hosts, timeout)
+
+    async def one(host: str) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
+        async def ask() -> tuple[object, float]:
+            found = await lookup_mx_hosts(net.resolver, [host], timeout)
+            failed = any(t.status == "error" for t in found[0])
+            return found, 0.0 if failed else RECORD_KEEP
+
+        return await cache.records.get((host.lower(), "TLSA+CNAME"), ask)  # type: ignore[return-value]
+
+    parts = await asyncio.gather(*(one(h) for h in hosts))
+    tlsa = tuple(t for found, _ in parts for t in found)
+    cnames = tuple(c for _, found in parts for c in found)
+    return tlsa, cnames
+
+
+async def resolver_of(net: Network, timeout: float) -> ResolverInfo:
+    """Which resolver answers and whether it validates: asked once per run, not per domain."""
+    from mtasts_tui.probe.dane import probe_resolver
+
+    if net.cache is None:
+        return await probe_resolver(net.resolver, timeout)
+
+    async def ask() -> tuple[object, float]:
+        info = await probe_resolver(net.resolver, timeout)
+        return info, RECORD_KEEP if info.validates is not None else 0.0
+
+    return await net.cache.records.get(("", "resolver"), ask)  # type: ignore[return-value]
