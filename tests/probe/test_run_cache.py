@@ -211,3 +211,30 @@ def test_the_cache_refuses_meaningless_limits() -> None:
         RunCache(per_address=0)
     with pytest.raises(ValueError):
         RunCache(rate=0)
+
+
+def test_tlsa_and_aliases_of_a_shared_mx_are_asked_once_for_the_run(lab: Lab) -> None:
+    asked: list[tuple[str, str]] = []
+
+    async def run() -> list[tuple[str, str]]:
+        net = Network.from_config(lab.probe_config(timeout=5.0))
+        cache = net.cache = RunCache()
+        real_get = cache.records.get
+
+        async def counting(key, make):  # type: ignore[no-untyped-def]
+            async def counted():  # type: ignore[no-untyped-def]
+                asked.append(key)
+                return await make()
+
+            return await real_get(key, counted)
+
+        cache.records.get = counting  # type: ignore[method-assign]
+        try:
+            for name in FLEET:  # one after another: only the kept answer can be shared
+                result = await inspect_domain(_domain(name), net)
+                assert [t.host for t in result.facts.tlsa] == [SHARED]
+        finally:
+            await cache.aclose()
+        return asked
+
+    assert asyncio.run(run()).count((SHARED, "TLSA+CNAME")) == 1
