@@ -102,3 +102,10 @@ def test_a_list_that_is_not_a_regular_file_is_refused_before_any_check(
     assert code == 2 and "--resume" in err
     code, _, err = check(lab, capsys)
     assert code == 2 and "no domain given" in err
+
+
+def test_watch_takes_the_same_rate_limit(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["watch", "--once", "--no-history", "--baseline", "latest", *lab_network_args(lab)]
+    assert main([*argv, "--rate", "0", NAMES[0]]) == 2
+    assert "--rate" in capsys.readouterr().err
+    assert main([*argv, "--rate", "200", NAMES[0]]) in (0, 1)
