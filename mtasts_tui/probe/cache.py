@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 PER_ADDRESS = 4
 """Connections at once to one destination address: a shared provider MX sees a few, not a flood."""
-MAX_ENTRIES = 4096
+MAX_ENTRIES = 1024
 """Entries per table; enough for every shared host of a fleet, small enough to stay flat."""
 MAX_POOLS = 64
 """Open HTTPS pools (address, SNI name) kept for reuse; the oldest is closed first."""
