@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
+from mtasts_tui.core.codes import codes_in
 from mtasts_tui.core.findings import Finding, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
 
@@ -32,19 +33,8 @@ gets the same severity from both; 30 gives early notice, 7 is the last call."""
 
 MODE_RANK = {"none": 0, "testing": 1, "enforce": 2}
 
-DRIFT_CODES: dict[str, str] = {
-    "policy-changed-same-id": "error",
-    "mx-changed": "error or info",
-    "mode-downgraded": "info",
-    "mode-upgraded": "info",
-    "max-age-changed": "info",
-    "tlsrpt-removed": "warning",
-    "policy-host-lost": "error",
-    "cert-expiring": "info, warning or error",
-    "dnssec-lost": "warning",
-    "dane-changed": "warning or info",
-}
-"""Every drift code and its severity (for the README table and the registry test)."""
+DRIFT_CODES: dict[str, str] = {c.code: c.severity for c in codes_in("drift")}
+"""Every drift code and its default severity (from the registry in ``core/codes``)."""
 
 
 class DriftJson(TypedDict):

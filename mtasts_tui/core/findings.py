@@ -1,16 +1,27 @@
 """Findings: what every rule reports instead of raising.
 
-A finding's ``code`` is a stable contract (scripts match on it); its ``message`` is for people and
-says what to do.
+A finding's ``code`` is a stable contract (scripts match on it), registered with its area,
+default severity and meaning in ``core/codes.REGISTRY``; its ``message`` is for people and says
+what to do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
-Severity = Literal["error", "warning", "info"]
+from mtasts_tui.core.codes import REGISTRY, Severity
+
+__all__ = [
+    "REGISTRY",
+    "Finding",
+    "Severity",
+    "error",
+    "has_errors",
+    "info",
+    "sort_findings",
+    "warning",
+]
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
