@@ -17,10 +17,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 from mtasts_tui.core.codes import codes_in
-from mtasts_tui.core.findings import Finding, Severity
+from mtasts_tui.core.findings import Finding, FindingJson, FindingKeys, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
 
 Result = Mapping[str, Any]
@@ -37,12 +37,10 @@ DRIFT_CODES: dict[str, str] = {c.code: c.severity for c in codes_in("drift")}
 """Every drift code and its default severity (from the registry in ``core/codes``)."""
 
 
-class DriftJson(TypedDict):
-    """One entry of ``drift`` in `check --json` / `watch --format json` (a contract)."""
+class DriftJson(FindingKeys):
+    """One entry of ``drift`` in `check --json` / `watch --format json`: the ``FindingJson``
+    shape with ``was``, ``now``, ``first_seen`` and ``subject`` always present."""
 
-    severity: str
-    code: str
-    message: str
     was: str | None
     now: str | None
     first_seen: str
@@ -549,7 +547,8 @@ class TimelineEntry:
     ``finding-resolved``, ``check-failed``."""
     message: str
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> FindingJson:
+        """The finding shape with ``at`` first."""
         return {
             "at": self.at,
             "severity": self.severity,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from mtasts_tui.core.findings import Finding
+from mtasts_tui.core.findings import Finding, FindingJson
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.summary import DomainSummary
 from mtasts_tui.reports.verdict import Verdict
@@ -56,18 +56,10 @@ def ratio_text(ratio: float | None) -> str:
     return "–" if ratio is None else f"{ratio * 100:.1f} %"
 
 
-def finding_to_json(finding: Finding) -> dict[str, str | None]:
-    """A problem or warning as ``{severity, code, message, subject}`` (subject may be null).
-
-    Spelled out here, not ``Finding.to_json``, because ``reports --json`` promises ``subject``:
-    it names the file, member or attachment that was skipped.
-    """
-    return {
-        "severity": finding.severity,
-        "code": finding.code,
-        "message": finding.message,
-        "subject": finding.subject,
-    }
+def finding_to_json(finding: Finding) -> FindingJson:
+    """A problem or warning as ``{severity, code, message, subject}`` (subject may be null):
+    ``reports --json`` promises ``subject``, which names the file, member or attachment."""
+    return finding.to_json(subject=True)
 
 
 def report_to_json(report: ParsedReport, *, duplicate: bool) -> dict[str, Any]:
