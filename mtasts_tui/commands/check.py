@@ -7,10 +7,16 @@ import asyncio
 import hashlib
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any, TextIO
 
+from mtasts_tui.commands.check_json import (
+    CheckFailedJson,
+    CheckJson,
+    MxAddressJson,
+    PolicyAddressJson,
+)
 from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.facts import MxAddressProbe, PolicyFetch, TxtLookup
@@ -33,7 +39,7 @@ READY_WORDS = {True: "READY", False: "NOT READY", None: "CANNOT TELL"}
 """The three values of enforce_ready, as the human verdict line names them."""
 
 
-def inspection_to_json(result: Inspection) -> dict[str, Any]:
+def inspection_to_json(result: Inspection) -> CheckJson:
     """The `check --json` contract: one object per domain."""
     facts, verdict = result.facts, result.judgement
     sts_raw = [join_record(r) for r in facts.sts.records]
@@ -102,7 +108,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
     }
 
 
-def mx_address_json(a: MxAddressProbe) -> dict[str, Any]:
+def mx_address_json(a: MxAddressProbe) -> MxAddressJson:
     """One address of an MX host in `check --json`: exactly these keys."""
     return {
         "address": a.address,
@@ -120,7 +126,7 @@ def mx_address_json(a: MxAddressProbe) -> dict[str, Any]:
     }
 
 
-def policy_address_json(f: PolicyFetch) -> dict[str, Any]:
+def policy_address_json(f: PolicyFetch) -> PolicyAddressJson:
     """One address of the policy host in `check --json`: exactly these keys."""
     return {
         "address": f.address,
@@ -280,7 +286,7 @@ async def _run(
                     result = with_reports(result, report_verdicts.get(domain.ascii))
             except Exception as exc:  # one broken domain never stops the others
                 any_error = True
-                failure = {
+                failure: CheckFailedJson = {
                     "domain": domain.ascii,
                     "domain_unicode": domain.unicode,
                     "findings": [
@@ -318,7 +324,7 @@ async def _run(
     return any_error
 
 
-Emit = Callable[[dict[str, Any], "Inspection | None"], Awaitable[None]]
+Emit = Callable[[Mapping[str, Any], "Inspection | None"], Awaitable[None]]
 """Takes each domain's JSON result (and the inspection, None when the check failed)."""
 
 
