@@ -1,0 +1,74 @@
+"""README.md's `check --json` key list and the CheckJson TypedDict describe the same object."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from mtasts_tui.commands.check_json import (
+    CheckJson,
+    MxAddressJson,
+    MxJson,
+    MxTlsJson,
+    PolicyAddressJson,
+    PolicyJson,
+    StsRecordJson,
+    TlsrptJson,
+)
+from mtasts_tui.core.drift import DriftJson
+from mtasts_tui.core.findings import FindingKeys
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+# `name` optionally followed by {a, b[], c} or [{a, b}].
+_ENTRY = re.compile(r"`([\w.\[\]]+)`\s*(?:\[\{([^}]*)\}\]|\{([^}]*)\})?")
+
+
+def _section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("### `check --json`")
+    return text[start : text.index("\n### ", start + 1)]
+
+
+def _names(listing: str) -> set[str]:
+    return {n.strip().removesuffix("[]") for n in listing.split(",") if n.strip()}
+
+
+def readme_keys() -> dict[str, set[str]]:
+    """Object path → the keys README.md lists for it ("" is the top level)."""
+    section = _section()
+    paragraph = section.split("\n\n")[1]
+    keys: dict[str, set[str]] = {"": set()}
+    for name, listed, obj in _ENTRY.findall(paragraph):
+        keys[""].add(name)
+        if listed or obj:
+            keys[name] = _names(listed or obj)
+    for name, listed, obj in _ENTRY.findall(section.split("\n\n", 3)[3]):
+        if listed or obj:  # the bullets: `mx_tls[].addresses` [{...}]
+            keys[name.replace("[]", "")] = _names(listed or obj)
+    return keys
+
+
+def typed_keys(typed: Any) -> set[str]:
+    return set(get_type_hints(typed))
+
+
+def test_the_readme_lists_exactly_the_typed_keys() -> None:
+    keys = readme_keys()
+    assert keys[""] == typed_keys(CheckJson)
+    assert keys["mx"] == typed_keys(MxJson)
+    assert keys["sts_record"] == typed_keys(StsRecordJson)
+    assert keys["policy"] == typed_keys(PolicyJson)
+    assert keys["tlsrpt"] == typed_keys(TlsrptJson)
+    assert keys["mx_tls"] == typed_keys(MxTlsJson)
+    assert keys["findings"] == typed_keys(FindingKeys)
+    assert keys["drift"] == typed_keys(DriftJson)
+    assert keys["mx_tls.addresses"] == typed_keys(MxAddressJson)
+    assert keys["policy.addresses"] == typed_keys(PolicyAddressJson)
+
+
+def test_the_reader_of_the_readme_sees_nested_objects() -> None:
+    keys = readme_keys()
+    assert {"domain", "findings", "enforce_ready", "checked_at", "drift", "reports"} <= keys[""]
+    assert "first_seen" in keys["drift"] and "cert_sha256" in keys["mx_tls.addresses"]
