@@ -331,3 +331,16 @@ def test_a_failed_lookup_is_not_shown_as_a_missing_record(lab, capsys) -> None:
     assert "_mta-sts    (lookup failed: the answer was truncated (TC) even over TCP)" in out
     assert "MX lookup failed: SERVFAIL" in out
     assert "no MX records" not in out
+
+
+def test_network_options_work_before_the_subcommand(lab, capsys) -> None:
+    before = main([*lab_network_args(lab), "check", "--json", lab.domain("good")])
+    captured = capsys.readouterr()
+    assert before == 0, captured.err
+    assert json.loads(captured.out)["enforce_ready"] is True
+    # Mixed: some before, some after, and --timeout=N.
+    args = lab_network_args(lab)
+    mixed = main([*args[:4], "--timeout=2", "check", lab.domain("good"), "--json", *args[4:8]])
+    captured = capsys.readouterr()
+    assert mixed == 0, captured.err
+    assert json.loads(captured.out)["domain"] == lab.domain("good")
