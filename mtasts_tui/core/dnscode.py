@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.hosting import POLICY_PATH
-from mtasts_tui.core.zone import TXT_STRING_LIMIT, split_txt, zone_txt_rdata
+from mtasts_tui.core.zone import TXT_STRING_LIMIT, quote_txt_string, split_txt, zone_txt_rdata
 
 Record = tuple[str, str, str]
 """(fully qualified name without the trailing dot, type, value)."""
@@ -222,16 +222,7 @@ def render_terraform_route53(domain: DomainName, records: Sequence[Record], ttl:
 
 def route53_txt_string(chunk: str) -> str:
     """One quoted TXT string as Route 53 takes it: ``\\"`` and ``\\\\``, other bytes as octal."""
-    out = []
-    for byte in chunk.encode("utf-8"):
-        ch = chr(byte)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= byte <= 0x7E:
-            out.append(ch)
-        else:
-            out.append(f"\\{byte:03o}")
-    return '"' + "".join(out) + '"'
+    return quote_txt_string(chunk, octal=True)
 
 
 def route53_txt_value(value: str) -> str:

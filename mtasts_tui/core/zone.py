@@ -28,8 +28,11 @@ def split_txt(value: str, limit: int = TXT_STRING_LIMIT) -> list[str]:
     return chunks
 
 
-def quote_txt_string(chunk: str) -> str:
-    """One zone-file character-string: quotes and backslashes escaped, other bytes as \\DDD."""
+def quote_txt_string(chunk: str, *, octal: bool = False) -> str:
+    """One zone-file character-string: quotes and backslashes escaped, other bytes as \\DDD.
+
+    DDD is decimal as RFC 1035 says; Route 53 reads it as octal (``octal=True``).
+    """
     out = []
     for byte in chunk.encode("utf-8"):
         ch = chr(byte)
@@ -38,7 +41,7 @@ def quote_txt_string(chunk: str) -> str:
         elif 0x20 <= byte <= 0x7E:
             out.append(ch)
         else:
-            out.append(f"\\{byte:03d}")
+            out.append(f"\\{byte:03o}" if octal else f"\\{byte:03d}")
     return '"' + "".join(out) + '"'
 
 
