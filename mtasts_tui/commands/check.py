@@ -18,7 +18,7 @@ from mtasts_tui.commands.check_json import (
     PolicyAddressJson,
 )
 from mtasts_tui.commands.output import write_findings, write_json
-from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.domain import DomainName, normalize_host, parse_domain
 from mtasts_tui.core.facts import MxAddressProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.stsrecord import STS_VERSION
@@ -54,7 +54,7 @@ def inspection_to_json(result: Inspection) -> CheckJson:
         "domain": result.domain.ascii,
         "domain_unicode": result.domain.unicode,
         "mx": [
-            {"host": r.host.rstrip(".").lower(), "preference": r.preference}
+            {"host": normalize_host(r.host), "preference": r.preference}
             for r in facts.mx.by_preference()
         ],
         "sts_record": {
@@ -152,7 +152,7 @@ def write_human(out: TextIO, result: Inspection) -> None:
             f"   {'pref':>4}  {'MX host':<34} {'STARTTLS':<9} {'TLS':<8} {'cert':<8} policy\n"
         )
         for record in facts.mx.by_preference():
-            host = record.host.rstrip(".").lower()
+            host = normalize_host(record.host)
             probe = probes.get(host)
             starttls = _tri(probe.starttls if probe and probe.reachable else None)
             if probe and not probe.reachable:

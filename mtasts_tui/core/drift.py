@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mtasts_tui.core.codes import codes_in
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, FindingJson, FindingKeys, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
 
@@ -228,7 +229,7 @@ def _policy_mx(result: Result) -> list[str]:
 
 def _mx_hosts(result: Result, _at: datetime | None = None) -> tuple[str, ...]:
     hosts = {
-        str(m.get("host", "")).rstrip(".").lower()
+        normalize_host(str(m.get("host", "")))
         for m in _list(result.get("mx"))
         if isinstance(m, Mapping) and m.get("host")
     }

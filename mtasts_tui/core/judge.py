@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import (
     MODERN_TLS_VERSIONS,
     DomainFacts,
@@ -82,7 +83,7 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         blockers.append("the domain has no MX records")
     else:
         ordered = facts.mx.by_preference()
-        hosts = [r.host.rstrip(".").lower() for r in ordered]
+        hosts = [normalize_host(r.host) for r in ordered]
 
     sts = _judge_txt(facts.sts, "_mta-sts", findings, blockers)
     sts_check = check_sts_records(sts) if sts is not None else None

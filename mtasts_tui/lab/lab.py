@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import dns.asyncresolver
 import dns.resolver
 
+from mtasts_tui.core.domain import normalize_host
+
 from ._net import IPV6_LOOPBACK, ipv6_loopback_available
 from .certs import CertStore
 from .dns_server import DnsServer, Zone
@@ -48,7 +50,7 @@ def _nth(base: ipaddress.IPv4Address, n: int) -> str:
 
 
 def _host(name: str) -> str:
-    return name.lower().rstrip(".")
+    return normalize_host(name)
 
 
 class Lab:

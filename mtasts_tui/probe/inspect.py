@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.domain import DomainName, normalize_host
 from mtasts_tui.core.facts import (
     DomainFacts,
     MxAddressProbe,
@@ -222,7 +222,7 @@ async def inspect_domain(
         # Preference order, not answer order: servers rotate answers between queries.
         hosts_seen: list[str] = []
         for record in mx.by_preference():
-            host = record.host.rstrip(".").lower()
+            host = normalize_host(record.host)
             if host not in hosts_seen:
                 hosts_seen.append(host)
         if mx.status == "ok":

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, error, info
 from mtasts_tui.reports.summary import DomainSummary, ReportSummary
 
@@ -243,7 +244,7 @@ def no_sts_failures_in_last(
     None: no session under an MTA-STS policy in that window, so the reports cannot tell.
     """
     since, until = window(days, today=today)
-    ds = summary.domain(domain.strip().rstrip(".").lower(), since=since, until=until)
+    ds = summary.domain(normalize_host(domain), since=since, until=until)
     if ds.sts_sessions == 0:
         return None
     return ds.sts_failed == 0
