@@ -21,6 +21,7 @@ from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.domain import DomainName, normalize_host, parse_domain
 from mtasts_tui.core.facts import MxAddressProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import has_errors, sort_findings
+from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.stsrecord import STS_VERSION
 from mtasts_tui.core.text import clip, one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
@@ -64,7 +65,7 @@ def inspection_to_json(result: Inspection) -> CheckJson:
             "valid": bool(verdict.sts and verdict.sts.valid),
         },
         "policy": {
-            "url": fetch.url if fetch else f"https://mta-sts.{result.domain.ascii}/",
+            "url": fetch.url if fetch else policy_url(result.domain.ascii),
             "fetched": fetched,
             "status": fetch.status if fetch else None,
             "raw": body.decode("utf-8", errors="replace") if body is not None else None,

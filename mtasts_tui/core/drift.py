@@ -23,6 +23,7 @@ from mtasts_tui.core.codes import codes_in
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, FindingJson, FindingKeys, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
+from mtasts_tui.core.policy import MODE_RANK
 
 Result = Mapping[str, Any]
 """One domain's `check --json` object."""
@@ -32,7 +33,6 @@ EXPIRY_THRESHOLDS: tuple[tuple[int, Severity], ...] = ((7, "error"), (14, "warni
 judge's ``mx-cert-expiring``/``policy-cert-expiring`` window, so a certificate crossing 14 days
 gets the same severity from both; 30 gives early notice, 7 is the last call."""
 
-MODE_RANK = {"none": 0, "testing": 1, "enforce": 2}
 
 DRIFT_CODES: dict[str, str] = {c.code: c.severity for c in codes_in("drift")}
 """Every drift code and its default severity (from the registry in ``core/codes``)."""

@@ -11,13 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.mxpattern import mx_pattern_findings
 from mtasts_tui.core.senders import GO_MTASTS, MOX, POSTFIX_RESOLVER, TLSPOL, who
 from mtasts_tui.core.text import quoted
 
-MODES = ("enforce", "testing", "none")
+Mode = Literal["enforce", "testing", "none"]
+"""The three policy modes of RFC 8461 §3.2."""
+MODES: tuple[Mode, ...] = ("enforce", "testing", "none")
+"""Every mode, strictest first (the editor's order, its keys 1, 2, 3)."""
+MODE_RANK: dict[str, int] = {"none": 0, "testing": 1, "enforce": 2}
+"""How strict a mode is: a lower rank after a higher one is a downgrade."""
+MX_REQUIRED_MODES: frozenset[str] = frozenset({"enforce", "testing"})
+"""The modes in which a policy must list at least one mx."""
+POLICY_URL_PATH = "/.well-known/mta-sts.txt"
+"""Where the policy lives on ``mta-sts.<domain>`` (RFC 8461 §3.2)."""
+
+
+def policy_url(domain_ascii: str) -> str:
+    """The one URL senders fetch the policy of ``domain_ascii`` (an A-label name) from."""
+    return f"https://mta-sts.{domain_ascii}{POLICY_URL_PATH}"
+
+
 MAX_AGE_LIMIT = 31_557_600
 """The largest max_age RFC 8461 allows: one year of 365.25 days, in seconds."""
 MAX_POLICY_BYTES = 64 * 1024

@@ -16,12 +16,12 @@ import ssl
 from dataclasses import dataclass, field
 
 from mtasts_tui.core.domain import normalize_host
+from mtasts_tui.core.policy import POLICY_URL_PATH as POLICY_PATH
 
 from ._net import IPV6_LOOPBACK, TcpService, bind_same_port
 from .certs import CertStore
 from .model import PolicyHost
 
-POLICY_PATH = "/.well-known/mta-sts.txt"
 MAX_LINE = 8192
 MAX_HEADERS = 100
 REQUEST_TIMEOUT = 10.0

@@ -25,9 +25,10 @@ from mtasts_tui.core.facts import (
     policy_consensus,
 )
 from mtasts_tui.core.judge import Judgement, judge
+from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.rua import RuaProbe
 from mtasts_tui.probe.dns import lookup_addresses, lookup_mx, lookup_txt
-from mtasts_tui.probe.https import combine_fetches, fetch_policy, policy_url
+from mtasts_tui.probe.https import combine_fetches, fetch_policy
 from mtasts_tui.probe.network import Deadline, Network
 from mtasts_tui.probe.rua import probe_rua
 from mtasts_tui.probe.smtp import probe_mx

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from mtasts_tui.core.bundle import BundleSpec, make_bundle_spec
 from mtasts_tui.core.mxpattern import covering_patterns, mx_pattern_problem
 from mtasts_tui.core.policy import (
+    MODES,
+    MX_REQUIRED_MODES,
     ONE_DAY,
     Policy,
     PolicyCheck,
@@ -145,7 +147,7 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
         i: problem for i, p in enumerate(draft.mx) if (problem := mx_pattern_problem(p)) is not None
     }
     mx_general = None
-    if not draft.mx and draft.mode in ("enforce", "testing"):
+    if not draft.mx and draft.mode in MX_REQUIRED_MODES:
         mx_general = f"mode {draft.mode} needs at least one mx pattern."
     age = draft.max_age_int()
     if age is None:
@@ -165,7 +167,7 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
     cov = {host: covering_patterns(draft.mx, host) for host in live.hosts}
     uncovered = tuple(h for h, pats in cov.items() if not pats)
     return DraftCheck(
-        mode=None if draft.mode in ("enforce", "testing", "none") else "unknown mode",
+        mode=None if draft.mode in MODES else "unknown mode",
         mx=mx_problems,
         mx_general=mx_general,
         max_age=age_problem,

@@ -72,3 +72,26 @@ def test_the_reader_of_the_readme_sees_nested_objects() -> None:
     keys = readme_keys()
     assert {"domain", "findings", "enforce_ready", "checked_at", "drift", "reports"} <= keys[""]
     assert "first_seen" in keys["drift"] and "cert_sha256" in keys["mx_tls.addresses"]
+
+
+def test_a_policy_never_fetched_names_the_url_senders_would_fetch() -> None:
+    """Cut off before the fetch, `policy.url` is still the RFC 8461 URL, path included."""
+    from mtasts_tui.commands.check import inspection_to_json
+    from mtasts_tui.core.domain import parse_domain
+    from mtasts_tui.core.facts import DomainFacts, MxLookup, TxtLookup
+    from mtasts_tui.core.judge import judge
+    from mtasts_tui.probe.inspect import Inspection
+
+    domain = parse_domain("example.com")
+    assert not isinstance(domain, str)
+    facts = DomainFacts(
+        domain="example.com",
+        mx=MxLookup("ok", ()),
+        sts=TxtLookup("_mta-sts.example.com", "ok", ()),
+        tlsrpt=TxtLookup("_smtp._tls.example.com", "ok", ()),
+        policy=None,
+        mx_probes=(),
+    )
+    data = inspection_to_json(Inspection(domain, facts, judge(facts), 0.1))
+    assert data["policy"]["url"] == "https://mta-sts.example.com/.well-known/mta-sts.txt"
+    assert data["policy"]["fetched"] is False

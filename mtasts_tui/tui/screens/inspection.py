@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, 
 from textual.worker import get_current_worker
 
 from mtasts_tui.core.domain import DomainName, normalize_host
-from mtasts_tui.core.facts import MxAddressProbe, MxProbe
+from mtasts_tui.core.facts import MODERN_TLS_VERSIONS, MxAddressProbe, MxProbe
 from mtasts_tui.core.findings import sort_findings
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.txtrecord import join_record
@@ -228,7 +228,7 @@ class InspectionScreen(WizardScreen):
                 if probe.starttls:
                     # The weakest version any address negotiated (the host is no stronger).
                     starttls = Text(one_line(probe.tls_version or "yes"), style="green")
-                    if probe.tls_version and probe.tls_version not in ("TLSv1.2", "TLSv1.3"):
+                    if probe.tls_version and probe.tls_version not in MODERN_TLS_VERSIONS:
                         starttls.stylize("red")
                 elif probe.reachable and probe.starttls is False:
                     starttls = Text("no", style="red")
