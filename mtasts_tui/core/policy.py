@@ -49,7 +49,7 @@ MODE_EXPLANATIONS = {
 }
 
 _LINE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*$")
-_MAX_AGE_RE = re.compile(r"^[0-9]{1,10}$")
+_MAX_AGE_RE = re.compile(r"[0-9]{1,10}")
 _CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _C1_RE = re.compile("[\x80-\x9f\u2028\u2029]")
 _KNOWN_KEYS = ("version", "mode", "mx", "max_age")
@@ -499,13 +499,21 @@ def _case_hint(key: str) -> str | None:
     return None
 
 
+def max_age_seconds(text: str) -> int | None:
+    """``text`` as max_age seconds when it is the RFC's 1 to 10 ASCII digits, else None.
+
+    One syntax rule for the parser, the editor and ``export``; the bounds are ``max_age_problem``.
+    """
+    return int(text) if _MAX_AGE_RE.fullmatch(text) else None
+
+
 def _parse_max_age(text: str) -> tuple[int | None, str | None]:
-    if not _MAX_AGE_RE.match(text):
+    value = max_age_seconds(text)
+    if value is None:
         return None, (
             f"max_age {quoted(text)} is not a whole number of seconds (1 to 10 ASCII digits, "
             "no sign, unit or decimal point), e.g. 86400 for one day."
         )
-    value = int(text)
     problem = max_age_problem(value)
     if problem:
         return value, (

@@ -19,6 +19,7 @@ from mtasts_tui.core.policy import (
     Policy,
     PolicyCheck,
     max_age_problem,
+    max_age_seconds,
     policy_from_fields,
     render_policy,
 )
@@ -98,8 +99,7 @@ class Draft:
         return self
 
     def max_age_int(self) -> int | None:
-        text = self.max_age.strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+        return max_age_seconds(self.max_age.strip())
 
     def rendered(self) -> str | None:
         age = self.max_age_int()
