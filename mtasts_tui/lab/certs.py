@@ -42,10 +42,6 @@ class CertStore:
             ctx = self._contexts[key] = self._make(name.lower(), kind, max_tls)
         return ctx
 
-    def client_context(self) -> ssl.SSLContext:
-        """A client context that trusts the lab CA (what a checker run with ``--ca-file`` uses)."""
-        return ssl.create_default_context(cafile=str(self.ca_file))
-
     def _make(self, name: str, kind: CertKind, max_tls: TlsVersion | None) -> ssl.SSLContext:
         if kind == "valid":
             leaf = self.ca.issue_cert(name)

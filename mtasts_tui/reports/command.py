@@ -258,14 +258,3 @@ def finish(
     if lines:
         out.write("\n".join(lines) + "\n")
     return EXIT_FAILURES if read == 0 or failing else EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m mtasts_tui.reports.command``)."""
-    parser = argparse.ArgumentParser(prog="mtasts-tui reports", description=__doc__)
-    add_arguments(parser)
-    return run(parser.parse_args(argv), sys.stdout)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

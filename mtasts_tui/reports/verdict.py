@@ -17,16 +17,6 @@ from mtasts_tui.reports.summary import DomainSummary, ReportSummary
 
 Status = Literal["safe", "sts-failures", "no-sts-data", "no-data"]
 
-# Negotiation failures: under enforce the sender refuses to deliver to that MX.
-BLOCKING_RESULT_TYPES = frozenset(
-    {
-        "starttls-not-supported",
-        "certificate-host-mismatch",
-        "certificate-expired",
-        "certificate-not-trusted",
-        "validation-failure",
-    }
-)
 # Policy failures: the sender could not get or trust the policy, so it is not applied (mail flows,
 # unprotected) — or a previously cached policy is applied.
 POLICY_RESULT_TYPES = frozenset(
