@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from typing import Any
+
+import pytest
+from textual.worker import WorkerFailed
 
 from mtasts_tui.lab import scenarios
 from mtasts_tui.tui.screens.domain import DomainScreen
@@ -80,9 +84,17 @@ async def test_a_failing_save_is_reported_not_fatal(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.store.flush = broken  # type: ignore[method-assign]
+        messages: list[str] = []
+        notify = app.notify
+
+        def recording_notify(message: str, *args: Any, **kwargs: Any) -> None:
+            messages.append(str(message))
+            notify(message, *args, **kwargs)
+
+        app.notify = recording_notify  # type: ignore[method-assign]
         app.save_state()
-        for _ in range(5):
-            await pilot.pause(0.05)
+        with pytest.raises(WorkerFailed):  # the save fails in its worker...
+            await app.workers.wait_for_complete()
+        await pilot.pause()  # ...and its StateChanged handler notifies
         assert app.is_running
-        messages = [n.message for n in app._notifications]
         assert any("No space left" in m for m in messages), messages
