@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import pytest
+from textual.command import CommandList
 from textual.worker import WorkerFailed
 
 from mtasts_tui.lab import scenarios
@@ -16,7 +17,7 @@ from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, settle
+from .conftest import SIZE, settle, wait_until
 
 
 async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
@@ -29,7 +30,7 @@ async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Review the draft")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
