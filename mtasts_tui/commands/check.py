@@ -9,18 +9,23 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from mtasts_tui.commands.check_json import (
+    CaaJson,
     CheckFailedJson,
     CheckJson,
+    DnssecJson,
     MxAddressJson,
     PolicyAddressJson,
+    TlsaJson,
 )
 from mtasts_tui.commands.output import write_findings, write_json
+from mtasts_tui.core.caa import issuer_caa_domains, issuer_label
 from mtasts_tui.core.domain import DomainName, normalize_host, parse_domain
-from mtasts_tui.core.facts import MxAddressProbe, PolicyFetch, TxtLookup
+from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import has_errors, sort_findings
+from mtasts_tui.core.judge import Judgement
 from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.stsrecord import STS_VERSION
 from mtasts_tui.core.text import clip, one_line, printable
@@ -99,13 +104,49 @@ def inspection_to_json(result: Inspection) -> CheckJson:
                 "matches_policy": bool(covered.get(p.host)),
                 "error": p.error,
                 "addresses": [mx_address_json(a) for a in p.addresses],
+                "tlsa": tlsa_json(verdict, p.host),
             }
             for p in facts.mx_probes
         ],
+        "dnssec": dnssec_json(verdict),
+        "caa": caa_json(facts),
         "findings": [f.to_json() for f in verdict.findings],
         "enforce_ready": verdict.enforce_ready,
         "verdict": verdict.verdict,
         "elapsed": round(result.elapsed, 3),
+    }
+
+
+def tlsa_json(verdict: Judgement, host: str) -> TlsaJson:
+    """``mx_tls[].tlsa``: exactly present, dnssec, records[], matches."""
+    found = verdict.dns_security.tlsa_for(host) if verdict.dns_security else None
+    if found is None:
+        return {"present": False, "dnssec": "unknown", "records": [], "matches": None}
+    return cast(TlsaJson, found.to_json())
+
+
+def dnssec_json(verdict: Judgement) -> DnssecJson:
+    """``dnssec``: the resolver used, whether it validates, and the state of the two answers."""
+    sec = verdict.dns_security
+    if sec is None:
+        return {"resolver": None, "validating": None, "mx": "unknown", "sts_record": "unknown"}
+    return cast(DnssecJson, sec.to_json())
+
+
+def caa_json(facts: DomainFacts) -> CaaJson | None:
+    """``caa``: the CAA set relevant to the policy host, and the CA of today's certificate."""
+    caa = facts.caa
+    if caa is None:
+        return None
+    issuer = facts.policy.cert_issuer if facts.policy else ()
+    return {
+        "name": caa.name,
+        "status": caa.status,
+        "owner": caa.owner,
+        "records": [r.text() for r in caa.records],
+        "issuer": issuer_label(issuer) if issuer else None,
+        "issuer_domains": list(issuer_caa_domains(issuer)),
+        "error": caa.error,
     }
 
 
@@ -150,7 +191,8 @@ def write_human(out: TextIO, result: Inspection) -> None:
     probes = {p.host: p for p in facts.mx_probes}
     if facts.mx.records:
         out.write(
-            f"   {'pref':>4}  {'MX host':<34} {'STARTTLS':<9} {'TLS':<8} {'cert':<8} policy\n"
+            f"   {'pref':>4}  {'MX host':<34} {'STARTTLS':<9} {'TLS':<8} {'cert':<8} "
+            f"{'DANE':<12} policy\n"
         )
         for record in facts.mx.by_preference():
             host = normalize_host(record.host)
@@ -162,9 +204,10 @@ def write_human(out: TextIO, result: Inspection) -> None:
             cert = _tri(probe.cert_valid) if probe else "-"
             patterns = covered.get(host, ())
             cover = ", ".join(patterns) if patterns else "NOT covered"
+            dane = dane_label(verdict, host)
             out.write(
                 f"   {record.preference:>4}  {one_line(host):<34} {starttls:<9} "
-                f"{one_line(tls):<8} {cert:<8} {one_line(cover)}\n"
+                f"{one_line(tls):<8} {cert:<8} {dane:<12} {one_line(cover)}\n"
             )
             if probe and len(probe.addresses) > 1:
                 for a in probe.addresses:
@@ -175,6 +218,17 @@ def write_human(out: TextIO, result: Inspection) -> None:
         out.write(f"   MX lookup failed: {one_line(facts.mx.error or 'no answer')}\n")
     else:
         out.write("   no MX records\n")
+    sec = verdict.dns_security
+    if sec is not None:
+        how = {True: "validating", False: "not validating", None: "validation unknown"}
+        out.write(
+            f"\n   DNSSEC      MX {sec.mx}, _mta-sts {sec.sts}  "
+            f"(resolver {one_line(sec.resolver)}, {how[sec.validates]})\n"
+        )
+    caa = facts.caa
+    if caa is not None and caa.status == "ok":
+        shown = "; ".join(one_line(r.text()) for r in caa.records[:4])
+        out.write(f"   CAA         {one_line(caa.owner or caa.name)}: {shown}\n")
     sts = verdict.sts
     out.write(f"\n   _mta-sts    {_record_line(sts.record if sts else None, facts.sts)}\n")
     rpt = verdict.tlsrpt
@@ -195,6 +249,15 @@ def write_human(out: TextIO, result: Inspection) -> None:
                 out.write(f"      | {one_line(line)}\n")
     out.write("\n")
     write_findings(out, verdict.findings, indent="   ")
+
+
+def dane_label(verdict: Judgement, host: str) -> str:
+    """The DANE column: "-" without TLSA, else whether it matches and is signed."""
+    found = verdict.dns_security.tlsa_for(host) if verdict.dns_security else None
+    if found is None or not found.present:
+        return "-"
+    match = {True: "match", False: "MISMATCH", None: "?"}[found.matches]
+    return f"{match} {found.dnssec}"
 
 
 def address_state(a: MxAddressProbe) -> str:

@@ -73,6 +73,30 @@ class MxAddressJson(TypedDict):
     error: str | None
 
 
+class TlsaJson(TypedDict):
+    present: bool
+    dnssec: str
+    records: list[str]
+    matches: bool | None
+
+
+class DnssecJson(TypedDict):
+    resolver: str | None
+    validating: bool | None
+    mx: str
+    sts_record: str
+
+
+class CaaJson(TypedDict):
+    name: str
+    status: str
+    owner: str | None
+    records: list[str]
+    issuer: str | None
+    issuer_domains: list[str]
+    error: str | None
+
+
 class MxTlsJson(TypedDict):
     host: str
     address: str | None
@@ -87,6 +111,7 @@ class MxTlsJson(TypedDict):
     matches_policy: bool
     error: str | None
     addresses: list[MxAddressJson]
+    tlsa: TlsaJson
 
 
 class CheckJsonKeys(TypedDict):
@@ -99,6 +124,8 @@ class CheckJsonKeys(TypedDict):
     policy: PolicyJson
     tlsrpt: TlsrptJson
     mx_tls: list[MxTlsJson]
+    dnssec: DnssecJson
+    caa: CaaJson | None
     findings: list[FindingJson]
     enforce_ready: bool | None
     verdict: str

@@ -23,6 +23,8 @@ AREAS: dict[str, str] = {
     "mx": "MX and coverage",
     "cert": "certificates",
     "check-reports": "with `--reports`",
+    "dane": "DNSSEC and DANE",
+    "caa": "CAA of the policy host",
     "drift": "drift (`watch`, `check --baseline`)",
     "history": "history (`watch`, `history`)",
     "reports": "`reports` run",
@@ -122,7 +124,13 @@ CODES: tuple[Code, ...] = (
         "may not arrive",
     ),
     # -- MX and coverage
-    _c("dns-error", "mx", "error", "a DNS lookup failed or timed out (warning when optional)"),
+    _c(
+        "dns-error",
+        "mx",
+        "error",
+        "a DNS lookup failed or timed out (warning when optional, e.g. a TLSA lookup in a "
+        "signed zone: DANE senders defer)",
+    ),
     _c("mx-missing", "mx", "error", "the domain has no MX records"),
     _c(
         "mx-not-covered",
@@ -157,6 +165,34 @@ CODES: tuple[Code, ...] = (
         "cert",
         "warning",
         "the policy host's certificate expires within 14 days",
+    ),
+    # -- DNSSEC and DANE
+    _c("dane-tlsa-mismatch", "dane", "error", "an address's chain matches no TLSA record"),
+    _c(
+        "dane-unsigned",
+        "dane",
+        "warning",
+        "TLSA records, but the answer was not DNSSEC-validated",
+    ),
+    _c(
+        "dane-present",
+        "dane",
+        "info",
+        "DANE senders apply DANE and ignore MTA-STS for this MX",
+    ),
+    _c("mx-cname", "dane", "warning", "the MX target is a CNAME (RFC 2181 §10.3)"),
+    # -- CAA
+    _c(
+        "caa-blocks-issuer",
+        "caa",
+        "warning",
+        "the relevant CAA set does not allow today's CA",
+    ),
+    _c(
+        "caa-issuer-unknown",
+        "caa",
+        "info",
+        "a CAA set restricts issuance and the CA cannot be mapped to a CAA domain",
     ),
     # -- check --reports
     _c("reports-sts-failures", "check-reports", "error", "TLS-RPT reports show MTA-STS failures"),

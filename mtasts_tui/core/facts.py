@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mtasts_tui.core.caa import CaaLookup
+from mtasts_tui.core.dane import TlsaLookup
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.rua import RuaProbe
 
@@ -40,6 +42,8 @@ class TxtLookup:
     """One tuple of character-strings per TXT record, exactly as served."""
     error: str | None = None
     """Why the lookup failed (SERVFAIL, timeout, ...), when status is error."""
+    authenticated: bool | None = None
+    """The resolver's AD bit on the answer (DNSSEC-validated); None when no answer came."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,8 @@ class MxLookup:
     error: str | None = None
     null_mx: bool = False
     """The domain publishes a null MX (RFC 7505 "0 ."): it accepts no mail at all."""
+    authenticated: bool | None = None
+    """The resolver's AD bit on the answer (DNSSEC-validated); None when no answer came."""
 
     def by_preference(self) -> list[MxRecord]:
         """Records in the order senders try them (name order within a preference)."""
@@ -85,6 +91,8 @@ class PolicyFetch:
     """DNS names of the policy host's certificate, when the handshake succeeded."""
     cert_not_after: str | None = None
     """Its expiry as ISO 8601 UTC."""
+    cert_issuer: tuple[tuple[str, str], ...] = ()
+    """The certificate's issuer name as (attribute, value) pairs, e.g. ("O", "Let's Encrypt")."""
     addresses: tuple[PolicyFetch, ...] = ()
     """One fetch per address of the policy host (each with empty ``addresses``). The fields above
     are those of the addresses that agree (see ``policy_consensus``); empty for a fetch made by
@@ -305,3 +313,20 @@ class DomainFacts:
     """False when the STARTTLS probes were skipped (--no-smtp)."""
     rua_probes: tuple[RuaProbe, ...] = field(default=())
     """What the probe saw at each TLS-RPT rua destination (empty when not looked at)."""
+    resolver: ResolverInfo | None = None
+    """Which resolver answered, and whether it validates DNSSEC."""
+    tlsa: tuple[TlsaLookup, ...] = ()
+    """TLSA lookups at ``_25._tcp.<mx>``, one per probed MX host."""
+    mx_cnames: tuple[tuple[str, str], ...] = ()
+    """(MX host, CNAME target) for every MX host name that is an alias."""
+    caa: CaaLookup | None = None
+    """The CAA set relevant to ``mta-sts.<domain>`` (RFC 8659), when looked up."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverInfo:
+    name: str
+    """The resolver that answered, as ``ip:port``, or the configured ones when none did."""
+    validates: bool | None
+    """True: it set AD on a known-signed name or on any answer; False: it did not on the signed
+    probe; None: the probe failed, so it is not known."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 
+from mtasts_tui.core.dnssecurity import DnsSecurity, judge_dns_security
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import (
     MODERN_TLS_VERSIONS,
@@ -49,6 +50,8 @@ class Judgement:
     """Every reason enforce_ready is false, in words."""
     unverified: tuple[str, ...] = field(default=())
     """Every reason it cannot tell (only decisive when there is no blocker), in words."""
+    dns_security: DnsSecurity | None = None
+    """DNSSEC state, TLSA matching per MX, MX aliases and CAA."""
 
     def covered_by(self, host: str) -> tuple[str, ...]:
         return next((patterns for h, patterns in self.coverage if h == host), ())
@@ -168,6 +171,10 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         )
         unverified.append("the MX hosts' STARTTLS was not checked (--no-smtp)")
 
+    security = judge_dns_security(facts)
+    findings.extend(security.findings)
+    blockers.extend(security.blockers)
+
     enforce_ready: bool | None = False if blockers else (None if unverified else True)
     verdict = _verdict(enforce_ready, blockers, unverified, mode)
     return Judgement(
@@ -180,6 +187,7 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         enforce_ready=enforce_ready,
         verdict=verdict,
         blockers=tuple(blockers),
+        dns_security=security,
         unverified=tuple(unverified),
     )
 

@@ -7,7 +7,16 @@
 
 from . import scenarios
 from .lab import Lab
-from .model import CertKind, DnsFault, MxServer, PolicyHost, Record, Scenario, TlsVersion
+from .model import (
+    CertKind,
+    DnsFault,
+    MxServer,
+    PolicyHost,
+    Record,
+    Scenario,
+    TlsaSpec,
+    TlsVersion,
+)
 
 __all__ = [
     "CertKind",
@@ -18,5 +27,6 @@ __all__ = [
     "Record",
     "Scenario",
     "TlsVersion",
+    "TlsaSpec",
     "scenarios",
 ]

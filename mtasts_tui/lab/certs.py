@@ -30,32 +30,77 @@ class CertStore:
         self.rogue_ca = trustme.CA(organization_name="mtasts-tui untrusted CA")
         self.ca_file = directory / "lab-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_file))
-        self._contexts: dict[tuple[str, str, str | None], ssl.SSLContext] = {}
+        self._contexts: dict[tuple[str, str, str | None, str | None], ssl.SSLContext] = {}
+        self._leaves: dict[tuple[str, str, str | None], trustme.LeafCert] = {}
+        self._intermediates: dict[str, trustme.CA] = {}
 
     def server_context(
-        self, name: str, kind: CertKind = "valid", max_tls: TlsVersion | None = None
+        self,
+        name: str,
+        kind: CertKind = "valid",
+        max_tls: TlsVersion | None = None,
+        issuer: str | None = None,
     ) -> ssl.SSLContext:
-        """A server-side context presenting a certificate of ``kind`` for host ``name``."""
-        key = (name.lower(), kind, max_tls)
+        """A server-side context presenting a certificate of ``kind`` for host ``name``.
+
+        ``issuer`` names an intermediate CA (its organisation, e.g. "Let's Encrypt") under the lab
+        CA that signs the leaf; the server then sends it after the leaf, as real servers do.
+        """
+        key = (name.lower(), kind, max_tls, issuer)
         ctx = self._contexts.get(key)
         if ctx is None:
-            ctx = self._contexts[key] = self._make(name.lower(), kind, max_tls)
+            ctx = self._contexts[key] = self._make(name.lower(), kind, max_tls, issuer)
         return ctx
 
-    def _make(self, name: str, kind: CertKind, max_tls: TlsVersion | None) -> ssl.SSLContext:
+    def chain_der(
+        self, name: str, kind: CertKind = "valid", issuer: str | None = None
+    ) -> tuple[bytes, ...]:
+        """The certificates a server for ``name`` sends, leaf first, in DER."""
+        leaf = self._leaf(name.lower(), kind, issuer)
+        return tuple(ssl.PEM_cert_to_DER_cert(pem.bytes().decode()) for pem in leaf.cert_chain_pems)
+
+    def ca_der(self) -> bytes:
+        """The lab CA's own certificate (the root the ``ca_file`` trusts)."""
+        return ssl.PEM_cert_to_DER_cert(self.ca.cert_pem.bytes().decode())
+
+    def rogue_der(self) -> bytes:
+        """A certificate no lab server presents: the untrusted CA's."""
+        return ssl.PEM_cert_to_DER_cert(self.rogue_ca.cert_pem.bytes().decode())
+
+    def _intermediate(self, organisation: str) -> trustme.CA:
+        ca = self._intermediates.get(organisation)
+        if ca is None:
+            ca = self._intermediates[organisation] = trustme.CA(
+                parent_cert=self.ca, organization_name=organisation
+            )
+        return ca
+
+    def _leaf(self, name: str, kind: CertKind, issuer: str | None) -> trustme.LeafCert:
+        key = (name, kind, issuer)
+        leaf = self._leaves.get(key)
+        if leaf is None:
+            leaf = self._leaves[key] = self._issue(name, kind, issuer)
+        return leaf
+
+    def _issue(self, name: str, kind: CertKind, issuer: str | None) -> trustme.LeafCert:
+        ca = self._intermediate(issuer) if issuer is not None else self.ca
         if kind == "valid":
-            leaf = self.ca.issue_cert(name)
-        elif kind == "wrong-name":
-            leaf = self.ca.issue_cert(WRONG_NAME)
-        elif kind == "untrusted":
-            leaf = self.rogue_ca.issue_cert(name)
-        elif kind == "expired":
+            return ca.issue_cert(name)
+        if kind == "wrong-name":
+            return ca.issue_cert(WRONG_NAME)
+        if kind == "untrusted":
+            return self.rogue_ca.issue_cert(name)
+        if kind == "expired":
             now = dt.datetime.now(dt.UTC)
-            leaf = self.ca.issue_cert(
+            return ca.issue_cert(
                 name, not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(days=2)
             )
-        else:  # pragma: no cover - guarded by the CertKind literal
-            raise ValueError(f"unknown certificate kind {kind!r}")
+        raise ValueError(f"unknown certificate kind {kind!r}")  # pragma: no cover
+
+    def _make(
+        self, name: str, kind: CertKind, max_tls: TlsVersion | None, issuer: str | None
+    ) -> ssl.SSLContext:
+        leaf = self._leaf(name, kind, issuer)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         leaf.configure_cert(ctx)
         if max_tls is not None:

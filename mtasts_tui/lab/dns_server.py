@@ -35,6 +35,9 @@ IDLE_TIMEOUT = 10.0
 _SOA = "ns.lab.{zone} hostmaster.lab.{zone} 1 3600 600 86400 60"
 
 _Key = tuple[dns.name.Name, int]
+_ROOT_SOA = dns.rrset.from_text(
+    dns.name.root, 86400, "IN", "SOA", "a.root.lab.test. hostmaster.lab.test. 1 1800 900 604800 60"
+)
 
 
 def _name(text: str) -> dns.name.Name:
@@ -59,6 +62,21 @@ class Zone:
         self.apexes: dict[dns.name.Name, dns.rrset.RRset] = {}
         """Zone apex -> its SOA rrset. The lab serves one zone per top-level label (``test.``)."""
         self.faults: dict[tuple[dns.name.Name, int | None], DnsFault] = {}
+        self.signed: set[dns.name.Name] = set()
+        """Names whose subtree the lab's resolver treats as DNSSEC-validated."""
+
+    def sign(self, name: str) -> None:
+        """Treat ``name`` and every name below it as signed (answers get AD when asked)."""
+        self.signed.add(_name(name))
+
+    def is_signed(self, name: dns.name.Name) -> bool:
+        return any(name.is_subdomain(top) for top in self.signed)
+
+    def remove(self, owner_text: str, type_text: str) -> None:
+        """Drop one rrset (the lab re-adds TLSA records when it restarts with a new CA)."""
+        node = self.rrsets.get(_name(owner_text))
+        if node is not None:
+            node.pop(dns.rdatatype.from_text(type_text), None)
 
     def add(self, record: Record, ttl: int = TTL) -> None:
         owner_text, type_text, value = record
@@ -161,6 +179,10 @@ class DnsServer:
         self.port = 0
         self.delay = 0.0
         """Extra seconds before every answer (``Lab.set_dns_delay``)."""
+        self.validating = True
+        """Play a validating resolver: set AD on signed answers (and on the root, which is
+        signed) when the query has the DO or AD bit (RFC 6840 §5.7-5.8). ``False``: a resolver
+        that never validates, so AD is never set."""
         self.queries = 0
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp = TcpService(self._serve_tcp)
@@ -256,6 +278,16 @@ class DnsServer:
         if question.rdclass != dns.rdataclass.IN:
             response.set_rcode(dns.rcode.REFUSED)
             return response.to_wire()
+        wants_ad = bool(query.ednsflags & dns.flags.DO or query.flags & dns.flags.AD)
+        if question.name == dns.name.root:
+            # The probe "does this resolver validate?" asks the root, which is always signed.
+            if question.rdtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
+                response.answer.append(_ROOT_SOA)
+            else:
+                response.authority.append(_ROOT_SOA)
+            if self.validating and wants_ad:
+                response.flags |= dns.flags.AD
+            return response.to_wire()
         apex = self.zone.apex_of(question.name)
         if apex is None:  # not ours: an authoritative server refuses
             response.flags &= ~dns.flags.AA
@@ -269,6 +301,10 @@ class DnsServer:
         )
         if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) and not complete:
             response.authority.append(self.zone.apexes[apex])  # negative answer: the SOA
+        names = [question.name, *(r.name for r in answer)]
+        names += [rdata.target for r in answer if r.rdtype == dns.rdatatype.CNAME for rdata in r]
+        if self.validating and wants_ad and all(self.zone.is_signed(n) for n in names):
+            response.flags |= dns.flags.AD
         if not udp:
             return response.to_wire()
         limit = max(512, query.payload) if query.edns >= 0 else 512

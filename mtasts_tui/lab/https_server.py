@@ -93,7 +93,7 @@ class HttpsServer:
         name = normalize_host(server_name)
         host = self.site.hosts.get(name)
         if host is not None:
-            sslobj.context = self.certs.server_context(name, host.cert)
+            sslobj.context = self.certs.server_context(name, host.cert, issuer=host.issuer)
 
     def _context_for(self, address: str) -> ssl.SSLContext:
         """The TLS context of one listening address: a further node may use another cert."""

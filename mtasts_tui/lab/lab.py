@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import ssl
 import tempfile
@@ -13,7 +14,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 import dns.asyncresolver
+import dns.name
+import dns.rdatatype
 import dns.resolver
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mtasts_tui.core.domain import normalize_host
 
@@ -62,10 +67,17 @@ class Lab:
     """
 
     def __init__(
-        self, scenarios: Iterable[Scenario] = (), *, smtp_idle_timeout: float = 30.0
+        self,
+        scenarios: Iterable[Scenario] = (),
+        *,
+        smtp_idle_timeout: float = 30.0,
+        validating: bool = True,
     ) -> None:
         self.scenarios: list[Scenario] = list(scenarios)
         self.smtp_idle_timeout = smtp_idle_timeout
+        self.validating = validating
+        """The DNS server plays a validating resolver (AD on signed answers); ``False``: one
+        that never validates."""
         self._by_name: dict[str, Scenario] = {}
         domains: set[str] = set()
         for s in self.scenarios:
@@ -106,6 +118,10 @@ class Lab:
                 zone.add(record)
             for fault in s.dns_faults:
                 zone.add_fault(fault)
+            if s.signed:
+                zone.sign(s.domain)
+                for host in s.mx_servers:
+                    zone.sign(host)
         auto: list[tuple[str, str, str]] = []
         v6_claimed = False
         for s in self.scenarios:
@@ -167,7 +183,38 @@ class Lab:
         for name, rdtype, address in auto:
             if (name, rdtype) not in own:
                 zone.add((name, rdtype, address))
+        # An MX host that is an alias: its addresses go on the CNAME target instead.
+        aliased = [
+            (target, rdtype, address)
+            for name, rdtype, address in auto
+            if name in mx_defined and (target := _mx_cname_target(zone, name)) is not None
+        ]
+        taken = {(t, r) for t, r, _ in aliased if zone.has(t, r)}
+        for target, rdtype, address in aliased:
+            if (target, rdtype) not in taken:
+                zone.add((target, rdtype, address))
         return zone, site, mx
+
+    def _publish_tlsa(self, certs: CertStore) -> None:
+        """TLSA records describe the certificates minted at start, so they are added now."""
+        bindings: dict[str, MxBinding] = {}
+        for binding in self._mx:  # the first node of a host is the one its records describe
+            bindings.setdefault(binding.hostname, binding)
+        specs = [t for s in self.scenarios for t in s.tlsa]
+        for spec in specs:
+            self._zone.remove(f"_25._tcp.{_host(spec.owner or spec.host)}", "TLSA")
+        for spec in specs:
+            server = bindings[_host(spec.host)].server
+            chain = certs.chain_der(_host(spec.host), server.cert, server.issuer)
+            if not spec.matches:
+                cert = certs.rogue_der()
+            elif spec.usage == 2:
+                cert = chain[1] if len(chain) > 1 else certs.ca_der()
+            else:
+                cert = chain[0]
+            data = _association(cert, spec.selector, spec.mtype)
+            value = f"{spec.usage} {spec.selector} {spec.mtype} {data.hex()}"
+            self._zone.add((f"_25._tcp.{_host(spec.owner or spec.host)}", "TLSA", value))
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -177,6 +224,7 @@ class Lab:
                 raise RuntimeError("the lab is already running")
             self._tmp = tempfile.TemporaryDirectory(prefix="mtasts-lab-")
             self._certs = CertStore(Path(self._tmp.name))
+            self._publish_tlsa(self._certs)
             loop = asyncio.new_event_loop()
             thread = threading.Thread(
                 target=_run_loop, args=(loop,), name="mtasts-lab", daemon=True
@@ -193,6 +241,7 @@ class Lab:
     async def _astart(self) -> None:
         assert self._certs is not None
         self._dns = DnsServer(self._zone, MAIN_ADDRESS)
+        self._dns.validating = self.validating
         await self._dns.start()
         self._https = HttpsServer(self._site, self._certs, MAIN_ADDRESS)
         await self._https.start()
@@ -354,6 +403,25 @@ class Lab:
         resolver.lifetime = lifetime
         resolver.timeout = min(lifetime, 1.0)
         resolver.cache = None
+
+
+def _mx_cname_target(zone: Zone, name: str) -> str | None:
+    rrsets = zone.rrsets.get(dns.name.from_text(name + "."), {})
+    cname = rrsets.get(dns.rdatatype.CNAME)
+    return next(iter(cname)).target.to_text(omit_final_dot=True) if cname else None
+
+
+def _association(cert_der: bytes, selector: int, mtype: int) -> bytes:
+    """TLSA data computed independently of the checker's matcher, so a bug cannot cancel out."""
+    selected = cert_der
+    if selector == 1:
+        cert = x509.load_der_x509_certificate(cert_der)
+        selected = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    if mtype == 1:
+        return hashlib.sha256(selected).digest()
+    if mtype == 2:
+        return hashlib.sha512(selected).digest()
+    return selected
 
 
 def _run_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -48,6 +48,9 @@ class PolicyHost:
     """Seconds to wait after reading the request before answering (a slow server)."""
     headers: tuple[tuple[str, str], ...] = ()
     """Extra response headers."""
+    issuer: str | None = None
+    """Sign the certificate through an intermediate CA of this organisation (e.g. "Let's
+    Encrypt") under the lab CA, sent after the leaf; ``None``: the lab CA signs it directly."""
     more: tuple[PolicyHost, ...] = ()
     """Further IPv4 addresses of the same host name, each behaving as given (its own ``more``
     is ignored): e.g. a second node serving another body."""
@@ -73,6 +76,8 @@ class MxServer:
     """``False``: the host resolves to a loopback address where nothing listens (unreachable)."""
     extensions: tuple[str, ...] = ("PIPELINING", "SIZE 36700160", "8BITMIME")
     """EHLO keywords besides STARTTLS."""
+    issuer: str | None = None
+    """As for :class:`PolicyHost`: an intermediate CA, sent in the chain (for DANE-TA)."""
     silent: bool = False
     """Accept TCP and never send a greeting (a stalled server)."""
     stall_tls: bool = False
@@ -83,6 +88,24 @@ class MxServer:
     ipv6: MxServer | None = None
     """An IPv6 address on ``::1`` behaving as given, published as AAAA when the platform can
     bind ``::1``. A lab holds at most one such address (``::1`` is the only IPv6 loopback)."""
+
+
+@dataclass(frozen=True)
+class TlsaSpec:
+    """A TLSA record at ``_25._tcp.<host>``, computed when the lab has minted its certificates."""
+
+    host: str
+    """An MX host of the scenario (its SMTP server's chain is what the record describes)."""
+    usage: int = 3
+    """3 DANE-EE (the leaf), 2 DANE-TA (the intermediate, or the lab CA without one)."""
+    selector: int = 1
+    """0 the whole certificate, 1 its public key."""
+    mtype: int = 1
+    """0 full, 1 SHA-256, 2 SHA-512."""
+    matches: bool = True
+    """``False``: describe a certificate the server does not present (the untrusted CA's)."""
+    owner: str | None = None
+    """Publish at ``_25._tcp.<owner>`` instead of at the host (e.g. the target of an MX alias)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +147,11 @@ class Scenario:
     """Misbehaviour of the DNS server for names of this scenario."""
     expect: frozenset[str] = frozenset()
     """Finding codes a correct checker must report for ``domain`` (others may appear too)."""
+    tlsa: tuple[TlsaSpec, ...] = ()
+    """TLSA records for the scenario's MX hosts."""
+    signed: bool = False
+    """The lab's resolver treats every name under ``domain`` (and the TLSA names) as
+    DNSSEC-validated: it sets AD on their answers when the query asks (DO or AD bit)."""
 
     @property
     def policy_hostname(self) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from mtasts_tui.core.domain import normalize_host
 
-from .model import DnsFault, MxServer, PolicyHost, Record, Scenario, TxtValue
+from .model import DnsFault, MxServer, PolicyHost, Record, Scenario, TlsaSpec, TxtValue
 
 STS_ID = "20261128T000000"
 MAX_AGE = 604800
@@ -55,6 +55,8 @@ def healthy(
     extra_https: Mapping[str, PolicyHost] | None = None,
     dns_faults: Iterable[DnsFault] = (),
     expect: Iterable[str] = (),
+    tlsa: Iterable[TlsaSpec] = (),
+    signed: bool = False,
 ) -> Scenario:
     """A correctly set-up domain, with any part overridden.
 
@@ -96,6 +98,8 @@ def healthy(
         extra_https=dict(extra_https or {}),
         dns_faults=tuple(dns_faults),
         expect=frozenset(expect),
+        tlsa=tuple(tlsa),
+        signed=signed,
     )
 
 
@@ -135,6 +139,8 @@ _DEMO = healthy(
         f"mx2.{DEMO_DOMAIN}": MxServer(banner="ESMTP Postfix (Debian)"),
         "backup.mailhost-legacy.test": MxServer(banner="ESMTP Exim 4.96"),
     },
+    tlsa=[TlsaSpec(f"mx1.{DEMO_DOMAIN}")],
+    signed=True,
     expect={"policy-mode-testing", "mx-not-covered"},
 )
 
@@ -540,6 +546,88 @@ def _all() -> list[Scenario]:
             "The _mta-sts answer is truncated (TC) over UDP and TCP alike",
             dns_faults=[DnsFault("_mta-sts.dns-truncated.test", "truncate", rdtype="TXT")],
             expect={"dns-error"},
+        ),
+        # --- DNSSEC, DANE, MX aliases and CAA (appended, so earlier lab addresses stay put) --
+        healthy(
+            "dane-good",
+            "Signed zone, TLSA 3 1 1 and 3 0 2 on mx1, 3 1 0 on mx2, all matching",
+            tlsa=[
+                TlsaSpec("mx1.dane-good.test"),
+                TlsaSpec("mx1.dane-good.test", selector=0, mtype=2),
+                TlsaSpec("mx2.dane-good.test", mtype=0),
+            ],
+            signed=True,
+            expect={"dane-present"},
+        ),
+        healthy(
+            "dane-ta",
+            "Signed zone, mx1 sends an intermediate CA that a DANE-TA 2 1 1 record names",
+            mx_overrides={"mx1.dane-ta.test": MxServer(issuer="Lab Intermediate CA")},
+            tlsa=[TlsaSpec("mx1.dane-ta.test", usage=2)],
+            signed=True,
+            expect={"dane-present"},
+        ),
+        healthy(
+            "dane-mismatch",
+            "Signed zone, mx2's TLSA record describes a certificate it does not present",
+            tlsa=[
+                TlsaSpec("mx1.dane-mismatch.test"),
+                TlsaSpec("mx2.dane-mismatch.test", matches=False),
+            ],
+            signed=True,
+            expect={"dane-tlsa-mismatch", "dane-present"},
+        ),
+        healthy(
+            "dane-unsigned",
+            "Matching TLSA records in a zone the resolver does not validate (no AD bit)",
+            tlsa=[TlsaSpec("mx1.dane-unsigned.test")],
+            expect={"dane-unsigned"},
+        ),
+        healthy(
+            "dane-private-ca",
+            "mx2's certificate is from a private CA but pinned by a signed 3 1 1 record",
+            mx_overrides={"mx2.dane-private-ca.test": MxServer(cert="untrusted")},
+            tlsa=[TlsaSpec("mx2.dane-private-ca.test")],
+            signed=True,
+            expect={"dane-present", "mx-cert-invalid"},
+        ),
+        healthy(
+            "dane-servfail",
+            "Signed zone whose name servers answer SERVFAIL to TLSA queries for mx1",
+            signed=True,
+            dns_faults=[DnsFault("_25._tcp.mx1.dane-servfail.test", "servfail", rdtype="TLSA")],
+            expect={"dns-error"},
+        ),
+        healthy(
+            "mx-cname",
+            "mx1 is a CNAME to smtp.<domain> (RFC 2181 §10.3 forbids MX targets that are aliases)",
+            extra_records=[("mx1.mx-cname.test", "CNAME", "smtp.mx-cname.test.")],
+            # RFC 7672 §2.2.2: DANE senders look for TLSA at the alias's target first.
+            tlsa=[TlsaSpec("mx1.mx-cname.test", owner="smtp.mx-cname.test")],
+            signed=True,
+            expect={"mx-cname", "dane-present"},
+        ),
+        healthy(
+            "caa-blocks",
+            "CAA at the domain allows only digicert.com; the policy host's CA is Let's Encrypt",
+            policy=_policy(d("caa-blocks"), issuer="Let's Encrypt"),
+            extra_records=[("caa-blocks.test", "CAA", '0 issue "digicert.com"')],
+            expect={"caa-blocks-issuer"},
+        ),
+        healthy(
+            "caa-allows",
+            "CAA at the domain allows letsencrypt.org, the policy host's CA: fine",
+            policy=_policy(d("caa-allows"), issuer="Let's Encrypt"),
+            extra_records=[
+                ("caa-allows.test", "CAA", '0 issue "letsencrypt.org; validationmethods=dns-01"'),
+                ("caa-allows.test", "CAA", '0 iodef "mailto:security@caa-allows.test"'),
+            ],
+        ),
+        healthy(
+            "caa-unknown",
+            "CAA restricts issuance, and the policy host's CA is one no CAA domain is known for",
+            extra_records=[("mta-sts.caa-unknown.test", "CAA", '0 issue "pki.goog"')],
+            expect={"caa-issuer-unknown"},
         ),
     ]
     return out

@@ -129,7 +129,9 @@ class _Session:
                 if self.mx.stall_tls:
                     await self.swallow()
                     return False
-                ctx = self.owner.certs.server_context(self.host, self.mx.cert, self.mx.max_tls)
+                ctx = self.owner.certs.server_context(
+                    self.host, self.mx.cert, self.mx.max_tls, self.mx.issuer
+                )
                 try:
                     await self.writer.start_tls(ctx, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT)
                 except Exception:

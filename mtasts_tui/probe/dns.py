@@ -68,7 +68,12 @@ async def lookup_txt(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
         for rdata in answer
         if rdata.rdtype == dns.rdatatype.TXT
     )
-    return TxtLookup(name=name, status="ok" if records else "nodata", records=records)
+    return TxtLookup(
+        name=name,
+        status="ok" if records else "nodata",
+        records=records,
+        authenticated=_ad(answer),
+    )
 
 
 async def lookup_mx(resolver: dns.asyncresolver.Resolver, domain: str, timeout: float) -> MxLookup:
@@ -83,8 +88,16 @@ async def lookup_mx(resolver: dns.asyncresolver.Resolver, domain: str, timeout: 
     # A null MX (RFC 7505: "0 .") says the domain accepts no mail.
     real = tuple(r for r in records if r.host not in ("", "."))
     return MxLookup(
-        status="ok" if real else "nodata", records=real, null_mx=len(real) < len(records)
+        status="ok" if real else "nodata",
+        records=real,
+        null_mx=len(real) < len(records),
+        authenticated=_ad(answer),
     )
+
+
+def _ad(answer: dns.resolver.Answer) -> bool:
+    """The resolver's AD bit: it validated the answer with DNSSEC."""
+    return bool(answer.response.flags & dns.flags.AD)
 
 
 async def lookup_addresses(

@@ -12,6 +12,7 @@ import httpx
 from mtasts_tui.core.facts import PolicyFetch, policy_consensus
 from mtasts_tui.core.policy import MAX_POLICY_BYTES, policy_url
 from mtasts_tui.core.policy import POLICY_URL_PATH as POLICY_PATH
+from mtasts_tui.probe.dane import certificate_issuer
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -91,7 +92,7 @@ async def _fetch_one(
                 )
                 response = await client.send(request, stream=True)
                 try:
-                    tls_version, names, not_after = _tls_details(response)
+                    tls_version, names, not_after, issuer = _tls_details(response)
                     body, truncated = await _read_capped(response)
                 finally:
                     await response.aclose()
@@ -119,6 +120,7 @@ async def _fetch_one(
         tls_version=tls_version,
         cert_names=names,
         cert_not_after=not_after,
+        cert_issuer=issuer,
     )
 
 
@@ -133,15 +135,17 @@ async def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-def _tls_details(response: httpx.Response) -> tuple[str | None, tuple[str, ...], str | None]:
-    """TLS version, certificate names and expiry of the connection that served ``response``."""
+def _tls_details(
+    response: httpx.Response,
+) -> tuple[str | None, tuple[str, ...], str | None, tuple[tuple[str, str], ...]]:
+    """TLS version, certificate names, expiry and issuer of the connection behind ``response``."""
     stream = response.extensions.get("network_stream")
     ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
     if ssl_object is None:
-        return None, (), None
+        return None, (), None, ()
     der = ssl_object.getpeercert(binary_form=True)
     names, not_after = certificate_names(der) if der else ((), None)
-    return ssl_object.version(), names, not_after
+    return ssl_object.version(), names, not_after, certificate_issuer(der)
 
 
 def _describe(exc: BaseException) -> str:

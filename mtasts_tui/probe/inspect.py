@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from mtasts_tui.core.caa import CaaLookup
+from mtasts_tui.core.dane import TlsaLookup
 from mtasts_tui.core.domain import DomainName, normalize_host
 from mtasts_tui.core.facts import (
     DomainFacts,
@@ -21,12 +23,14 @@ from mtasts_tui.core.facts import (
     MxLookup,
     MxProbe,
     PolicyFetch,
+    ResolverInfo,
     TxtLookup,
     policy_consensus,
 )
 from mtasts_tui.core.judge import Judgement, judge
 from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.rua import RuaProbe
+from mtasts_tui.probe.dane import lookup_caa, lookup_mx_hosts, probe_resolver
 from mtasts_tui.probe.dns import lookup_addresses, lookup_mx, lookup_txt
 from mtasts_tui.probe.https import combine_fetches, fetch_policy
 from mtasts_tui.probe.network import Deadline, Network
@@ -113,6 +117,10 @@ class _Progress:
     probes: tuple[MxProbe, ...] | None = None
     rua: tuple[RuaProbe, ...] = ()
     """What each TLS-RPT rua destination answered (empty until, or unless, probed)."""
+    resolver: ResolverInfo | None = None
+    tlsa: tuple[TlsaLookup, ...] = ()
+    mx_cnames: tuple[tuple[str, str], ...] = ()
+    caa: CaaLookup | None = None
 
 
 def plan_addresses(
@@ -230,7 +238,17 @@ async def inspect_domain(
             steps.finish("dns-mx", label, t, "ok", ", ".join(hosts_seen))
         else:
             steps.finish("dns-mx", label, t, "failed", mx.error or "no MX records")
-        if not net.config.smtp or mx.status != "ok":
+        if mx.status != "ok":
+            seen.probes = ()
+            return
+        # TLSA records and aliases of the MX hosts are looked up beside the STARTTLS probes.
+        await asyncio.gather(mx_dns(hosts_seen[:MAX_MX_PROBES]), mx_probes(hosts_seen))
+
+    async def mx_dns(hosts: list[str]) -> None:
+        seen.tlsa, seen.mx_cnames = await lookup_mx_hosts(resolver, hosts, deadline.for_step())
+
+    async def mx_probes(hosts_seen: list[str]) -> None:
+        if not net.config.smtp:
             seen.probes = ()
             return
         # A hostile or broken zone may list hundreds of MX hosts: probe the most preferred ones.
@@ -244,6 +262,12 @@ async def inspect_domain(
         )
         seen.probes = tuple(probes)
 
+    async def dnssec() -> None:
+        seen.resolver = await probe_resolver(resolver, deadline.for_step())
+
+    async def caa() -> None:
+        seen.caa = await lookup_caa(resolver, f"mta-sts.{d}", deadline.for_step())
+
     async def _no_address(host: str, why: str | None) -> MxProbe:
         step, label = f"smtp:{host}", f"STARTTLS {host}"
         t = steps.running.get(step, (label, time.monotonic()))[1]
@@ -252,7 +276,7 @@ async def inspect_domain(
 
     try:
         async with asyncio.timeout(deadline.remaining() + GRACE):
-            await asyncio.gather(mx_chain(), sts(), tlsrpt(), policy())
+            await asyncio.gather(mx_chain(), sts(), tlsrpt(), policy(), dnssec(), caa())
     except TimeoutError:
         # Every step bounds itself, so this is the safety net: keep what arrived in time.
         steps.cut_off(f"cut off by the deadline ({net.config.timeout:g} s)")
@@ -304,4 +328,8 @@ def _facts(d: str, net: Network, seen: _Progress) -> DomainFacts:
         mx_probes=probes,
         smtp_checked=net.config.smtp,
         rua_probes=seen.rua,
+        resolver=seen.resolver,
+        tlsa=seen.tlsa,
+        mx_cnames=seen.mx_cnames,
+        caa=seen.caa,
     )

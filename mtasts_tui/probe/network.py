@@ -128,6 +128,7 @@ class Network:
     @classmethod
     def from_config(cls, config: ProbeConfig) -> Network:
         import dns.asyncresolver
+        import dns.flags
         import dns.nameserver
         import dns.resolver
 
@@ -144,6 +145,8 @@ class Network:
                     "no system DNS resolver is configured; pass --resolver IP"
                 ) from exc
         resolver.cache = None  # every inspection sees the live state
+        # The DO bit asks for DNSSEC: a validating resolver then reports AD on validated answers.
+        resolver.use_edns(0, dns.flags.DO, 1232)
         resolver.timeout = min(config.timeout, 3.0)
         resolver.lifetime = config.timeout
         return cls(config, resolver, build_ssl_context(config.ca_file))

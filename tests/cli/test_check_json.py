@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from mtasts_tui.commands.check_json import (
+    CaaJson,
     CheckJson,
+    DnssecJson,
     MxAddressJson,
     MxJson,
     MxTlsJson,
     PolicyAddressJson,
     PolicyJson,
     StsRecordJson,
+    TlsaJson,
     TlsrptJson,
 )
 from mtasts_tui.core.drift import DriftJson
@@ -44,9 +47,18 @@ def readme_keys() -> dict[str, set[str]]:
         keys[""].add(name)
         if listed or obj:
             keys[name] = _names(listed or obj)
-    for name, listed, obj in _ENTRY.findall(section.split("\n\n", 3)[3]):
-        if listed or obj:  # the bullets: `mx_tls[].addresses` [{...}]
+    paragraphs = section.split("\n\n")
+    bullets = next(p for p in paragraphs if p.startswith("- `mx_tls[].addresses`"))
+    for name, listed, obj in _ENTRY.findall(bullets):
+        if listed or obj:  # `mx_tls[].addresses` [{...}]
             keys[name.replace("[]", "")] = _names(listed or obj)
+    security = next(p for p in paragraphs if p.startswith("DNSSEC, DANE and CAA"))
+    for name, listed, obj in _ENTRY.findall(security):
+        if listed or obj:  # "each `mx_tls[]` entry has `tlsa` {...}", then top-level objects
+            path = "mx_tls.tlsa" if name == "tlsa" else name
+            if path == name:
+                keys[""].add(name)
+            keys[path] = _names(listed or obj)
     return keys
 
 
@@ -61,7 +73,11 @@ def test_the_readme_lists_exactly_the_typed_keys() -> None:
     assert keys["sts_record"] == typed_keys(StsRecordJson)
     assert keys["policy"] == typed_keys(PolicyJson)
     assert keys["tlsrpt"] == typed_keys(TlsrptJson)
-    assert keys["mx_tls"] == typed_keys(MxTlsJson)
+    # The DNSSEC paragraph names tlsa separately from the mx_tls list.
+    assert keys["mx_tls"] | {"tlsa"} == typed_keys(MxTlsJson)
+    assert keys["mx_tls.tlsa"] == typed_keys(TlsaJson)
+    assert keys["dnssec"] == typed_keys(DnssecJson)
+    assert keys["caa"] == typed_keys(CaaJson)
     assert keys["findings"] == typed_keys(FindingKeys)
     assert keys["drift"] == typed_keys(DriftJson)
     assert keys["mx_tls.addresses"] == typed_keys(MxAddressJson)

@@ -64,6 +64,24 @@ class CheckRow(Static):
         self.update(text)
 
 
+def dane_cell(result: Inspection, host: str) -> Text:
+    """The DANE column, one sign wide so coverage keeps its room; the detail pane says more.
+
+    ``-`` no TLSA; ``✓`` signed and matching; ``✗`` a mismatch; ``!`` not DNSSEC-validated.
+    """
+    sec = result.judgement.dns_security
+    found = sec.tlsa_for(host) if sec else None
+    if found is None or not found.present:
+        return Text("-", style="dim")
+    if found.matches is False:
+        return Text("✗", style="bold red")
+    if found.dnssec != "signed":
+        return Text("!", style="bold yellow")
+    if found.matches:
+        return Text("✓", style="bold green")
+    return Text("?", style="yellow")
+
+
 class InspectionScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun", "Re-run"),
@@ -104,7 +122,9 @@ class InspectionScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#mx-table", DataTable)
-        table.add_columns("pref", "host", "verified", "STARTTLS", "certificate", "covered by")
+        table.add_columns(
+            "pref", "host", "verified", "STARTTLS", "certificate", "DANE", "covered by"
+        )
         self.query_one("#results").display = False
         self.query_one("#findings-title").display = False
         if not self.wizard.deterministic:
@@ -254,6 +274,7 @@ class InspectionScreen(WizardScreen):
                 verified,
                 starttls,
                 cert,
+                dane_cell(result, host),
                 covered,
                 key=host,
             )
@@ -292,6 +313,16 @@ class InspectionScreen(WizardScreen):
             text.append("\nbanner: " + one_line(probe.banner.splitlines()[0]), style="dim")
         if not probe.addresses and probe.error:
             text.append("\n" + one_line(probe.error), style="yellow")
+        sec = self.inspection.judgement.dns_security if self.inspection else None
+        tlsa = sec.tlsa_for(probe.host) if sec else None
+        if tlsa is not None and tlsa.present:
+            state = {True: "matches", False: "MISMATCH", None: "not matched"}[tlsa.matches]
+            text.append(f"\nTLSA ({tlsa.dnssec}, {state}): ", style="bold")
+            # Parameters only: the data is a long hash (JSON and check show it whole).
+            params = [" ".join(r.split()[:3]) for r in tlsa.records[:6]]
+            text.append(one_line(", ".join(params)))
+            if tlsa.mismatched:
+                text.append(f"  no match at {one_line(', '.join(tlsa.mismatched))}", style="red")
         detail.update(text)
 
     def _fill_records(self, result: Inspection) -> None:
@@ -309,6 +340,20 @@ class InspectionScreen(WizardScreen):
                 why = f": {one_line(lookup.error)}" if lookup.error else ""
                 style = "yellow" if lookup.status == "error" else "dim"
                 text.append(f"  ({lookup.status}{why})\n", style=style)
+        sec = result.judgement.dns_security
+        if sec is not None:
+            how = {True: "validating", False: "not validating", None: "validation unknown"}
+            text.append("DNSSEC\n", style="bold")
+            text.append(f"  MX {sec.mx}, _mta-sts {sec.sts}\n")
+            # Addresses without ports: the lab's port changes per run, the address is what
+            # tells a user which resolver it was (check prints ip:port).
+            hosts = ", ".join(part.strip().rsplit(":", 1)[0] for part in sec.resolver.split(","))
+            text.append(f"  resolver {one_line(hosts)} ({how[sec.validates]})\n", style="dim")
+        caa = facts.caa
+        if caa is not None and caa.status == "ok":
+            text.append(f"CAA at {one_line(caa.owner or caa.name)}\n", style="bold")
+            for caa_record in caa.records[:4]:
+                text.append("  " + one_line(caa_record.text()) + "\n")
         self.query_one("#records", Static).update(text)
         fetch = facts.policy
         if fetch is None or fetch.body is None:

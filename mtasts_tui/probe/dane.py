@@ -1,0 +1,211 @@
+"""DNSSEC, DANE and CAA lookups, and the certificate details they need from a TLS connection.
+
+The core decides (``core.dane``, ``core.caa``); this module only asks the resolver and reads
+what the TLS layer saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rdatatype
+import dns.resolver
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from mtasts_tui.core.caa import CaaLookup, CaaRecord, caa_search_names
+from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
+from mtasts_tui.core.facts import LookupStatus, ResolverInfo
+from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve
+
+MAX_PARALLEL_CAA = 6
+"""CAA queries in flight at once while climbing the tree."""
+
+SIGNED_PROBE = "."
+"""A name known to be signed: the root. A validating resolver sets AD on its answer."""
+
+_ISSUER_ATTRIBUTES = {
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.COMMON_NAME: "CN",
+}
+
+
+def authenticated(answer: dns.resolver.Answer | None) -> bool | None:
+    """The AD bit of the response behind ``answer``; None when there was no answer."""
+    if answer is None or answer.response is None:
+        return None
+    return bool(answer.response.flags & dns.flags.AD)
+
+
+def _denial_ad(exc: dns.resolver.NXDOMAIN | dns.resolver.NoAnswer) -> bool | None:
+    try:
+        if isinstance(exc, dns.resolver.NoAnswer):
+            response = exc.response()  # type: ignore[no-untyped-call]
+        else:
+            response = next(iter(exc.responses().values()))  # type: ignore[no-untyped-call]
+    except (KeyError, StopIteration, AttributeError, TypeError):
+        return None
+    return bool(response.flags & dns.flags.AD)
+
+
+def configured_resolvers(resolver: dns.asyncresolver.Resolver) -> str:
+    """The configured name servers as ``ip:port`` (the system's when none were given)."""
+    shown = []
+    for ns in resolver.nameservers:
+        if isinstance(ns, str):
+            shown.append(_endpoint(ns, resolver.port))
+        else:
+            address = getattr(ns, "address", None)
+            port = getattr(ns, "port", resolver.port)
+            shown.append(_endpoint(str(address), int(port)) if address else str(ns))
+    return ", ".join(shown) or "none"
+
+
+def _endpoint(address: str, port: int) -> str:
+    host = f"[{address}]" if ":" in address else address
+    return f"{host}:{port}"
+
+
+async def probe_resolver(resolver: dns.asyncresolver.Resolver, timeout: float) -> ResolverInfo:
+    """Which resolver answers, and whether it validates DNSSEC.
+
+    Asks for the root's SOA with the DO bit: the root is signed, so a validating resolver sets
+    AD on the answer and one that does not validate never does. A failed probe leaves it unknown.
+    """
+    configured = configured_resolvers(resolver)
+    status, answer, _ = await _resolve(resolver, SIGNED_PROBE, "SOA", timeout)
+    if status != "ok" or answer is None:
+        return ResolverInfo(name=configured, validates=None)
+    name = _endpoint(str(answer.nameserver), answer.port or 53) if answer.nameserver else configured
+    return ResolverInfo(name=name, validates=bool(authenticated(answer)))
+
+
+async def lookup_tlsa(
+    resolver: dns.asyncresolver.Resolver, host: str, timeout: float
+) -> TlsaLookup:
+    """The TLSA records at ``_25._tcp.<host>`` (RFC 7672 §2.2), with the answer's AD bit."""
+    name = host.rstrip(".").lower()
+    try:
+        answer = await asyncio.wait_for(
+            resolver.resolve(tlsa_name(name), "TLSA", lifetime=timeout, search=False),
+            timeout + 0.5,
+        )
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer) as exc:
+        # A validated denial matters too: "signed, no TLSA" tells DANE senders to skip DANE.
+        status: LookupStatus = "nxdomain" if isinstance(exc, dns.resolver.NXDOMAIN) else "nodata"
+        return TlsaLookup(host=name, status=status, authenticated=_denial_ad(exc))
+    except dns.resolver.NoNameservers as exc:
+        return TlsaLookup(host=name, status="error", error=_no_nameservers_reason(exc))
+    except (dns.exception.Timeout, TimeoutError):
+        return TlsaLookup(host=name, status="error", error=f"timed out after {timeout:g} s")
+    except dns.exception.DNSException as exc:
+        return TlsaLookup(host=name, status="error", error=f"{type(exc).__name__}: {exc}")
+    records = tuple(
+        TlsaRecord(rdata.usage, rdata.selector, rdata.mtype, bytes(rdata.cert))
+        for rdata in answer
+        if rdata.rdtype == dns.rdatatype.TLSA
+    )[:MAX_RECORDS]
+    return TlsaLookup(
+        host=name,
+        status="ok" if records else "nodata",
+        records=records,
+        authenticated=authenticated(answer),
+    )
+
+
+async def lookup_cname(
+    resolver: dns.asyncresolver.Resolver, host: str, timeout: float
+) -> str | None:
+    """The CNAME target when ``host`` is an alias; None when it is not (or the lookup failed)."""
+    status, answer, _ = await _resolve(resolver, host.rstrip("."), "CNAME", timeout)
+    if status != "ok" or answer is None:
+        return None
+    for rdata in answer:
+        if rdata.rdtype == dns.rdatatype.CNAME:
+            return str(rdata.target.to_text(omit_final_dot=True))
+    return None
+
+
+async def lookup_caa(resolver: dns.asyncresolver.Resolver, name: str, timeout: float) -> CaaLookup:
+    """The relevant CAA set of ``name`` (RFC 8659 §3): the first non-empty one up the tree.
+
+    Every name up the tree is asked at once (a handful of queries), then the nearest non-empty
+    answer wins; a failed lookup below it makes the result unknown, as it would stop a CA.
+    """
+    names = caa_search_names(name)
+    # A long name has many parents: ask them together, but never more than a few at a time.
+    gate = asyncio.Semaphore(MAX_PARALLEL_CAA)
+
+    async def ask(owner: str) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None]:
+        async with gate:
+            return await _resolve(resolver, owner, "CAA", timeout)
+
+    results = await asyncio.gather(*(ask(n) for n in names))
+    target = name.rstrip(".").lower()
+    for owner, (status, answer, why) in zip(names, results, strict=True):
+        if status == "error":
+            return CaaLookup(name=target, status="error", error=f"CAA lookup for {owner}: {why}")
+        records = tuple(
+            CaaRecord(rdata.flags, _text(rdata.tag), _text(rdata.value))
+            for rdata in answer or ()
+            if rdata.rdtype == dns.rdatatype.CAA
+        )
+        if records:
+            return CaaLookup(name=target, status="ok", owner=owner, records=records)
+    return CaaLookup(name=target, status="none")
+
+
+def _text(value: Any) -> str:
+    raw = value if isinstance(value, bytes) else str(value).encode()
+    return raw.decode("utf-8", errors="replace")
+
+
+def certificate_issuer(der: bytes | None) -> tuple[tuple[str, str], ...]:
+    """The issuer name of a DER certificate as (attribute, value) pairs: C, O, OU, CN."""
+    if not der:
+        return ()
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        attributes = list(cert.issuer)
+    except (ValueError, x509.InvalidVersion):  # hostile or broken certificate bytes
+        return ()
+    out = []
+    for attribute in attributes:
+        short = _ISSUER_ATTRIBUTES.get(attribute.oid)
+        if short is not None:
+            value = attribute.value
+            out.append(
+                (short, value.decode("utf-8", "replace") if isinstance(value, bytes) else value)
+            )
+    return tuple(out)
+
+
+async def lookup_mx_hosts(
+    resolver: dns.asyncresolver.Resolver, hosts: list[str], timeout: float
+) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
+    """TLSA records and CNAME status of every MX host, all asked at once.
+
+    Returns the TLSA lookups (one per host) and (host, target) for each host that is an alias.
+    """
+    tlsa, targets = await asyncio.gather(
+        asyncio.gather(*(lookup_tlsa(resolver, h, timeout) for h in hosts)),
+        asyncio.gather(*(lookup_cname(resolver, h, timeout) for h in hosts)),
+    )
+    cnames = tuple((h, t) for h, t in zip(hosts, targets, strict=True) if t is not None)
+    # RFC 7672 §2.2.2: for an MX that is an alias, DANE senders look for TLSA records at the
+    # alias's target first, and at the MX name only when the target has none.
+    at_target = await asyncio.gather(*(lookup_tlsa(resolver, t, timeout) for _, t in cnames))
+    found = {
+        h: replace(t, host=h, base=t.host) for (h, _), t in zip(cnames, at_target, strict=True)
+    }
+    chosen = [found[t.host] if t.host in found and found[t.host].records else t for t in tlsa]
+    return tuple(chosen), cnames
