@@ -42,17 +42,22 @@ class Live:
     policy_id: str | None = None
     """The id from the live _mta-sts record."""
     rua: tuple[str, ...] = ()
+    caa_records_to_add: tuple[str, ...] = ()
+    """CAA lines to publish so the policy host's CA may renew (only where a CAA set exists)."""
 
     @classmethod
     def from_inspection(cls, inspection: Inspection | None) -> Live:
         if inspection is None:
             return cls()
+        from mtasts_tui.core.dnssecurity import caa_lines_to_add
+
         j = inspection.judgement
         return cls(
             hosts=tuple(host for host, _ in j.coverage),
             policy=j.policy.policy if j.policy else None,
             policy_id=j.sts.id if j.sts else None,
             rua=tuple(j.tlsrpt.rua) if j.tlsrpt else (),
+            caa_records_to_add=caa_lines_to_add(inspection.facts),
         )
 
 
@@ -179,11 +184,17 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
     )
 
 
-def bundle_spec(domain: str, draft: Draft, created: date) -> BundleSpec | list[str]:
+def bundle_spec(
+    domain: str, draft: Draft, created: date, live: Live | None = None
+) -> BundleSpec | list[str]:
+    """The bundle of ``draft``; with ``live``, it also carries the CAA lines the inspection found."""
     age = draft.max_age_int()
     if age is None:
         return ["max_age is not a whole number of seconds."]
-    return make_bundle_spec(domain, draft.mode, draft.mx, age, draft.rua, draft.policy_id, created)
+    spec = make_bundle_spec(domain, draft.mode, draft.mx, age, draft.rua, draft.policy_id, created)
+    if isinstance(spec, BundleSpec) and live is not None and live.caa_records_to_add:
+        spec = replace(spec, caa_records_to_add=live.caa_records_to_add)
+    return spec
 
 
 @dataclass(frozen=True)

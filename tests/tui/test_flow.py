@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
 
-from mtasts_tui.core.bundle import POLICY_PATH
+from mtasts_tui.core.bundle import POLICY_PATH, BundleSpec
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.tui.draft import Draft
 from mtasts_tui.tui.messages import InspectionDone, StepUpdate
@@ -284,3 +284,23 @@ def test_store_recent_keeps_queued_entries(data_dir: Path) -> None:
         store.queue_recent(name)
     store.flush()
     assert Store(data_dir).recent() == ["c.test", "a.test", "b.test"]
+
+
+async def test_export_shows_the_caa_line_the_inspection_found(make_app, lab: Lab) -> None:
+    """A CAA set that does not allow the policy host's CA: the bundle says what to add."""
+    domain = lab.domain("caa-blocks")
+    app = make_app(domain)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        export = app.screen
+        assert isinstance(export, ExportScreen)
+        assert isinstance(export.spec, BundleSpec)
+        (line,) = export.spec.caa_records_to_add
+        assert "letsencrypt.org" in line
+        checklist = export.query_one("#checklist", SelectionList)
+        keys = [checklist.get_option_at_index(i).value for i in range(checklist.option_count)]
+        assert "add-caa" in keys
