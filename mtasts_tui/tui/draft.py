@@ -187,7 +187,7 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
 def bundle_spec(
     domain: str, draft: Draft, created: date, live: Live | None = None
 ) -> BundleSpec | list[str]:
-    """The bundle of ``draft``; with ``live``, it also carries the CAA lines the inspection found."""
+    """The bundle of ``draft``; with ``live``, also the CAA lines the inspection found."""
     age = draft.max_age_int()
     if age is None:
         return ["max_age is not a whole number of seconds."]
