@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mtasts_tui.core.findings import Finding, FindingJson
+from mtasts_tui.core.text import one_line
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.summary import DomainSummary
 from mtasts_tui.reports.verdict import Verdict
@@ -26,23 +27,8 @@ WRAP = 96
 
 
 def clean(text: object) -> str:
-    """Printable form of untrusted text: control and format characters become ``\\xNN`` escapes."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    out: list[str] = []
-    for ch in s:
-        if ch.isprintable():
-            out.append(ch)
-        else:  # Unicode "Other" and "Separator" categories: C0/C1 controls, ESC, bidi overrides
-            code = ord(ch)
-            if code < 0x100:
-                out.append(f"\\x{code:02x}")
-            elif code < 0x10000:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
-    return "".join(out)
+    """Printable form of untrusted text on one line: ``core.text.one_line``, the one escaper."""
+    return one_line(str(text))
 
 
 def iso(dt: datetime | None) -> str | None:
