@@ -18,6 +18,18 @@ from mtasts_tui import __version__
 SUBCOMMANDS = ("check", "lint", "export", "reports", "history", "watch")
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C."""
+GLOBAL_OPTIONS: dict[str, bool] = {
+    "--resolver": True,
+    "--ca-file": True,
+    "--https-port": True,
+    "--smtp-port": True,
+    "--timeout": True,
+    "--no-smtp": False,
+    "--db": True,
+    "--no-history": False,
+}
+"""Options that may come before the subcommand (name → takes a value), as in
+``mtasts-tui --timeout 2 check example.com``; the subcommand still decides whether it takes them."""
 _MESSAGE_LIMIT = 600
 """Longest usage error printed: argparse repeats the rejected value, which may be huge."""
 
@@ -166,8 +178,32 @@ def _wizard_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move the global options written before a subcommand to the end of its arguments.
+
+    argparse only reads a subcommand's options after its name; people write them either side.
+    The end (before a ``--``) suits every command, including those with their own subcommands
+    (``lint KIND``, ``reports serve``). Without a subcommand (the wizard) nothing moves.
+    """
+    leading: list[str] = []
+    i = 0
+    while i < len(args):
+        option, equals, _ = args[i].partition("=")
+        takes_value = GLOBAL_OPTIONS.get(option)
+        if takes_value is None:
+            break
+        width = 2 if takes_value and not equals else 1
+        leading += args[i : i + width]
+        i += width
+    if not leading or i >= len(args) or args[i] not in SUBCOMMANDS:
+        return list(args)
+    rest = list(args[i:])
+    end = rest.index("--") if "--" in rest else len(rest)
+    return [*rest[:end], *leading, *rest[end:]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = hoist_global_options(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
     if args_list[:2] == ["reports", "serve"]:  # a sub-command of reports, with its own options
         from mtasts_tui.reports import serve

@@ -7,16 +7,26 @@ import asyncio
 import hashlib
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
+from mtasts_tui.commands.check_json import (
+    CaaJson,
+    CheckFailedJson,
+    CheckJson,
+    DnssecJson,
+    MxAddressJson,
+    PolicyAddressJson,
+    TlsaJson,
+)
 from mtasts_tui.commands.output import write_findings, write_json
 from mtasts_tui.core.caa import issuer_caa_domains, issuer_label
-from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.domain import DomainName, normalize_host, parse_domain
 from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, PolicyFetch, TxtLookup
 from mtasts_tui.core.findings import has_errors, sort_findings
 from mtasts_tui.core.judge import Judgement
+from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.stsrecord import STS_VERSION
 from mtasts_tui.core.text import clip, one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
@@ -35,7 +45,7 @@ READY_WORDS = {True: "READY", False: "NOT READY", None: "CANNOT TELL"}
 """The three values of enforce_ready, as the human verdict line names them."""
 
 
-def inspection_to_json(result: Inspection) -> dict[str, Any]:
+def inspection_to_json(result: Inspection) -> CheckJson:
     """The `check --json` contract: one object per domain."""
     facts, verdict = result.facts, result.judgement
     sts_raw = [join_record(r) for r in facts.sts.records]
@@ -50,7 +60,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
         "domain": result.domain.ascii,
         "domain_unicode": result.domain.unicode,
         "mx": [
-            {"host": r.host.rstrip(".").lower(), "preference": r.preference}
+            {"host": normalize_host(r.host), "preference": r.preference}
             for r in facts.mx.by_preference()
         ],
         "sts_record": {
@@ -60,7 +70,7 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
             "valid": bool(verdict.sts and verdict.sts.valid),
         },
         "policy": {
-            "url": fetch.url if fetch else f"https://mta-sts.{result.domain.ascii}/",
+            "url": fetch.url if fetch else policy_url(result.domain.ascii),
             "fetched": fetched,
             "status": fetch.status if fetch else None,
             "raw": body.decode("utf-8", errors="replace") if body is not None else None,
@@ -107,23 +117,23 @@ def inspection_to_json(result: Inspection) -> dict[str, Any]:
     }
 
 
-def tlsa_json(verdict: Judgement, host: str) -> dict[str, object]:
+def tlsa_json(verdict: Judgement, host: str) -> TlsaJson:
     """``mx_tls[].tlsa``: exactly present, dnssec, records[], matches."""
     found = verdict.dns_security.tlsa_for(host) if verdict.dns_security else None
     if found is None:
         return {"present": False, "dnssec": "unknown", "records": [], "matches": None}
-    return found.to_json()
+    return cast(TlsaJson, found.to_json())
 
 
-def dnssec_json(verdict: Judgement) -> dict[str, object]:
+def dnssec_json(verdict: Judgement) -> DnssecJson:
     """``dnssec``: the resolver used, whether it validates, and the state of the two answers."""
     sec = verdict.dns_security
     if sec is None:
         return {"resolver": None, "validating": None, "mx": "unknown", "sts_record": "unknown"}
-    return sec.to_json()
+    return cast(DnssecJson, sec.to_json())
 
 
-def caa_json(facts: DomainFacts) -> dict[str, object] | None:
+def caa_json(facts: DomainFacts) -> CaaJson | None:
     """``caa``: the CAA set relevant to the policy host, and the CA of today's certificate."""
     caa = facts.caa
     if caa is None:
@@ -140,7 +150,7 @@ def caa_json(facts: DomainFacts) -> dict[str, object] | None:
     }
 
 
-def mx_address_json(a: MxAddressProbe) -> dict[str, Any]:
+def mx_address_json(a: MxAddressProbe) -> MxAddressJson:
     """One address of an MX host in `check --json`: exactly these keys."""
     return {
         "address": a.address,
@@ -158,7 +168,7 @@ def mx_address_json(a: MxAddressProbe) -> dict[str, Any]:
     }
 
 
-def policy_address_json(f: PolicyFetch) -> dict[str, Any]:
+def policy_address_json(f: PolicyFetch) -> PolicyAddressJson:
     """One address of the policy host in `check --json`: exactly these keys."""
     return {
         "address": f.address,
@@ -185,7 +195,7 @@ def write_human(out: TextIO, result: Inspection) -> None:
             f"{'DANE':<12} policy\n"
         )
         for record in facts.mx.by_preference():
-            host = record.host.rstrip(".").lower()
+            host = normalize_host(record.host)
             probe = probes.get(host)
             starttls = _tri(probe.starttls if probe and probe.reachable else None)
             if probe and not probe.reachable:
@@ -349,7 +359,7 @@ async def _run(
         except Exception as exc:  # one broken domain never stops the others
             any_error = True
             why = str(exc)
-            failure = {
+            failure: CheckFailedJson = {
                 "domain": domain.ascii,
                 "domain_unicode": domain.unicode,
                 "findings": [
@@ -373,7 +383,7 @@ async def _run(
             return failed
         if has_errors(result.judgement.findings):
             any_error = True
-        data: dict[str, Any] | None = None
+        data: CheckJson | None = None
         if json_out or emit is not None:
             data = inspection_to_json(result)
             if report_verdicts is not None:
@@ -434,7 +444,7 @@ def reorder_window(concurrency: int) -> int:
     return max(64, 4 * concurrency)
 
 
-Emit = Callable[[dict[str, Any], "Inspection | None"], Awaitable[None]]
+Emit = Callable[[Mapping[str, Any], "Inspection | None"], Awaitable[None]]
 """Takes each domain's JSON result (and the inspection, None when the check failed)."""
 
 

@@ -22,15 +22,19 @@ from mtasts_tui.core.bundle import (
     parse_targets,
 )
 from mtasts_tui.core.hosting import HOSTING_TARGETS
+from mtasts_tui.core.policy import max_age_seconds
 from mtasts_tui.core.policyid import new_policy_id
 from mtasts_tui.core.text import printable
 from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
 
 
 def _max_age(text: str) -> int:
-    if not text.isascii() or not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds")
-    return int(text)
+    seconds = max_age_seconds(text)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a whole number of seconds (1 to 10 digits)"
+        )
+    return seconds
 
 
 def _targets(choices: tuple[str, ...], what: str) -> Callable[[str], tuple[str, ...]]:

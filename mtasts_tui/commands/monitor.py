@@ -13,6 +13,7 @@ import asyncio
 import json
 import sqlite3
 import stat
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -167,11 +168,11 @@ class Monitor:
             self._conn.close()
             self._conn = None
 
-    async def observe(self, data: dict[str, Any]) -> Outcome:
+    async def observe(self, data: Mapping[str, Any]) -> Outcome:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._observe, data)
 
-    def _observe(self, data: dict[str, Any]) -> Outcome:
+    def _observe(self, data: Mapping[str, Any]) -> Outcome:
         now = self._clock().astimezone(UTC).replace(microsecond=0)
         domain = str(data.get("domain", "")).lower()
         data = {**data, "checked_at": stamp(now)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -54,14 +54,14 @@ async def run_cycle(
 ) -> Cycle:
     cycle = Cycle()
 
-    async def emit(data: dict[str, Any], inspection: Inspection | None) -> None:
+    async def emit(data: Mapping[str, Any], inspection: Inspection | None) -> None:
         try:
             outcome = await monitor.observe(data)
         except Exception as exc:  # a store failure loses the record, never the printed result
             cycle.store_error = f"{type(exc).__name__}: {exc}"
             now = datetime.now(UTC).replace(microsecond=0)
             domain = str(data.get("domain", ""))
-            outcome = Outcome(domain, data, now, (), None, False, False)
+            outcome = Outcome(domain, dict(data), now, (), None, False, False)
         if keep_outcomes:
             cycle.outcomes.append(outcome)
         cycle.worse = cycle.worse or outcome.worse

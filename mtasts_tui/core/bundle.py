@@ -19,10 +19,12 @@ from mtasts_tui.core.hosting import HOSTING_TARGETS, POLICY_PATH, hosting_files
 from mtasts_tui.core.mxpattern import mx_pattern_compat_problem, mx_pattern_problem
 from mtasts_tui.core.policy import (
     MODES,
+    MX_REQUIRED_MODES,
     Policy,
     describe_duration,
     max_age_problem,
     policy_from_fields,
+    policy_url,
     render_policy,
 )
 from mtasts_tui.core.policyid import policy_id_problem
@@ -80,7 +82,7 @@ def make_bundle_spec(
         problem = mx_pattern_problem(pattern) or mx_pattern_compat_problem(pattern)
         if problem:
             problems.append(f"mx pattern {quoted(pattern)} is invalid: {clip(problem)}.")
-    if not mx and mode in ("enforce", "testing"):
+    if not mx and mode in MX_REQUIRED_MODES:
         problems.append(f"mode {mode} needs at least one --mx pattern.")
     age_problem = max_age_problem(max_age)
     if age_problem:
@@ -296,7 +298,7 @@ def render_manifest(spec: BundleSpec) -> str:
         "created": spec.created.isoformat(),
         "policy_id": spec.policy_id,
         "policy": spec.policy.to_json(),
-        "policy_url": f"https://mta-sts.{spec.domain.ascii}/{POLICY_PATH}",
+        "policy_url": policy_url(spec.domain.ascii),
         "policy_folder": policy_folder(spec.domain),
         "zone_file": zone_file_path(spec.domain),
         "records": [

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, info, warning
 from mtasts_tui.core.text import one_line
 from mtasts_tui.core.zone import zone_line
@@ -63,7 +64,7 @@ class CaaLookup:
 
 def caa_search_names(name: str) -> list[str]:
     """The names RFC 8659 §3 asks, in order: ``name``, then each parent, never the root."""
-    labels = [label for label in name.rstrip(".").lower().split(".") if label]
+    labels = [label for label in normalize_host(name).split(".") if label]
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
@@ -84,7 +85,7 @@ def issuer_label(issuer: Sequence[tuple[str, str]]) -> str:
 
 def _issuer_domain(value: str) -> str:
     """The issuer-domain-name of an issue value (``letsencrypt.org; accounturi=…``)."""
-    return value.split(";", 1)[0].strip().rstrip(".").lower()
+    return normalize_host(value.split(";", 1)[0])
 
 
 def restricts(records: Sequence[CaaRecord], wildcard: bool = False) -> bool:
@@ -121,7 +122,7 @@ def caa_allows(
     values = _issue_values(records, wildcard)
     if not values:
         return True  # only iodef or other non-restricting properties
-    wanted = {d.rstrip(".").lower() for d in issuer_domains}
+    wanted = {normalize_host(d) for d in issuer_domains}
     return any(_issuer_domain(v) in wanted for v in values)
 
 
@@ -136,7 +137,7 @@ def caa_records_to_add(
     """
     if not relevant or caa_allows(relevant, (issuer_domain,)):
         return ()
-    owner = host.rstrip(".").lower() + "."
+    owner = normalize_host(host) + "."
     return (zone_line(owner, CAA_TTL, "CAA", f'0 issue "{issuer_domain.lower()}"'),)
 
 

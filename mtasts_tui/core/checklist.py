@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mtasts_tui.core.policy import MAX_AGE_LIMIT, ONE_DAY, ONE_WEEK, Policy, describe_duration
+from mtasts_tui.core.policy import (
+    MAX_AGE_LIMIT,
+    ONE_DAY,
+    ONE_WEEK,
+    POLICY_URL_PATH,
+    Policy,
+    describe_duration,
+)
 
 THIRTY_DAYS = 30 * ONE_DAY
 MAX_AGE_LADDER = (ONE_DAY, ONE_WEEK, THIRTY_DAYS, MAX_AGE_LIMIT)
@@ -99,7 +106,7 @@ def checklist_items(
     no CAA set stands in the way).
     """
     d = domain
-    path = "/.well-known/mta-sts.txt"
+    path = POLICY_URL_PATH
     items = [
         ChecklistItem(
             "point-policy-host",

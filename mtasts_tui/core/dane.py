@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, error, info, warning
 from mtasts_tui.core.mxpattern import mx_matches
 from mtasts_tui.core.text import one_line
@@ -89,7 +90,7 @@ class TlsaLookup:
 
 
 def tlsa_name(host: str) -> str:
-    return f"_25._tcp.{host.rstrip('.').lower()}"
+    return f"_25._tcp.{normalize_host(host)}"
 
 
 def association_data(cert_der: bytes, selector: int, mtype: int) -> bytes | None:

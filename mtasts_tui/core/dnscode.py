@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from mtasts_tui.core.domain import DomainName
-from mtasts_tui.core.hosting import POLICY_PATH
+from mtasts_tui.core.policy import policy_url as core_policy_url
 from mtasts_tui.core.zone import TXT_STRING_LIMIT, quote_txt_string, split_txt, zone_txt_rdata
 
 Record = tuple[str, str, str]
@@ -29,7 +29,7 @@ ROUTE53_COMMENT_LIMIT = 256
 
 
 def policy_url(domain: DomainName) -> str:
-    return f"https://mta-sts.{domain.ascii}/{POLICY_PATH}"
+    return core_policy_url(domain.ascii)
 
 
 def publish_order(domain: DomainName) -> list[str]:

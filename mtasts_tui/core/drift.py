@@ -17,10 +17,13 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
-from mtasts_tui.core.findings import Finding, Severity
+from mtasts_tui.core.codes import codes_in
+from mtasts_tui.core.domain import normalize_host
+from mtasts_tui.core.findings import Finding, FindingJson, FindingKeys, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
+from mtasts_tui.core.policy import MODE_RANK
 
 Result = Mapping[str, Any]
 """One domain's `check --json` object."""
@@ -30,29 +33,15 @@ EXPIRY_THRESHOLDS: tuple[tuple[int, Severity], ...] = ((7, "error"), (14, "warni
 judge's ``mx-cert-expiring``/``policy-cert-expiring`` window, so a certificate crossing 14 days
 gets the same severity from both; 30 gives early notice, 7 is the last call."""
 
-MODE_RANK = {"none": 0, "testing": 1, "enforce": 2}
 
-DRIFT_CODES: dict[str, str] = {
-    "policy-changed-same-id": "error",
-    "mx-changed": "error or info",
-    "mode-downgraded": "info",
-    "mode-upgraded": "info",
-    "max-age-changed": "info",
-    "tlsrpt-removed": "warning",
-    "policy-host-lost": "error",
-    "cert-expiring": "info, warning or error",
-    "dnssec-lost": "warning",
-    "dane-changed": "warning or info",
-}
-"""Every drift code and its severity (for the README table and the registry test)."""
+DRIFT_CODES: dict[str, str] = {c.code: c.severity for c in codes_in("drift")}
+"""Every drift code and its default severity (from the registry in ``core/codes``)."""
 
 
-class DriftJson(TypedDict):
-    """One entry of ``drift`` in `check --json` / `watch --format json` (a contract)."""
+class DriftJson(FindingKeys):
+    """One entry of ``drift`` in `check --json` / `watch --format json`: the ``FindingJson``
+    shape with ``was``, ``now``, ``first_seen`` and ``subject`` always present."""
 
-    severity: str
-    code: str
-    message: str
     was: str | None
     now: str | None
     first_seen: str
@@ -240,7 +229,7 @@ def _policy_mx(result: Result) -> list[str]:
 
 def _mx_hosts(result: Result, _at: datetime | None = None) -> tuple[str, ...]:
     hosts = {
-        str(m.get("host", "")).rstrip(".").lower()
+        normalize_host(str(m.get("host", "")))
         for m in _list(result.get("mx"))
         if isinstance(m, Mapping) and m.get("host")
     }
@@ -559,7 +548,8 @@ class TimelineEntry:
     ``finding-resolved``, ``check-failed``."""
     message: str
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> FindingJson:
+        """The finding shape with ``at`` first."""
         return {
             "at": self.at,
             "severity": self.severity,

@@ -13,6 +13,7 @@ from typing import Literal
 
 from mtasts_tui.core.caa import CaaLookup
 from mtasts_tui.core.dane import TlsaLookup
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.rua import RuaProbe
 
 LookupStatus = Literal["ok", "nxdomain", "nodata", "error"]
@@ -232,7 +233,7 @@ class MxProbe:
         else the first reached), so the host line never looks better than its worst node.
         ``error`` is used when there is no address at all (the lookup failed).
         """
-        name = host.rstrip(".").lower()
+        name = normalize_host(host)
         if not addresses:
             return cls(host=name, error=error, elapsed=elapsed, skipped=tuple(skipped))
         reached = [a for a in addresses if a.reachable]

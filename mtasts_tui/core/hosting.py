@@ -12,8 +12,10 @@ import re
 from datetime import date
 
 from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.policy import POLICY_URL_PATH
 
-POLICY_PATH = ".well-known/mta-sts.txt"
+POLICY_PATH = POLICY_URL_PATH.removeprefix("/")
+"""The policy's path inside the host's web root (and the bundle), without the leading slash."""
 
 HOSTING_TARGETS = ("nginx", "caddy", "apache", "worker", "pages", "k8s")
 """Every hosting target, in the order the README lists them."""

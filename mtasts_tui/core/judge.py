@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from hashlib import sha256
 
 from mtasts_tui.core.dnssecurity import DnsSecurity, judge_dns_security
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import (
     MODERN_TLS_VERSIONS,
     DomainFacts,
@@ -85,16 +86,19 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
         blockers.append("the domain has no MX records")
     else:
         ordered = facts.mx.by_preference()
-        hosts = [r.host.rstrip(".").lower() for r in ordered]
+        hosts = [normalize_host(r.host) for r in ordered]
 
-    sts = _judge_txt(facts.sts, "_mta-sts", findings, blockers)
+    sts, sts_lookup = _judge_txt(facts.sts, "_mta-sts", required=True)
+    findings.extend(sts_lookup.findings)
+    blockers.extend(sts_lookup.blockers)
     sts_check = check_sts_records(sts) if sts is not None else None
     if sts_check is not None:
         findings.extend(sts_check.findings)
         if not sts_check.valid:
             blockers.append("the _mta-sts record is missing or invalid")
 
-    rpt = _judge_txt(facts.tlsrpt, "_smtp._tls", findings, None)
+    rpt, rpt_lookup = _judge_txt(facts.tlsrpt, "_smtp._tls", required=False)
+    findings.extend(rpt_lookup.findings)
     rpt_check = check_tlsrpt_records(rpt) if rpt is not None else None
     if rpt_check is not None:
         findings.extend(rpt_check.findings)
@@ -103,7 +107,8 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
     sts_present = sts_check is not None and sts_check.record is not None
     policy_check = None
     if facts.policy is not None:
-        body_ok = _judge_fetch(facts.policy, sts_present, findings)
+        body_ok, fetch_findings = _judge_fetch(facts.policy, sts_present)
+        findings.extend(fetch_findings)
         if facts.policy.status is not None:  # the TLS handshake succeeded
             findings.extend(
                 _expiring(
@@ -198,20 +203,22 @@ def _dns_error(what: str, name: str, why: str | None, severity: Severity) -> Fin
 
 
 def _judge_txt(
-    lookup: TxtLookup, label: str, findings: list[Finding], blockers: list[str] | None
-) -> list[tuple[str, ...]] | None:
+    lookup: TxtLookup, label: str, *, required: bool
+) -> tuple[list[tuple[str, ...]] | None, Assessment]:
+    """The TXT records, or None when the lookup failed (a ``dns-error``: an error and a blocker
+    when the record is ``required``, else a warning)."""
     if lookup.status == "error":
-        severity: Severity = "error" if blockers is not None else "warning"
-        findings.append(_dns_error(f"{label} TXT", lookup.name, lookup.error, severity))
-        if blockers is not None:
-            blockers.append(f"the {label} lookup failed")
-        return None
-    return list(lookup.records)
+        severity: Severity = "error" if required else "warning"
+        failed = _dns_error(f"{label} TXT", lookup.name, lookup.error, severity)
+        blockers = (f"the {label} lookup failed",) if required else ()
+        return None, Assessment((failed,), blockers)
+    return list(lookup.records), Assessment()
 
 
-def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding]) -> bool:
-    """Findings about the HTTPS fetch; True when the body may be parsed as a policy."""
+def _judge_fetch(fetch: PolicyFetch, sts_present: bool) -> tuple[bool, tuple[Finding, ...]]:
+    """Findings about the HTTPS fetch, and whether the body may be parsed as a policy."""
     url = fetch.url
+    findings: list[Finding] = []
     if fetch.tls_error:
         findings.append(
             error(
@@ -222,7 +229,7 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
                 subject=url,
             )
         )
-        return False
+        return False, tuple(findings)
     if fetch.error:
         if sts_present:
             findings.append(
@@ -234,7 +241,7 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
                     subject=url,
                 )
             )
-        return False
+        return False, tuple(findings)
     if fetch.status is not None and 300 <= fetch.status < 400:
         where = f" to {one_line(fetch.location)}" if fetch.location else ""
         findings.append(
@@ -245,7 +252,7 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
                 subject=url,
             )
         )
-        return False
+        return False, tuple(findings)
     if fetch.status != 200:
         findings.append(
             error(
@@ -255,7 +262,7 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
                 subject=url,
             )
         )
-        return False
+        return False, tuple(findings)
     media = (fetch.content_type or "").split(";", 1)[0].strip().lower()
     if media != "text/plain":
         shown = one_line(fetch.content_type) if fetch.content_type else "no Content-Type"
@@ -270,8 +277,8 @@ def _judge_fetch(fetch: PolicyFetch, sts_present: bool, findings: list[Finding])
         )
     if fetch.truncated:
         findings.append(policy_too_large(url))
-        return False
-    return True
+        return False, tuple(findings)
+    return True, tuple(findings)
 
 
 def _expiring(

@@ -11,13 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mtasts_tui.core.findings import Finding, error, has_errors, info, warning
 from mtasts_tui.core.mxpattern import mx_pattern_findings
 from mtasts_tui.core.senders import GO_MTASTS, MOX, POSTFIX_RESOLVER, TLSPOL, who
 from mtasts_tui.core.text import quoted
 
-MODES = ("enforce", "testing", "none")
+Mode = Literal["enforce", "testing", "none"]
+"""The three policy modes of RFC 8461 §3.2."""
+MODES: tuple[Mode, ...] = ("enforce", "testing", "none")
+"""Every mode, strictest first (the editor's order, its keys 1, 2, 3)."""
+MODE_RANK: dict[str, int] = {"none": 0, "testing": 1, "enforce": 2}
+"""How strict a mode is: a lower rank after a higher one is a downgrade."""
+MX_REQUIRED_MODES: frozenset[str] = frozenset({"enforce", "testing"})
+"""The modes in which a policy must list at least one mx."""
+POLICY_URL_PATH = "/.well-known/mta-sts.txt"
+"""Where the policy lives on ``mta-sts.<domain>`` (RFC 8461 §3.2)."""
+
+
+def policy_url(domain_ascii: str) -> str:
+    """The one URL senders fetch the policy of ``domain_ascii`` (an A-label name) from."""
+    return f"https://mta-sts.{domain_ascii}{POLICY_URL_PATH}"
+
+
 MAX_AGE_LIMIT = 31_557_600
 """The largest max_age RFC 8461 allows: one year of 365.25 days, in seconds."""
 MAX_POLICY_BYTES = 64 * 1024
@@ -32,7 +49,7 @@ MODE_EXPLANATIONS = {
 }
 
 _LINE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*$")
-_MAX_AGE_RE = re.compile(r"^[0-9]{1,10}$")
+_MAX_AGE_RE = re.compile(r"[0-9]{1,10}")
 _CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _C1_RE = re.compile("[\x80-\x9f\u2028\u2029]")
 _KNOWN_KEYS = ("version", "mode", "mx", "max_age")
@@ -482,13 +499,21 @@ def _case_hint(key: str) -> str | None:
     return None
 
 
+def max_age_seconds(text: str) -> int | None:
+    """``text`` as max_age seconds when it is the RFC's 1 to 10 ASCII digits, else None.
+
+    One syntax rule for the parser, the editor and ``export``; the bounds are ``max_age_problem``.
+    """
+    return int(text) if _MAX_AGE_RE.fullmatch(text) else None
+
+
 def _parse_max_age(text: str) -> tuple[int | None, str | None]:
-    if not _MAX_AGE_RE.match(text):
+    value = max_age_seconds(text)
+    if value is None:
         return None, (
             f"max_age {quoted(text)} is not a whole number of seconds (1 to 10 ASCII digits, "
             "no sign, unit or decimal point), e.g. 86400 for one day."
         )
-    value = int(text)
     problem = max_age_problem(value)
     if problem:
         return value, (

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, info, warning
 
 RuaScheme = Literal["mailto", "https"]
@@ -37,7 +38,7 @@ def rua_target(uri: str) -> RuaTarget | None:
     if scheme == "mailto":
         address = unquote(rest.split("?", 1)[0])
         _local, at, domain = address.rpartition("@")
-        domain = domain.strip().rstrip(".").lower()
+        domain = normalize_host(domain)
         return RuaTarget(uri, "mailto", domain) if at and domain else None
     if scheme == "https":
         try:
@@ -45,7 +46,7 @@ def rua_target(uri: str) -> RuaTarget | None:
             port = parts.port
         except ValueError:
             return None
-        host = (parts.hostname or "").rstrip(".").lower()
+        host = normalize_host(parts.hostname or "")
         return RuaTarget(uri, "https", host, port) if host else None
     return None
 
@@ -63,8 +64,8 @@ class RuaProbe:
 
 def is_same_domain(mail_domain: str, policy_domain: str) -> bool:
     """True when ``mail_domain`` is the policy domain or a name under it."""
-    d = policy_domain.rstrip(".").lower()
-    m = mail_domain.rstrip(".").lower()
+    d = normalize_host(policy_domain)
+    m = normalize_host(mail_domain)
     return m == d or m.endswith("." + d)
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import re
 
-_UNSAFE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+def escape_char(ch: str) -> str:
+    """One character, visibly: ``\\r``, ``\\x1b``, ``\\u200b``, ``\\U000e0001``."""
+    return ch.encode("unicode_escape").decode("ascii")
 
 
 def printable(text: str) -> str:
-    """Show control characters (ESC, BEL, C1, bidi overrides) as visible escapes.
+    """Show every character Python does not call printable as a visible escape, except tab and
+    newline: C0 and C1 controls (ESC, BEL), bidi overrides, zero-width and other format
+    characters (U+200B), line separators, non-ASCII spaces, unassigned code points.
 
     ``\\x1b[31m`` comes out as the seven characters ``\\x1b[31m`` rather than turning the
-    terminal red; tabs and newlines are kept.
+    terminal red. The one escaper: the reports renderer's ``clean`` is ``one_line`` of it.
     """
-    return _UNSAFE_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\t\n" else escape_char(ch) for ch in text)
 
 
 def one_line(text: str) -> str:
-    """Like :func:`printable`, with newlines shown as ``\\n`` too."""
-    return printable(text).replace("\r", "\\r").replace("\n", "\\n")
+    """Like :func:`printable`, with tabs and newlines escaped too: nothing but printable text."""
+    return printable(text).replace("\t", "\\t").replace("\n", "\\n")
 
 
 QUOTE_LIMIT = 200

@@ -82,10 +82,6 @@ class CertStore:
             leaf = self._leaves[key] = self._issue(name, kind, issuer)
         return leaf
 
-    def client_context(self) -> ssl.SSLContext:
-        """A client context that trusts the lab CA (what a checker run with ``--ca-file`` uses)."""
-        return ssl.create_default_context(cafile=str(self.ca_file))
-
     def _issue(self, name: str, kind: CertKind, issuer: str | None) -> trustme.LeafCert:
         ca = self._intermediate(issuer) if issuer is not None else self.ca
         if kind == "valid":

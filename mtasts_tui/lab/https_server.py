@@ -15,11 +15,13 @@ import http
 import ssl
 from dataclasses import dataclass, field
 
+from mtasts_tui.core.domain import normalize_host
+from mtasts_tui.core.policy import POLICY_URL_PATH as POLICY_PATH
+
 from ._net import IPV6_LOOPBACK, TcpService, bind_same_port
 from .certs import CertStore
 from .model import PolicyHost
 
-POLICY_PATH = "/.well-known/mta-sts.txt"
 MAX_LINE = 8192
 MAX_HEADERS = 100
 REQUEST_TIMEOUT = 10.0
@@ -88,7 +90,7 @@ class HttpsServer:
     def _on_sni(self, sslobj: ssl.SSLObject, server_name: str | None, _ctx: ssl.SSLContext) -> None:
         if server_name is None:
             return  # no SNI: keep the default certificate (for "localhost")
-        name = server_name.lower().rstrip(".")
+        name = normalize_host(server_name)
         host = self.site.hosts.get(name)
         if host is not None:
             sslobj.context = self.certs.server_context(name, host.cert, issuer=host.issuer)
@@ -104,7 +106,7 @@ class HttpsServer:
             self.certs.ca.issue_cert("localhost", self.main_host).configure_cert(context)
 
             def on_sni(sslobj: ssl.SSLObject, server_name: str | None, _c: object) -> None:
-                name = (server_name or "").lower().rstrip(".")
+                name = normalize_host(server_name or "")
                 host = self.site.behaviour(address, name)
                 if server_name is not None and host is not None:
                     sslobj.context = self.certs.server_context(name, host.cert)

@@ -20,6 +20,8 @@ import dns.resolver
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mtasts_tui.core.domain import normalize_host
+
 from ._net import IPV6_LOOPBACK, ipv6_loopback_available
 from .certs import CertStore
 from .dns_server import DnsServer, Zone
@@ -53,7 +55,7 @@ def _nth(base: ipaddress.IPv4Address, n: int) -> str:
 
 
 def _host(name: str) -> str:
-    return name.lower().rstrip(".")
+    return normalize_host(name)
 
 
 class Lab:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from mtasts_tui.core.domain import normalize_host
+
 from .model import DnsFault, MxServer, PolicyHost, Record, Scenario, TlsaSpec, TxtValue
 
 STS_ID = "20261128T000000"
@@ -85,7 +87,7 @@ def healthy(
         policy = PolicyHost(body=policy_text(mode, patterns, max_age))
     base = mx_server or MxServer()
     overrides = dict(mx_overrides or {})
-    servers = {h.lower().rstrip("."): overrides.get(h, base) for h in hosts}
+    servers = {normalize_host(h): overrides.get(h, base) for h in hosts}
     return Scenario(
         name=name,
         domain=domain,

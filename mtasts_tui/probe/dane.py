@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from mtasts_tui.core.caa import CaaLookup, CaaRecord, caa_search_names
 from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
 from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve
 
@@ -93,7 +94,7 @@ async def lookup_tlsa(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> TlsaLookup:
     """The TLSA records at ``_25._tcp.<host>`` (RFC 7672 §2.2), with the answer's AD bit."""
-    name = host.rstrip(".").lower()
+    name = normalize_host(host)
     try:
         answer = await asyncio.wait_for(
             resolver.resolve(tlsa_name(name), "TLSA", lifetime=timeout, search=False),
@@ -150,7 +151,7 @@ async def lookup_caa(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
             return await _resolve(resolver, owner, "CAA", timeout)
 
     results = await asyncio.gather(*(ask(n) for n in names))
-    target = name.rstrip(".").lower()
+    target = normalize_host(name)
     for owner, (status, answer, why) in zip(names, results, strict=True):
         if status == "error":
             return CaaLookup(name=target, status="error", error=f"CAA lookup for {owner}: {why}")

@@ -11,7 +11,8 @@ from dataclasses import replace
 import httpx
 
 from mtasts_tui.core.facts import PolicyFetch, policy_consensus
-from mtasts_tui.core.policy import MAX_POLICY_BYTES
+from mtasts_tui.core.policy import MAX_POLICY_BYTES, policy_url
+from mtasts_tui.core.policy import POLICY_URL_PATH as POLICY_PATH
 from mtasts_tui.probe.dane import certificate_issuer
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
@@ -20,12 +21,6 @@ from mtasts_tui.probe.tlsinfo import (
     find_ssl_error,
     find_verification_error,
 )
-
-POLICY_PATH = "/.well-known/mta-sts.txt"
-
-
-def policy_url(domain: str) -> str:
-    return f"https://mta-sts.{domain}{POLICY_PATH}"
 
 
 async def fetch_policy(

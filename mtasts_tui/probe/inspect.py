@@ -16,7 +16,7 @@ from typing import Literal
 
 from mtasts_tui.core.caa import CaaLookup
 from mtasts_tui.core.dane import TlsaLookup
-from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.domain import DomainName, normalize_host
 from mtasts_tui.core.facts import (
     DomainFacts,
     MxAddressProbe,
@@ -28,11 +28,12 @@ from mtasts_tui.core.facts import (
     policy_consensus,
 )
 from mtasts_tui.core.judge import Judgement, judge
+from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.rua import RuaProbe
 from mtasts_tui.probe.cache import addresses_of, mx_host_records, mx_of, resolver_of
 from mtasts_tui.probe.dane import lookup_caa
 from mtasts_tui.probe.dns import lookup_addresses, lookup_txt
-from mtasts_tui.probe.https import combine_fetches, fetch_policy, policy_url
+from mtasts_tui.probe.https import combine_fetches, fetch_policy
 from mtasts_tui.probe.network import Deadline, Network
 from mtasts_tui.probe.rua import probe_rua
 from mtasts_tui.probe.smtp import probe_mx
@@ -231,7 +232,7 @@ async def inspect_domain(
         # Preference order, not answer order: servers rotate answers between queries.
         hosts_seen: list[str] = []
         for record in mx.by_preference():
-            host = record.host.rstrip(".").lower()
+            host = normalize_host(record.host)
             if host not in hosts_seen:
                 hosts_seen.append(host)
         if mx.status == "ok":

@@ -13,6 +13,7 @@ import ssl
 
 import httpx
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import TxtLookup
 from mtasts_tui.core.rua import RuaProbe, RuaTarget, rua_target
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records
@@ -62,7 +63,7 @@ async def _probe_mailto(net: Network, target: RuaTarget, timeout: float) -> RuaP
     if mx.null_mx and not mx.records:
         return RuaProbe(target, False, f"{domain} publishes a null MX (RFC 7505): it takes no mail")
     if mx.records:
-        hosts = [r.host.rstrip(".").lower() for r in mx.by_preference()][:MAX_MX_CHECKED]
+        hosts = [normalize_host(r.host) for r in mx.by_preference()][:MAX_MX_CHECKED]
         found = await asyncio.gather(*(addresses_of(net, h, timeout) for h in hosts))
         if any(addresses for addresses, _why in found):
             return RuaProbe(target, True, f"MX {', '.join(hosts)}")

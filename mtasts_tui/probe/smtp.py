@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.probe.cache import RunCache
 from mtasts_tui.probe.network import Network
@@ -73,7 +74,7 @@ async def probe_mx(
     as it lands, so a caller cut off by a deadline keeps what was learned.
     """
     started = time.monotonic()
-    name = host.rstrip(".").lower()
+    name = normalize_host(host)
     if not addresses:
         return MxProbe(host=name, error="the MX host has no address", skipped=skipped)
 

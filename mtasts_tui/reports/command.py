@@ -17,6 +17,7 @@ from datetime import date
 from typing import TextIO
 
 from mtasts_tui.commands.output import dumps
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, error, warning
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.render import (
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         print("mtasts-tui reports: error: --days must be at least 1", file=err)
         return EXIT_USAGE
     domain_arg: str | None = getattr(args, "domain", None)
-    domain = (domain_arg.strip().rstrip(".").lower() or None) if domain_arg else None
+    domain = (normalize_host(domain_arg) or None) if domain_arg else None
     since = until = None
     if days is not None:
         since, until = window(days, today=as_of)
@@ -257,14 +258,3 @@ def finish(
     if lines:
         out.write("\n".join(lines) + "\n")
     return EXIT_FAILURES if read == 0 or failing else EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m mtasts_tui.reports.command``)."""
-    parser = argparse.ArgumentParser(prog="mtasts-tui reports", description=__doc__)
-    add_arguments(parser)
-    return run(parser.parse_args(argv), sys.stdout)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mtasts_tui.commands.output import dumps
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, error
 from mtasts_tui.reports.parse import ReportParseError, parse_report
 from mtasts_tui.reports.render import clean, problems_text, report_to_json
@@ -236,7 +237,7 @@ def _window(args: argparse.Namespace) -> tuple[date | None, date | None]:
 
 def _domain(args: argparse.Namespace) -> str | None:
     text: str | None = getattr(args, "domain", None)
-    return (text.strip().rstrip(".").lower() or None) if text else None
+    return (normalize_host(text) or None) if text else None
 
 
 def store_results(

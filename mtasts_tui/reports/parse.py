@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, info, warning
 from mtasts_tui.reports.model import (
     KNOWN_POLICY_TYPES,
@@ -211,7 +212,7 @@ def _norm_key(key: str) -> str:
 
 
 def _norm_domain(value: str) -> str | None:
-    d = value.strip().rstrip(".").lower()
+    d = normalize_host(value)
     return d or None
 
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from mtasts_tui.core.findings import Finding
+from mtasts_tui.core.findings import Finding, FindingJson
+from mtasts_tui.core.text import one_line
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.summary import DomainSummary
 from mtasts_tui.reports.verdict import Verdict
@@ -26,23 +27,8 @@ WRAP = 96
 
 
 def clean(text: object) -> str:
-    """Printable form of untrusted text: control and format characters become ``\\xNN`` escapes."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    out: list[str] = []
-    for ch in s:
-        if ch.isprintable():
-            out.append(ch)
-        else:  # Unicode "Other" and "Separator" categories: C0/C1 controls, ESC, bidi overrides
-            code = ord(ch)
-            if code < 0x100:
-                out.append(f"\\x{code:02x}")
-            elif code < 0x10000:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
-    return "".join(out)
+    """Printable form of untrusted text on one line: ``core.text.one_line``, the one escaper."""
+    return one_line(str(text))
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -56,18 +42,10 @@ def ratio_text(ratio: float | None) -> str:
     return "–" if ratio is None else f"{ratio * 100:.1f} %"
 
 
-def finding_to_json(finding: Finding) -> dict[str, str | None]:
-    """A problem or warning as ``{severity, code, message, subject}`` (subject may be null).
-
-    Spelled out here, not ``Finding.to_json``, because ``reports --json`` promises ``subject``:
-    it names the file, member or attachment that was skipped.
-    """
-    return {
-        "severity": finding.severity,
-        "code": finding.code,
-        "message": finding.message,
-        "subject": finding.subject,
-    }
+def finding_to_json(finding: Finding) -> FindingJson:
+    """A problem or warning as ``{severity, code, message, subject}`` (subject may be null):
+    ``reports --json`` promises ``subject``, which names the file, member or attachment."""
+    return finding.to_json(subject=True)
 
 
 def report_to_json(report: ParsedReport, *, duplicate: bool) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.reports.parse import ReportParseError, parse_report
 from mtasts_tui.reports.render import clean
 from mtasts_tui.reports.sources import MAX_REPORT_BYTES, TooLarge, gunzip_capped
@@ -377,7 +378,7 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
         client_timeout=args.client_timeout,
         workers=args.workers,
         paths=tuple(args.path),
-        hosts=tuple(h.strip().rstrip(".").lower() for h in args.allow_host),
+        hosts=tuple(normalize_host(h) for h in args.allow_host),
     )
     try:
         store = ReportStore.open(Path(args.db) if args.db else None)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, warning
 from mtasts_tui.reports.mail import Attachment, MailError, MessageReader
 from mtasts_tui.reports.model import ParsedReport
@@ -610,7 +611,7 @@ def _attachment(
     header_domain = reader.headers.get("TLS-Report-Domain")
     hint = None
     if isinstance(header_domain, str) and header_domain.strip():
-        hint = header_domain.strip().rstrip(".").lower()[:300]
+        hint = normalize_host(header_domain)[:300]
     part_hint = domain_from_filename(part.filename) if part.filename else None
     if part.data.startswith(ZIP_MAGIC):
         yield from _read_zip_bytes(part.data, where, budget)

@@ -185,10 +185,6 @@ class ReportSummary:
         h.update(key[1].encode("utf-8", "surrogatepass"))
         return h.digest()
 
-    def is_duplicate(self, report: ParsedReport) -> bool:
-        key = report.dedup_key
-        return key is not None and self._digest(key) in self._seen
-
     def add(self, report: ParsedReport) -> bool:
         """Count a report. Returns False (and counts nothing) for a duplicate."""
         self.reports_added += 1

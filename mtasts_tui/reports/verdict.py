@@ -11,21 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, error, info
 from mtasts_tui.reports.summary import DomainSummary, ReportSummary
 
 Status = Literal["safe", "sts-failures", "no-sts-data", "no-data"]
 
-# Negotiation failures: under enforce the sender refuses to deliver to that MX.
-BLOCKING_RESULT_TYPES = frozenset(
-    {
-        "starttls-not-supported",
-        "certificate-host-mismatch",
-        "certificate-expired",
-        "certificate-not-trusted",
-        "validation-failure",
-    }
-)
 # Policy failures: the sender could not get or trust the policy, so it is not applied (mail flows,
 # unprotected) — or a previously cached policy is applied.
 POLICY_RESULT_TYPES = frozenset(
@@ -243,7 +234,7 @@ def no_sts_failures_in_last(
     None: no session under an MTA-STS policy in that window, so the reports cannot tell.
     """
     since, until = window(days, today=today)
-    ds = summary.domain(domain.strip().rstrip(".").lower(), since=since, until=until)
+    ds = summary.domain(normalize_host(domain), since=since, until=until)
     if ds.sts_sessions == 0:
         return None
     return ds.sts_failed == 0

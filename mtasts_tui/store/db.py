@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DB_ENV_VAR = "MTASTS_TUI_DB"
+DATA_DIR_ENV_VAR = "MTASTS_TUI_DATA_DIR"
 DB_FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 """Another process holding the write lock is waited for this long before giving up."""
@@ -34,13 +35,24 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says why, for people."""
 
 
+def default_data_dir() -> Path:
+    """``MTASTS_TUI_DATA_DIR``, else the user data folder (platformdirs).
+
+    Lives here, not in the wizard, so headless commands (reports, watch) never import ``tui``.
+    """
+    override = os.environ.get(DATA_DIR_ENV_VAR)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return platformdirs.user_data_path("mtasts-tui")
+
+
 def default_db_path() -> Path:
     """``MTASTS_TUI_DB``, else the data folder (``MTASTS_TUI_DATA_DIR`` or platformdirs)."""
     override = os.environ.get(DB_ENV_VAR)
     if override:
         return Path(override)
-    from mtasts_tui.tui.store import default_data_dir
-
     return default_data_dir() / DB_FILE_NAME
 
 

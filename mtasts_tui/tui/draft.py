@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Any
 from mtasts_tui.core.bundle import BundleSpec, make_bundle_spec
 from mtasts_tui.core.mxpattern import covering_patterns, mx_pattern_problem
 from mtasts_tui.core.policy import (
+    MODES,
+    MX_REQUIRED_MODES,
     ONE_DAY,
     Policy,
     PolicyCheck,
     max_age_problem,
+    max_age_seconds,
     policy_from_fields,
     render_policy,
 )
@@ -101,8 +104,7 @@ class Draft:
         return self
 
     def max_age_int(self) -> int | None:
-        text = self.max_age.strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+        return max_age_seconds(self.max_age.strip())
 
     def rendered(self) -> str | None:
         age = self.max_age_int()
@@ -150,7 +152,7 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
         i: problem for i, p in enumerate(draft.mx) if (problem := mx_pattern_problem(p)) is not None
     }
     mx_general = None
-    if not draft.mx and draft.mode in ("enforce", "testing"):
+    if not draft.mx and draft.mode in MX_REQUIRED_MODES:
         mx_general = f"mode {draft.mode} needs at least one mx pattern."
     age = draft.max_age_int()
     if age is None:
@@ -170,7 +172,7 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
     cov = {host: covering_patterns(draft.mx, host) for host in live.hosts}
     uncovered = tuple(h for h, pats in cov.items() if not pats)
     return DraftCheck(
-        mode=None if draft.mode in ("enforce", "testing", "none") else "unknown mode",
+        mode=None if draft.mode in MODES else "unknown mode",
         mx=mx_problems,
         mx_general=mx_general,
         max_age=age_problem,
@@ -185,7 +187,7 @@ def check_draft(draft: Draft, live: Live) -> DraftCheck:
 def bundle_spec(
     domain: str, draft: Draft, created: date, live: Live | None = None
 ) -> BundleSpec | list[str]:
-    """The bundle of ``draft``; with ``live``, it also carries the CAA lines the inspection found."""
+    """The bundle of ``draft``; with ``live``, also the CAA lines the inspection found."""
     age = draft.max_age_int()
     if age is None:
         return ["max_age is not a whole number of seconds."]

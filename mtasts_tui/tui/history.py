@@ -7,6 +7,7 @@ inspection screen can say what changed since then.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +47,7 @@ class SinceLast:
     drift: tuple[DriftFinding, ...]
 
 
-def remember(path: Path, data: dict[str, Any], now: datetime) -> SinceLast:
+def remember(path: Path, data: Mapping[str, Any], now: datetime) -> SinceLast:
     """Compare with the last stored result, then record this one (one transaction)."""
     if not SETTINGS.record and not path.exists():
         return SinceLast(None, ())

@@ -7,24 +7,17 @@ atomically, so a killed session never leaves half a file. No Textual here.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from mtasts_tui.export import atomic_write_text
+from mtasts_tui.store.db import DATA_DIR_ENV_VAR as ENV_VAR
+from mtasts_tui.store.db import default_data_dir
 
 RECENT_LIMIT = 10
-ENV_VAR = "MTASTS_TUI_DATA_DIR"
 
-
-def default_data_dir() -> Path:
-    override = os.environ.get(ENV_VAR)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return platformdirs.user_data_path("mtasts-tui")
+__all__ = ["ENV_VAR", "RECENT_LIMIT", "Store", "default_data_dir"]
 
 
 def _safe_name(domain: str) -> str:

@@ -119,3 +119,19 @@ class TestTrailingNewlineIsNotSmuggledThrough:
 
     def test_host_name_with_a_final_newline_is_not_a_host_name(self) -> None:
         assert not is_hostname("example.com\n")
+
+
+def test_host_names_are_normalised_by_the_one_function_everywhere() -> None:
+    """``normalize_host`` is the rule; a hand-written copy of it drifts (issue 11, section 1)."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "mtasts_tui"
+    copy = re.compile(r"""\.rstrip\(["']\.["']\)\.lower\(\)|\.lower\(\)\.rstrip\(["']\.["']\)""")
+    copies = [
+        f"{path.relative_to(package)}:{n}"
+        for path in sorted(package.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if copy.search(line)
+    ]
+    assert copies == []

@@ -47,3 +47,25 @@ def test_sort_puts_errors_first_and_keeps_order_within_a_severity() -> None:
 
 def test_subject_is_optional() -> None:
     assert Finding("info", "c", "m").subject is None
+
+
+def test_one_json_shape_everywhere_severity_code_message_first_extras_optional() -> None:
+    from typing import get_type_hints
+
+    from mtasts_tui.core.drift import DriftFinding, TimelineEntry
+    from mtasts_tui.core.findings import FindingJson
+    from mtasts_tui.reports.render import finding_to_json
+
+    shape = set(get_type_hints(FindingJson))
+    required = set(FindingJson.__required_keys__)
+    assert set(FindingJson.__optional_keys__) == {"subject", "was", "now", "first_seen", "at"}
+    assert required == {"severity", "code", "message"}
+    f = warning("report-unreadable", "Skipped.", subject="a.json")
+    drift = DriftFinding("info", "max-age-changed", "m", "1", "2", "2026-01-01T00:00:00Z")
+    entry = TimelineEntry("2026-01-01T00:00:00Z", "info", "first-check", "m")
+    outputs = [f.to_json(), finding_to_json(f), drift.to_json(), entry.to_json()]
+    for out in outputs:
+        assert required <= set(out) <= shape, out
+    assert finding_to_json(f) == {**f.to_json(), "subject": "a.json"}
+    assert list(drift.to_json())[:3] == ["severity", "code", "message"]
+    assert set(drift.to_json()) == {*required, "was", "now", "first_seen", "subject"}

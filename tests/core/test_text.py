@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mtasts_tui.core.text import one_line, printable
 
@@ -28,3 +30,27 @@ def test_tabs_newlines_and_unicode_text_are_kept() -> None:
 
 def test_one_line_also_escapes_line_breaks() -> None:
     assert one_line("a\r\nb\x1b") == "a\\r\\nb\\x1b"
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_the_one_escaper_leaves_nothing_a_terminal_would_act_on(text: str) -> None:
+    """Issue 11: printable and the reports' clean were two escapers; U+200B slipped through one."""
+    from mtasts_tui.core.text import one_line, printable
+    from mtasts_tui.reports.render import clean
+
+    shown = printable(text)
+    assert all(ch.isprintable() or ch in "\t\n" for ch in shown)
+    assert one_line(text).isprintable()
+    assert clean(text) == one_line(text)
+    if text.isprintable():
+        assert shown == text  # printable text, IDNs included, is shown as it is
+
+
+def test_zero_width_and_format_characters_are_escaped_everywhere() -> None:
+    from mtasts_tui.core.text import printable
+    from mtasts_tui.reports.render import clean
+
+    for ch, escaped in (("\u200b", "\\u200b"), ("\u202e", "\\u202e"), ("\x1b", "\\x1b")):
+        assert printable(f"a{ch}b") == f"a{escaped}b"
+        assert clean(f"a{ch}b") == f"a{escaped}b"

@@ -6,10 +6,12 @@ import io
 import json
 import subprocess
 import sys
+from typing import get_type_hints
 
 import pytest
 
 from mtasts_tui.cli import main
+from mtasts_tui.commands.check_json import CheckJson, CheckJsonKeys, MxTlsJson, PolicyJson
 from mtasts_tui.lab import Lab
 from tests.conftest import lab_network_args
 
@@ -54,6 +56,10 @@ def test_json_is_one_object_per_domain_per_line_with_the_contract_keys(lab, caps
                 "matches_policy",
                 "error",
             }
+        # Exactly the typed contract (commands/check_json.py), which the README is checked against.
+        assert set(CheckJsonKeys.__annotations__) <= set(obj) <= set(get_type_hints(CheckJson))
+        assert set(obj["policy"]) == set(PolicyJson.__annotations__)
+        assert all(set(mx) == set(MxTlsJson.__annotations__) for mx in obj["mx_tls"])
     good = objects[lab.domain("good")]
     assert good["enforce_ready"] is True
     assert good["policy"]["mode"] == "enforce" and good["policy"]["fetched"] is True
@@ -325,3 +331,16 @@ def test_a_failed_lookup_is_not_shown_as_a_missing_record(lab, capsys) -> None:
     assert "_mta-sts    (lookup failed: the answer was truncated (TC) even over TCP)" in out
     assert "MX lookup failed: SERVFAIL" in out
     assert "no MX records" not in out
+
+
+def test_network_options_work_before_the_subcommand(lab, capsys) -> None:
+    before = main([*lab_network_args(lab), "check", "--json", lab.domain("good")])
+    captured = capsys.readouterr()
+    assert before == 0, captured.err
+    assert json.loads(captured.out)["enforce_ready"] is True
+    # Mixed: some before, some after, and --timeout=N.
+    args = lab_network_args(lab)
+    mixed = main([*args[:4], "--timeout=2", "check", lab.domain("good"), "--json", *args[4:8]])
+    captured = capsys.readouterr()
+    assert mixed == 0, captured.err
+    assert json.loads(captured.out)["domain"] == lab.domain("good")

@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from typing import Any
+
+import pytest
+from textual.command import CommandList
+from textual.worker import WorkerFailed
 
 from mtasts_tui.lab import scenarios
 from mtasts_tui.tui.screens.domain import DomainScreen
@@ -12,7 +17,7 @@ from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, settle
+from .conftest import SIZE, settle, wait_until
 
 
 async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
@@ -25,7 +30,7 @@ async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Review the draft")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
@@ -80,9 +85,17 @@ async def test_a_failing_save_is_reported_not_fatal(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.store.flush = broken  # type: ignore[method-assign]
+        messages: list[str] = []
+        notify = app.notify
+
+        def recording_notify(message: str, *args: Any, **kwargs: Any) -> None:
+            messages.append(str(message))
+            notify(message, *args, **kwargs)
+
+        app.notify = recording_notify  # type: ignore[method-assign]
         app.save_state()
-        for _ in range(5):
-            await pilot.pause(0.05)
+        with pytest.raises(WorkerFailed):  # the save fails in its worker...
+            await app.workers.wait_for_complete()
+        await pilot.pause()  # ...and its StateChanged handler notifies
         assert app.is_running
-        messages = [n.message for n in app._notifications]
         assert any("No space left" in m for m in messages), messages

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from mtasts_tui.core.domain import DomainName, parse_domain
@@ -33,25 +34,26 @@ EDGY = (
 )
 
 
-async def test_edge_scenarios_inspect_and_edit(
-    config: ProbeConfig, data_dir: Path, lab: Lab
+# One test per scenario, so pytest-xdist can spread them over the workers.
+@pytest.mark.parametrize("name", EDGY)
+async def test_edge_scenario_inspects_and_edits(
+    name: str, config: ProbeConfig, data_dir: Path, lab: Lab
 ) -> None:
     app = WizardApp(replace(config, timeout=1.0), None, store=Store(data_dir), deterministic=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        for name in EDGY:
-            domain = parse_domain(lab.domain(name))
-            assert isinstance(domain, DomainName), name
-            app.open_inspection(domain)
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, InspectionScreen), name
-            assert screen.inspection is not None, name
-            verdict = str(screen.query_one("#verdict", Static).visual)
-            assert screen.inspection.judgement.verdict in verdict, name
-            await pilot.press("e")
-            await settle(pilot)
-            assert isinstance(app.screen, EditScreen), name
-            await pilot.press("escape", "escape")
-            await pilot.pause()
-            assert isinstance(app.screen, DomainScreen), name
+        domain = parse_domain(lab.domain(name))
+        assert isinstance(domain, DomainName)
+        app.open_inspection(domain)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+        assert screen.inspection is not None
+        verdict = str(screen.query_one("#verdict", Static).visual)
+        assert screen.inspection.judgement.verdict in verdict
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DomainScreen)

@@ -109,9 +109,7 @@ class ExportScreen(WizardScreen):
         self.query_one("#folder", Input).cursor_blink = not self.wizard.deterministic
         self.query_one("#hosting", SelectionList).border_title = "Web host files (space)"
         self.query_one("#dns", SelectionList).border_title = "DNS formats (space)"
-        self.spec = bundle_spec(
-            self.domain.ascii, self.draft, self.wizard.clock.today(), self.live
-        )
+        self.spec = bundle_spec(self.domain.ascii, self.draft, self.wizard.clock.today(), self.live)
         table = self.query_one("#records", DataTable)
         table.add_columns("name", "type", "value")
         written = self.query_one("#written", Static)

@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, Static
 from textual.worker import get_current_worker
 
-from mtasts_tui.core.domain import DomainName
-from mtasts_tui.core.facts import MxAddressProbe, MxProbe
+from mtasts_tui.core.domain import DomainName, normalize_host
+from mtasts_tui.core.facts import MODERN_TLS_VERSIONS, MxAddressProbe, MxProbe
 from mtasts_tui.core.findings import sort_findings
 from mtasts_tui.core.text import one_line, printable
 from mtasts_tui.core.txtrecord import join_record
@@ -235,10 +235,10 @@ class InspectionScreen(WizardScreen):
     def _fill_mx(self, result: Inspection) -> None:
         table = self.query_one("#mx-table", DataTable)
         table.clear()
-        probes = {p.host.rstrip(".").lower(): p for p in result.facts.mx_probes}
+        probes = {normalize_host(p.host): p for p in result.facts.mx_probes}
         records = result.facts.mx.by_preference()
         for record in records:
-            host = record.host.rstrip(".").lower()
+            host = normalize_host(record.host)
             probe = probes.get(host)
             if probe is None:
                 starttls, cert = Text("not probed", style="dim"), Text("-")
@@ -248,7 +248,7 @@ class InspectionScreen(WizardScreen):
                 if probe.starttls:
                     # The weakest version any address negotiated (the host is no stronger).
                     starttls = Text(one_line(probe.tls_version or "yes"), style="green")
-                    if probe.tls_version and probe.tls_version not in ("TLSv1.2", "TLSv1.3"):
+                    if probe.tls_version and probe.tls_version not in MODERN_TLS_VERSIONS:
                         starttls.stylize("red")
                 elif probe.reachable and probe.starttls is False:
                     starttls = Text("no", style="red")
@@ -278,7 +278,7 @@ class InspectionScreen(WizardScreen):
                 covered,
                 key=host,
             )
-        self._show_mx_detail(records[0].host.rstrip(".").lower() if records else None)
+        self._show_mx_detail(normalize_host(records[0].host) if records else None)
 
     @on(DataTable.RowHighlighted, "#mx-table")
     def _mx_highlighted(self, event: DataTable.RowHighlighted) -> None:
