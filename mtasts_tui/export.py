@@ -315,17 +315,17 @@ def _write(out_dir: Path, files: Mapping[str, str], *, exists: bool) -> list[Pat
         _fsync_dir(out_dir)
         _fsync_dir(parent)
     except UnsafePathError:
-        _remove_made(made_parents)
+        _remove_made(made_parents, staging, backup)
         raise
     except OSError as exc:
-        _remove_made(made_parents)
+        _remove_made(made_parents, staging, backup)
         raise ExportError(
             f"could not write the bundle to {_shown(out_dir)}: {exc.strerror or exc}. "
             "Nothing was changed. Check that the folder is writable, the names are not too "
             "long and the disk is not full."
         ) from exc
-    except BaseException:  # Ctrl-C: the staging folder goes (below), and so do new parents
-        _remove_made(made_parents)
+    except BaseException:  # Ctrl-C: the staging folder goes, and so do new parents
+        _remove_made(made_parents, staging, backup)
         raise
     finally:
         for temp in (staging, backup):
@@ -334,7 +334,12 @@ def _write(out_dir: Path, files: Mapping[str, str], *, exists: bool) -> list[Pat
     return [out_dir / rel for rel in files]
 
 
-def _remove_made(made_parents: list[Path]) -> None:
+def _remove_made(made_parents: list[Path], *temps: Path | None) -> None:
+    """Undo a failed write: the temporary folders first (the staging folder of a new bundle sits
+    in the first made parent, which cannot be removed while it is there), then the parents."""
+    for temp in temps:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
     for folder in made_parents:  # deepest first
         try:
             folder.rmdir()

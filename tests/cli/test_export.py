@@ -313,3 +313,23 @@ class TestOnlyInsideOut:
         assert manifest["policy_folder"] != f"mta-sts.{domain}"
         assert (out / manifest["policy_folder"] / ".well-known" / "mta-sts.txt").is_file()
         assert manifest["policy_folder"] in (out / "CHECKLIST.md").read_text()
+
+
+class TestInterruptedWrite:
+    def test_ctrl_c_while_staging_removes_the_staging_folder_and_the_new_parents(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The staging folder of a new bundle sits in its new parent: both must go."""
+        import mtasts_tui.export as export_module
+
+        real_stage = export_module._stage
+
+        def stage_then_interrupt(staging: Path, files: dict[str, str]) -> None:
+            real_stage(staging, files)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(export_module, "_stage", stage_then_interrupt)
+        out = tmp_path / "site" / "deeper" / "bundle"
+        with pytest.raises(KeyboardInterrupt):
+            export_module.write_bundle(out, {"CHECKLIST.md": "x\n", "dns/a.zone": "y\n"})
+        assert list(tmp_path.iterdir()) == []
