@@ -7,14 +7,26 @@ the module's ``served`` fixture.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from mtasts_tui.lab import Lab
 
 from .conftest import Bundle
-from .servers import DOMAIN, OTHER_PATHS, POLICY_PATH, https_get, run_cli
+from .servers import (
+    DOMAIN,
+    OTHER_PATHS,
+    POLICY_HOST,
+    POLICY_PATH,
+    copy_tree_readable,
+    free_port,
+    https_get,
+    ipv6_loopback,
+    run_cli,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,26 @@ class Served:
     port: int
     ipv6: bool
     """Whether it also listens on [::1] (the config's IPv6 listen line, localised)."""
+
+
+Localise = Callable[[str, int, Path, Path, Path, bool], str]
+"""(config, port, cert, key, web root, ipv6) → the config with exactly the test's substitutions."""
+
+
+def stage_site(
+    workdir: Path, bundle: Bundle, lab: Lab, config: str, site_name: str, localise: Localise
+) -> tuple[Path, Served]:
+    """What every server starts from: the exported web root, a lab certificate for the policy
+    host, a free port, and the bundle's ``config`` changed only by ``localise``, written to
+    ``workdir/site_name``. Returns the site file and where it will be served."""
+    root = workdir / "www"
+    copy_tree_readable(bundle.web_root, root)
+    cert, key = lab.write_server_cert(POLICY_HOST, workdir)
+    ipv6 = ipv6_loopback()
+    port = free_port(ipv6=ipv6)
+    site = workdir / site_name
+    site.write_text(localise(bundle.text(config), port, cert, key, root, ipv6))
+    return site, Served(port, ipv6)
 
 
 def check_json(lab: Lab, port: int) -> tuple[int, dict[str, object], str]:

@@ -17,12 +17,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import Bundle
-from .contract import Served, ServesThePolicy
+from .contract import Served, ServesThePolicy, stage_site
 from .servers import (
     POLICY_HOST,
-    copy_tree_readable,
-    free_port,
-    ipv6_loopback,
     require_program,
     running,
     shared_dir,
@@ -96,16 +93,12 @@ def apache_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, 
     folder = shared_dir("mtasts-apache-")
     try:
         workdir = Path(folder.name)
-        root = workdir / "www"
-        copy_tree_readable(bundle.web_root, root)
-        cert, key = deploy_lab.write_server_cert(POLICY_HOST, workdir)
-        ipv6 = ipv6_loopback()
-        port = free_port(ipv6=ipv6)
-        site = workdir / "mta-sts.conf"
-        site.write_text(localised(bundle.text("hosting/apache.conf"), port, cert, key, root, ipv6))
+        site, served = stage_site(
+            workdir, bundle, deploy_lab, "hosting/apache.conf", "mta-sts.conf", localised
+        )
         conf = workdir / "httpd.conf"
-        conf.write_text(main_config(workdir, site, modules, port, ipv6))
-        yield apache, workdir, conf, Served(port, ipv6)
+        conf.write_text(main_config(workdir, site, modules, served.port, served.ipv6))
+        yield apache, workdir, conf, served
     finally:
         folder.cleanup()
 

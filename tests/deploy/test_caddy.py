@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import Bundle
-from .contract import Served, ServesThePolicy
+from .contract import Served, ServesThePolicy, stage_site
 from .servers import (
     POLICY_HOST,
-    copy_tree_readable,
     free_port,
-    ipv6_loopback,
     require_program,
     running,
     shared_dir,
@@ -69,16 +67,12 @@ def caddy_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, S
     folder = shared_dir("mtasts-caddy-")
     try:
         workdir = Path(folder.name)
-        root = workdir / "www"
-        copy_tree_readable(bundle.web_root, root)
-        cert, key = deploy_lab.write_server_cert(POLICY_HOST, workdir)
-        ipv6 = ipv6_loopback()
-        port = free_port(ipv6=ipv6)
-        site = workdir / "site.Caddyfile"
-        site.write_text(localised(bundle.text("hosting/Caddyfile"), port, cert, key, root, ipv6))
+        site, served = stage_site(
+            workdir, bundle, deploy_lab, "hosting/Caddyfile", "site.Caddyfile", localised
+        )
         conf = workdir / "Caddyfile"
         conf.write_text(main_config(workdir, site, free_port()))
-        yield caddy, workdir, conf, Served(port, ipv6)
+        yield caddy, workdir, conf, served
     finally:
         folder.cleanup()
 

@@ -14,12 +14,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import Bundle
-from .contract import Served, ServesThePolicy
+from .contract import Served, ServesThePolicy, stage_site
 from .servers import (
     POLICY_HOST,
-    copy_tree_readable,
-    free_port,
-    ipv6_loopback,
     nginx_main_config,
     require_program,
     running,
@@ -57,16 +54,12 @@ def nginx_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, S
     folder = shared_dir("mtasts-nginx-")
     try:
         workdir = Path(folder.name)
-        root = workdir / "www"
-        copy_tree_readable(bundle.web_root, root)
-        cert, key = deploy_lab.write_server_cert(POLICY_HOST, workdir)
-        ipv6 = ipv6_loopback()
-        port = free_port(ipv6=ipv6)
-        site = workdir / "mta-sts.conf"
-        site.write_text(localised(bundle.text("hosting/nginx.conf"), port, cert, key, root, ipv6))
+        site, served = stage_site(
+            workdir, bundle, deploy_lab, "hosting/nginx.conf", "mta-sts.conf", localised
+        )
         conf = workdir / "nginx.conf"
         conf.write_text(nginx_main_config(workdir, site))
-        yield nginx, workdir, conf, Served(port, ipv6)
+        yield nginx, workdir, conf, served
     finally:
         folder.cleanup()
 
