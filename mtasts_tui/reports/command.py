@@ -19,6 +19,7 @@ from typing import TextIO
 from mtasts_tui.commands.output import dumps
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, error, warning
+from mtasts_tui.core.text import QUOTE_LIMIT, clip
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.render import (
     clean,
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     unusable = [(p, why) for p in paths if (why := _path_problem(p)) is not None]
     if unusable:
         for p, why in unusable:
-            shown = clean(p[:200]) + ("…" if len(p) > 200 else "")
+            shown = clean(clip(p, QUOTE_LIMIT))
             print(f"mtasts-tui reports: error: {why}: {shown}", file=err)
         return EXIT_USAGE
     days: int | None = getattr(args, "days", None)
