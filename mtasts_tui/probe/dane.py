@@ -24,7 +24,7 @@ from mtasts_tui.core.caa import CaaLookup, CaaRecord, caa_search_names
 from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
-from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve
+from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve, resolve
 
 MAX_PARALLEL_CAA = 6
 """CAA queries in flight at once while climbing the tree."""
@@ -96,10 +96,8 @@ async def lookup_tlsa(
     """The TLSA records at ``_25._tcp.<host>`` (RFC 7672 §2.2), with the answer's AD bit."""
     name = normalize_host(host)
     try:
-        answer = await asyncio.wait_for(
-            resolver.resolve(tlsa_name(name), "TLSA", lifetime=timeout, search=False),
-            timeout + 0.5,
-        )
+        async with asyncio.timeout(timeout + 0.5):
+            answer = await resolve(resolver, tlsa_name(name), "TLSA", timeout)
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer) as exc:
         # A validated denial matters too: "signed, no TLSA" tells DANE senders to skip DANE.
         status: LookupStatus = "nxdomain" if isinstance(exc, dns.resolver.NXDOMAIN) else "nodata"
