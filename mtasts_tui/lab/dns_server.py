@@ -8,6 +8,7 @@ TC when a UDP answer does not fit, and survive garbage.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import errno
 import socket
@@ -184,6 +185,8 @@ class DnsServer:
         signed) when the query has the DO or AD bit (RFC 6840 §5.7-5.8). ``False``: a resolver
         that never validates, so AD is never set."""
         self.queries = 0
+        self.asked: collections.Counter[tuple[dns.name.Name, int]] = collections.Counter()
+        """Queries per (name, type) (tests count what a run-wide cache saves with it)."""
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp = TcpService(self._serve_tcp)
 
@@ -261,6 +264,7 @@ class DnsServer:
             response.set_rcode(dns.rcode.FORMERR)
             return response.to_wire()
         question = query.question[0]
+        self.asked[(question.name, question.rdtype)] += 1
         fault = self.zone.fault_for(question.name, question.rdtype)
         if fault is not None and fault.kind == "drop":
             return None

@@ -313,6 +313,11 @@ class Lab:
         """SMTP connections the lab accepted on ``address`` since it started."""
         return self._need()[2].sessions_by_address.get(address, 0)
 
+    def dns_queries(self, name: str, type_text: str) -> int:
+        """How many queries for (``name``, type) the lab's DNS server has answered or dropped."""
+        owner = dns.name.from_text(name.rstrip(".") + ".")
+        return self._need()[0].asked[(owner, dns.rdatatype.from_text(type_text))]
+
     def set_dns_delay(self, seconds: float) -> None:
         """Delay every DNS answer by ``seconds`` (0 to reset)."""
         self._need()[0].delay = max(0.0, float(seconds))

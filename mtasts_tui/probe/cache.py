@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from mtasts_tui.core.caa import CaaLookup
 from mtasts_tui.core.dane import TlsaLookup
 from mtasts_tui.core.facts import MxAddressProbe, MxLookup, ResolverInfo
 from mtasts_tui.probe.dns import lookup_addresses, lookup_addresses_ttl, lookup_mx, lookup_mx_ttl
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     import dns.asyncresolver
     import httpx
 
+    from mtasts_tui.probe.dane import CaaAnswer
     from mtasts_tui.probe.network import Network
 
 PER_ADDRESS = 4
@@ -280,6 +282,25 @@ async def mx_host_records(
     tlsa = tuple(t for found, _ in parts for t in found)
     cnames = tuple(c for _, found in parts for c in found)
     return tlsa, cnames
+
+
+async def caa_of(net: Network, name: str, timeout: float) -> CaaLookup:
+    """The relevant CAA set of ``name`` (``probe.dane.lookup_caa``). The names above it (the
+    domain, its parents, the TLD: what a fleet has in common) are asked once per TTL for the
+    whole run; ``name`` itself, a domain's own policy host, is always asked."""
+    from mtasts_tui.probe.dane import caa_at, lookup_caa
+
+    cache = net.cache
+    if cache is None:
+        return await lookup_caa(net.resolver, name, timeout)
+
+    async def shared(owner: str) -> CaaAnswer:
+        async def ask() -> tuple[object, float]:
+            return await caa_at(net.resolver, owner, timeout)
+
+        return await cache.records.get((owner.lower(), "CAA"), ask)  # type: ignore[return-value]
+
+    return await lookup_caa(net.resolver, name, timeout, ask=shared)
 
 
 async def resolver_of(net: Network, timeout: float) -> ResolverInfo:

@@ -7,6 +7,7 @@ what the TLS layer saw.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +25,13 @@ from mtasts_tui.core.caa import CaaLookup, CaaRecord, caa_search_names
 from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
-from mtasts_tui.probe.dns import _no_nameservers_reason, _resolve, resolve
+from mtasts_tui.probe.dns import (
+    _no_nameservers_reason,
+    _resolve,
+    _resolve_full,
+    negative_ttl,
+    resolve,
+)
 
 MAX_PARALLEL_CAA = 6
 """CAA queries in flight at once while climbing the tree."""
@@ -134,30 +141,62 @@ async def lookup_cname(
     return None
 
 
-async def lookup_caa(resolver: dns.asyncresolver.Resolver, name: str, timeout: float) -> CaaLookup:
+CaaAnswer = tuple[LookupStatus, tuple[CaaRecord, ...], str | None]
+"""What one owner name answered for CAA: status, its CAA records, and the error if it failed."""
+
+
+async def caa_at(
+    resolver: dns.asyncresolver.Resolver, owner: str, timeout: float
+) -> tuple[CaaAnswer, float]:
+    """The CAA records at exactly ``owner``, and how long the answer may be kept (0: not at all).
+
+    A negative answer is kept as RFC 2308 §5 says: the lesser of the SOA's TTL and its minimum.
+    """
+    status, answer, why, response = await _resolve_full(resolver, owner, "CAA", timeout)
+    records = tuple(
+        CaaRecord(rdata.flags, _text(rdata.tag), _text(rdata.value))
+        for rdata in answer or ()
+        if rdata.rdtype == dns.rdatatype.CAA
+    )
+    if status == "error":
+        keep = 0.0
+    elif answer is not None and answer.rrset is not None:
+        keep = float(answer.rrset.ttl)
+    else:
+        keep = negative_ttl(response)
+    return (status, records, why), keep
+
+
+async def lookup_caa(
+    resolver: dns.asyncresolver.Resolver,
+    name: str,
+    timeout: float,
+    *,
+    ask: Callable[[str], Awaitable[CaaAnswer]] | None = None,
+) -> CaaLookup:
     """The relevant CAA set of ``name`` (RFC 8659 §3): the first non-empty one up the tree.
 
     Every name up the tree is asked at once (a handful of queries), then the nearest non-empty
     answer wins; a failed lookup below it makes the result unknown, as it would stop a CA.
+    ``ask`` answers for the names above ``name`` (a run shares the parents its domains have in
+    common); by default each is asked here.
     """
     names = caa_search_names(name)
     # A long name has many parents: ask them together, but never more than a few at a time.
     gate = asyncio.Semaphore(MAX_PARALLEL_CAA)
 
-    async def ask(owner: str) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None]:
-        async with gate:
-            return await _resolve(resolver, owner, "CAA", timeout)
+    async def here(owner: str) -> CaaAnswer:
+        return (await caa_at(resolver, owner, timeout))[0]
 
-    results = await asyncio.gather(*(ask(n) for n in names))
+    async def one(owner: str, shared: bool) -> CaaAnswer:
+        async with gate:
+            return await (ask if shared and ask is not None else here)(owner)
+
+    results = await asyncio.gather(*(one(n, i > 0) for i, n in enumerate(names)))
     target = normalize_host(name)
-    for owner, (status, answer, why) in zip(names, results, strict=True):
+    for owner, (status, records, why) in zip(names, results, strict=True):
         if status == "error":
             return CaaLookup(name=target, status="error", error=f"CAA lookup for {owner}: {why}")
-        records = tuple(
-            CaaRecord(rdata.flags, _text(rdata.tag), _text(rdata.value))
-            for rdata in answer or ()
-            if rdata.rdtype == dns.rdatatype.CAA
-        )
         if records:
             return CaaLookup(name=target, status="ok", owner=owner, records=records)
     return CaaLookup(name=target, status="none")

@@ -38,26 +38,48 @@ from mtasts_tui.core.zone import txt_strings_from_rdata
 async def _resolve(
     resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, timeout: float
 ) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None]:
+    status, answer, why, _ = await _resolve_full(resolver, name, rdtype, timeout)
+    return status, answer, why
+
+
+async def _resolve_full(
+    resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, timeout: float
+) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None, dns.message.Message | None]:
+    """:func:`_resolve`, plus the response behind a negative answer (its SOA says how long the
+    "no" holds)."""
     try:
         # One timer in this task, not a task per query (what ``wait_for`` costs).
         async with asyncio.timeout(timeout + 0.5):
             answer = await resolve(resolver, name, rdtype, timeout)
-    except dns.resolver.NXDOMAIN:
-        return "nxdomain", None, None
+    except dns.resolver.NXDOMAIN as exc:
+        responses = exc.kwargs.get("responses") or {}
+        return "nxdomain", None, None, next(iter(responses.values()), None)
     except dns.resolver.NoAnswer as exc:
-        if _truncated(exc.kwargs.get("response")):
-            return "error", None, TRUNCATED
-        return "nodata", None, None
+        response = exc.kwargs.get("response")
+        if _truncated(response):
+            return "error", None, TRUNCATED, None
+        return "nodata", None, None, response
     except dns.resolver.NoNameservers as exc:
-        return "error", None, _no_nameservers_reason(exc)
+        return "error", None, _no_nameservers_reason(exc), None
     except (dns.exception.Timeout, TimeoutError):
-        return "error", None, f"timed out after {timeout:g} s"
+        return "error", None, f"timed out after {timeout:g} s", None
     except dns.exception.DNSException as exc:
-        return "error", None, f"{type(exc).__name__}: {exc}"
+        return "error", None, f"{type(exc).__name__}: {exc}", None
     if _truncated(answer.response):
         # Cut even over TCP: what is missing may be the record we look for.
-        return "error", None, TRUNCATED
-    return "ok", answer, None
+        return "error", None, TRUNCATED, None
+    return "ok", answer, None, None
+
+
+def negative_ttl(response: object) -> float:
+    """How long a "no such record" may be kept (RFC 2308 §5): the lesser of the authority SOA's
+    TTL and its minimum field; ``NEGATIVE_TTL`` when the response carries no SOA."""
+    if not isinstance(response, dns.message.Message):
+        return NEGATIVE_TTL
+    for rrset in response.authority:
+        if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
+            return float(min(rrset.ttl, next(iter(rrset)).minimum))
+    return NEGATIVE_TTL
 
 
 TRUNCATED = "the answer was truncated (TC) even over TCP"

@@ -30,8 +30,7 @@ from mtasts_tui.core.facts import (
 from mtasts_tui.core.judge import Judgement, judge
 from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.rua import RuaProbe
-from mtasts_tui.probe.cache import addresses_of, mx_host_records, mx_of, resolver_of
-from mtasts_tui.probe.dane import lookup_caa
+from mtasts_tui.probe.cache import addresses_of, caa_of, mx_host_records, mx_of, resolver_of
 from mtasts_tui.probe.dns import lookup_addresses, lookup_txt
 from mtasts_tui.probe.https import combine_fetches, fetch_policy
 from mtasts_tui.probe.network import Deadline, Network
@@ -267,7 +266,7 @@ async def inspect_domain(
         seen.resolver = await resolver_of(net, deadline.for_step())
 
     async def caa() -> None:
-        seen.caa = await lookup_caa(resolver, f"mta-sts.{d}", deadline.for_step())
+        seen.caa = await caa_of(net, f"mta-sts.{d}", deadline.for_step())
 
     async def _no_address(host: str, why: str | None) -> MxProbe:
         step, label = f"smtp:{host}", f"STARTTLS {host}"

@@ -266,3 +266,39 @@ def test_https_pools_are_bounded_and_an_evicted_pool_closes_once_idle() -> None:
     closed, keys = asyncio.run(pools())
     assert closed == [True, False, False]
     assert keys == [("192.0.2.1", "mta-sts.b.test"), ("192.0.2.1", "mta-sts.c.test")]
+
+
+def test_caa_parents_are_asked_once_for_the_fleet_and_each_policy_host_for_itself(
+    lab: Lab,
+) -> None:
+    """The names above the policy hosts (``fleet.test``, ``test``) are common to the fleet."""
+    asked = ("fleet.test", "test", *FLEET, *(f"mta-sts.{n}" for n in FLEET))
+    before = {n: lab.dns_queries(n, "CAA") for n in asked}
+    results = _check(lab, FLEET)
+    counts = {n: lab.dns_queries(n, "CAA") - before[n] for n in asked}
+    assert counts == {n: 1 for n in asked}
+    for result in results:  # each domain still gets its own full CAA verdict
+        assert result["caa"] is not None
+
+
+def test_a_shared_caa_answer_is_kept_only_while_its_ttl_lasts(lab: Lab) -> None:
+    """The lab's "no CAA here" carries an SOA with a 60 s minimum: kept 60 s, then asked again."""
+    from mtasts_tui.probe.cache import caa_of
+
+    async def twice(clock: list[float]) -> None:
+        net = Network.from_config(lab.probe_config(timeout=5.0))
+        net.cache = RunCache()
+        await caa_of(net, f"mta-sts.{FLEET[0]}", 5.0)
+        await caa_of(net, f"mta-sts.{FLEET[1]}", 5.0)  # the same parents: kept
+        expires, _ = net.cache.records._done[("fleet.test", "CAA")]
+        clock.append(expires - time.monotonic())
+        # Age every kept answer past its TTL, as a minute's wait would.
+        for k, (_, value) in list(net.cache.records._done.items()):
+            net.cache.records._done[k] = (time.monotonic() - 1, value)
+        await caa_of(net, f"mta-sts.{FLEET[2]}", 5.0)
+
+    before = lab.dns_queries("fleet.test", "CAA")
+    clock: list[float] = []
+    asyncio.run(twice(clock))
+    assert lab.dns_queries("fleet.test", "CAA") - before == 2
+    assert 55 < clock[0] <= 60
