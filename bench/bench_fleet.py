@@ -28,7 +28,7 @@ import pstats
 import resource
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 
 from mtasts_tui.commands.check import _run
@@ -39,6 +39,8 @@ from mtasts_tui.probe.network import ProbeConfig
 DELAY = 0.050
 PROVIDERS = [f"mx{i}.provider.bench" for i in range(1, 7)]
 CONCURRENCY = 200
+LOOP: Callable[[], asyncio.AbstractEventLoop] | None = None
+"""The event loop the checker runs on: asyncio's own, or uvloop's with ``--uvloop``."""
 
 
 def fleet(count: int, shared_share: float) -> list[Scenario]:
@@ -121,7 +123,8 @@ def throughput(label: str, count: int, shared: float, target: float) -> float:
         sink = _NullSink()
         cpu = time.process_time()
         started = time.perf_counter()
-        asyncio.run(_run(names, lab.config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
+        with asyncio.Runner(loop_factory=LOOP) as runner:
+            runner.run(_run(names, lab.config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
         took = time.perf_counter() - started
         cpu = time.process_time() - cpu
     finally:
@@ -225,6 +228,11 @@ def profile() -> None:
 
 if __name__ == "__main__":
     parts = sys.argv[1:] or ["shared", "distinct", "memory"]
+    if "--uvloop" in parts:
+        import uvloop
+
+        parts.remove("--uvloop")
+        LOOP = uvloop.new_event_loop
     for part in parts:
         if part == "shared":
             throughput("80% on 6 provider MX", 2000, 0.8, 200)
