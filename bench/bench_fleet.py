@@ -15,6 +15,7 @@ The lab's certificates are minted before the clock starts (one per policy host a
 so the figures are the checker's, not the lab's.
 
 Run: .venv/bin/python bench/bench_fleet.py [shared|distinct|memory|profile] ...
+(with uvloop installed, ``MTASTS_TUI_LOOP=asyncio`` measures asyncio's own loop)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 
 from mtasts_tui.commands.check import _run
+from mtasts_tui.commands.fleet import event_loop_factory
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab, Scenario, scenarios
 from mtasts_tui.probe.network import ProbeConfig
@@ -39,8 +41,9 @@ from mtasts_tui.probe.network import ProbeConfig
 DELAY = 0.050
 PROVIDERS = [f"mx{i}.provider.bench" for i in range(1, 7)]
 CONCURRENCY = 200
-LOOP: Callable[[], asyncio.AbstractEventLoop] | None = None
-"""The event loop the checker runs on: asyncio's own, or uvloop's with ``--uvloop``."""
+LOOP: Callable[[], asyncio.AbstractEventLoop] | None = event_loop_factory()
+"""The event loop `check` runs on: uvloop's when installed (MTASTS_TUI_LOOP=asyncio: asyncio's)."""
+LOOP_NAME = "asyncio loop" if LOOP is None else "uvloop"
 
 
 def fleet(count: int, shared_share: float) -> list[Scenario]:
@@ -134,8 +137,9 @@ def throughput(label: str, count: int, shared: float, target: float) -> float:
     print(f"{label}: {count} domains in {took:6.2f} s = {rate:6.1f} domains/s ", end="")
     print(f"(target {target:g}/s: {verdict}; {sink.lines} results)")
     print(
-        f"  CPU per domain: checker {1000 * cpu / count:.2f} ms, lab {1000 * lab_cpu / count:.2f} ms"
-        f" (checker {cpu:.1f} s, lab {lab_cpu:.1f} s; load {os.getloadavg()[0]:.2f})"
+        f"  CPU per domain: checker {1000 * cpu / count:.2f} ms, lab {1000 * lab_cpu / count:.2f}"
+        f" ms (checker {cpu:.1f} s, lab {lab_cpu:.1f} s; {LOOP_NAME}; load "
+        f"{os.getloadavg()[0]:.2f})"
     )
     return rate
 
@@ -143,7 +147,8 @@ def throughput(label: str, count: int, shared: float, target: float) -> float:
 def _peak_child(config: ProbeConfig, count: int, shared: float, conn: Connection) -> None:
     names = _domains(count, shared)
     sink = _NullSink()
-    asyncio.run(_run(names, config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
+    with asyncio.Runner(loop_factory=LOOP) as runner:
+        runner.run(_run(names, config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
     conn.send((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sink.lines))
 
 
@@ -172,7 +177,8 @@ def profile() -> None:
         names = _domains(count, 0.8)
         profiler = cProfile.Profile()
         profiler.enable()
-        asyncio.run(_run(names, lab.config, CONCURRENCY, True, _NullSink()))  # type: ignore[arg-type]
+        with asyncio.Runner(loop_factory=LOOP) as runner:
+            runner.run(_run(names, lab.config, CONCURRENCY, True, _NullSink()))  # type: ignore[arg-type]
         profiler.disable()
     finally:
         lab.stop()
@@ -228,11 +234,6 @@ def profile() -> None:
 
 if __name__ == "__main__":
     parts = sys.argv[1:] or ["shared", "distinct", "memory"]
-    if "--uvloop" in parts:
-        import uvloop
-
-        parts.remove("--uvloop")
-        LOOP = uvloop.new_event_loop
     for part in parts:
         if part == "shared":
             throughput("80% on 6 provider MX", 2000, 0.8, 200)

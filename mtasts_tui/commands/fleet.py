@@ -7,13 +7,14 @@ what must be remembered (names already seen or already answered) is kept as 8-by
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import os
 import stat
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from mtasts_tui.core.domain import DomainName, parse_domain
@@ -51,6 +52,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="finish",
         help="print each result as it finishes (default) or in input order (a bounded buffer)",
     )
+
+
+LOOP_ENV_VAR = "MTASTS_TUI_LOOP"
+"""``asyncio`` keeps a run on asyncio's own event loop even when uvloop is installed."""
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when the optional ``fast`` extra is installed, else None (asyncio's).
+
+    It spends about a tenth less CPU per domain on a fleet (README "Fleets"); the results are
+    the same, so it is used whenever it can be imported.
+    """
+    if os.environ.get(LOOP_ENV_VAR, "").strip().lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def digest(name: str) -> bytes:

@@ -135,10 +135,15 @@ def run_recorded(
     if monitor is None:
         return 2
     report = Report(output_format(args), out, "check")
+    from mtasts_tui.commands.fleet import event_loop_factory
+
     try:
-        cycle = asyncio.run(
-            run_cycle(domains, config, args, verdicts, monitor, report, out, keep_outcomes=False)
-        )
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            cycle = runner.run(
+                run_cycle(
+                    domains, config, args, verdicts, monitor, report, out, keep_outcomes=False
+                )
+            )
     finally:
         monitor.close()
     report.close()

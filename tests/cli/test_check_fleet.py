@@ -109,3 +109,18 @@ def test_watch_takes_the_same_rate_limit(lab: Lab, capsys: pytest.CaptureFixture
     assert main([*argv, "--rate", "0", NAMES[0]]) == 2
     assert "--rate" in capsys.readouterr().err
     assert main([*argv, "--rate", "200", NAMES[0]]) in (0, 1)
+
+
+def test_check_runs_on_the_loop_the_fast_extra_brings_or_on_asyncios_when_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mtasts_tui.commands.fleet import LOOP_ENV_VAR, event_loop_factory
+
+    try:
+        import uvloop
+    except ImportError:
+        assert event_loop_factory() is None  # without the extra: asyncio's own loop
+    else:
+        assert event_loop_factory() is uvloop.new_event_loop
+    monkeypatch.setenv(LOOP_ENV_VAR, "asyncio")
+    assert event_loop_factory() is None
