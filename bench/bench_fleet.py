@@ -6,6 +6,9 @@ added to every DNS answer. Each run is a fresh `check` run: a fresh run-wide cac
 1. 2,000 domains, 80% of them on 6 provider MX hosts, 20% with an MX of their own
    (target: at least 200 domains/s).
 2. 2,000 domains, every MX host distinct (target: at least 60 domains/s).
+   In both, every policy host sits on the lab's one HTTPS address, where `check` keeps at most
+   4 connections at once (the per-address cap): ``shared-spread`` and ``distinct-spread`` put
+   the policy hosts on 32 addresses instead, as a fleet on many web servers.
 3. Peak memory (RSS of a fresh process running the check) for 2,000 and 20,000 domains of the
    first kind: it should stay flat, since results are streamed and every cache is bounded.
 4. ``profile``: where the time of run 1 goes (cProfile, grouped: TLS handshakes, other socket and
@@ -59,10 +62,10 @@ def fleet(count: int, shared_share: float) -> list[Scenario]:
     return out
 
 
-def _serve_lab(count: int, shared: float, conn: Connection) -> None:
+def _serve_lab(count: int, shared: float, spread: int, conn: Connection) -> None:
     """Child process: the lab, certificates minted up front, answering after DNS_DELAY."""
     items = fleet(count, shared)
-    with Lab(items) as lab:
+    with Lab(items, policy_addresses=spread) as lab:
         certs = lab._need()[3]  # a benchmark may reach in: mint now, not while timed
         for s in items:
             certs.server_context(s.policy_hostname, "valid")
@@ -96,10 +99,10 @@ def _domains(count: int, shared: float) -> Iterator[DomainName]:
 
 
 class LabProcess:
-    def __init__(self, count: int, shared: float) -> None:
+    def __init__(self, count: int, shared: float, spread: int = 1) -> None:
         self.parent, child = multiprocessing.Pipe()
         self.process = multiprocessing.Process(
-            target=_serve_lab, args=(count, shared, child), daemon=True
+            target=_serve_lab, args=(count, shared, spread, child), daemon=True
         )
         self.process.start()
         dns_address, ca_file, https_port, smtp_port = self.parent.recv()
@@ -119,8 +122,8 @@ class LabProcess:
         return cpu
 
 
-def throughput(label: str, count: int, shared: float, target: float) -> float:
-    lab = LabProcess(count, shared)
+def throughput(label: str, count: int, shared: float, target: float, spread: int = 1) -> float:
+    lab = LabProcess(count, shared, spread)
     try:
         names = _domains(count, shared)
         sink = _NullSink()
@@ -239,6 +242,10 @@ if __name__ == "__main__":
             throughput("80% on 6 provider MX", 2000, 0.8, 200)
         elif part == "distinct":
             throughput("every MX distinct    ", 2000, 0.0, 60)
+        elif part == "shared-spread":
+            throughput("80% on 6 provider MX, policy hosts on 32 addresses", 2000, 0.8, 200, 32)
+        elif part == "distinct-spread":
+            throughput("every MX distinct, policy hosts on 32 addresses", 2000, 0.0, 60, 32)
         elif part == "memory":
             memory()
         elif part == "memory-small":

@@ -40,6 +40,9 @@ SPECIAL_HTTPS_BASE = ipaddress.IPv4Address("127.2.0.1")
 """Policy hosts that hang or refuse before TLS."""
 UNREACHABLE_BASE = ipaddress.IPv4Address("127.3.0.1")
 """MX hosts where nothing listens."""
+POLICY_BASE = ipaddress.IPv4Address("127.4.0.1")
+"""Ordinary policy hosts when a lab spreads them (``policy_addresses`` > 1)."""
+MAX_POLICY_ADDRESSES = 256
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
@@ -72,7 +75,13 @@ class Lab:
         *,
         smtp_idle_timeout: float = 30.0,
         validating: bool = True,
+        policy_addresses: int = 1,
     ) -> None:
+        if not 1 <= policy_addresses <= MAX_POLICY_ADDRESSES:
+            raise ValueError(f"policy_addresses must be 1-{MAX_POLICY_ADDRESSES}")
+        self.policy_addresses = policy_addresses
+        """Ordinary policy hosts share 127.0.0.1 (1), or are spread round robin over this many
+        addresses from 127.4.0.1, as a fleet's policy hosts on many web servers would be."""
         self.scenarios: list[Scenario] = list(scenarios)
         self.smtp_idle_timeout = smtp_idle_timeout
         self.validating = validating
@@ -138,6 +147,8 @@ class Lab:
                 site.hosts[name] = behaviour
                 if behaviour.hang or behaviour.refuse:
                     address = allocate("special", SPECIAL_HTTPS_BASE)
+                elif self.policy_addresses > 1:
+                    address = _nth(POLICY_BASE, len(site.addresses) % self.policy_addresses)
                 else:
                     address = MAIN_ADDRESS
                 site.addresses[name] = address

@@ -90,6 +90,8 @@ TRUNCATED = "the answer was truncated (TC) even over TCP"
 
 MAX_QUERIES_PER_SOCKET = 256
 """Queries sent from one UDP source port before a fresh socket takes over."""
+RECEIVE_BUFFER = 1 << 20
+"""Bytes of answers the shared socket may hold before the loop reads them."""
 
 
 async def resolve(
@@ -205,6 +207,9 @@ class _Channel:
         self.sent = 0
         try:
             self.sock.setblocking(False)
+            # Answers to hundreds of queries in flight can land at once: a buffer that overflows
+            # drops them, and each drop costs a retry timeout (the kernel caps it at rmem_max).
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
             self.sock.connect((address, port))  # the kernel drops datagrams from anyone else
             loop.add_reader(self.sock.fileno(), self._readable)
         except BaseException:

@@ -143,3 +143,16 @@ def test_only_policy_hosts_that_ask_for_ipv6_answer_on_loopback_ipv6(lab: Lab) -
     other = f"mta-sts.{lab.domain('good')}"
     with pytest.raises(httpx.ConnectError, match="Hostname mismatch"):
         _get(lab, other, "[::1]")  # not served there: only the default certificate
+
+
+def test_a_lab_may_spread_its_policy_hosts_over_several_addresses_each_serving() -> None:
+    """For fleet benchmarks: policy hosts on many web servers, not all behind 127.0.0.1."""
+    fleet = [scenarios.healthy(f"s{i}", "spread", domain=f"s{i}.spread.test") for i in range(3)]
+    with Lab(fleet, policy_addresses=2) as lab:
+        found = {s.policy_hostname: resolve(lab, s.policy_hostname) for s in fleet}
+        assert sorted({a for (a,) in found.values()}) == ["127.4.0.1", "127.4.0.2"]
+        for host, (address,) in found.items():
+            response = _get(lab, host, address)
+            assert response.status_code == 200 and "mode: enforce" in response.text
+    with pytest.raises(ValueError, match="policy_addresses"):
+        Lab(fleet, policy_addresses=0)
