@@ -43,8 +43,10 @@ MAX_ENTRIES = 1024
 MAX_POOLS = 64
 """Open HTTPS pools (address, SNI name) kept for reuse; the oldest is closed first."""
 RECORD_KEEP = 60.0
-"""Seconds a TLSA/CNAME answer of an MX host, or the resolver's DNSSEC probe, is kept: the
-DANE lookups do not report their TTL, and a minute is below any TTL a zone would sensibly set."""
+"""Seconds a TLSA/CNAME answer of an MX host is kept: the DANE lookups do not report their TTL,
+and a minute is below any TTL a zone would sensibly set."""
+RUN_LONG = 24 * 3600.0
+"""Whether the resolver validates DNSSEC is asked once per run (a `watch` cycle is a new run)."""
 NEGATIVE_TTL = 30.0
 """Seconds a failed or empty address lookup is kept (it has no TTL of its own to honour)."""
 
@@ -304,7 +306,8 @@ async def caa_of(net: Network, name: str, timeout: float) -> CaaLookup:
 
 
 async def resolver_of(net: Network, timeout: float) -> ResolverInfo:
-    """Which resolver answers and whether it validates: asked once per run, not per domain."""
+    """Which resolver answers and whether it validates: asked once per run, not per domain
+    (nor once a minute): a failed probe is not kept, so the next domain asks again."""
     from mtasts_tui.probe.dane import probe_resolver
 
     if net.cache is None:
@@ -312,6 +315,6 @@ async def resolver_of(net: Network, timeout: float) -> ResolverInfo:
 
     async def ask() -> tuple[object, float]:
         info = await probe_resolver(net.resolver, timeout)
-        return info, RECORD_KEEP if info.validates is not None else 0.0
+        return info, RUN_LONG if info.validates is not None else 0.0
 
     return await net.cache.records.get(("", "resolver"), ask)  # type: ignore[return-value]

@@ -274,9 +274,11 @@ def test_caa_parents_are_asked_once_for_the_fleet_and_each_policy_host_for_itsel
     """The names above the policy hosts (``fleet.test``, ``test``) are common to the fleet."""
     asked = ("fleet.test", "test", *FLEET, *(f"mta-sts.{n}" for n in FLEET))
     before = {n: lab.dns_queries(n, "CAA") for n in asked}
+    root = lab.dns_queries(".", "SOA")
     results = _check(lab, FLEET)
     counts = {n: lab.dns_queries(n, "CAA") - before[n] for n in asked}
     assert counts == {n: 1 for n in asked}
+    assert lab.dns_queries(".", "SOA") - root == 1  # "does the resolver validate?": once a run
     for result in results:  # each domain still gets its own full CAA verdict
         assert result["caa"] is not None
 
