@@ -116,6 +116,7 @@ def test_check_runs_on_the_loop_the_fast_extra_brings_or_on_asyncios_when_told(
 ) -> None:
     from mtasts_tui.commands.fleet import LOOP_ENV_VAR, event_loop_factory
 
+    monkeypatch.delenv(LOOP_ENV_VAR, raising=False)
     try:
         import uvloop
     except ImportError:
