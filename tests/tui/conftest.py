@@ -63,16 +63,6 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
 
 
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Pause until ``condition()`` holds (fails after ``timeout`` seconds): no fixed sleeps."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the UI"
-        await pilot.pause(0.01)
-
-
 def screen_text(app) -> list[str]:  # type: ignore[no-untyped-def]
     """The screen as the terminal shows it: one string per row, styles dropped."""
     import io

@@ -16,8 +16,9 @@ from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
+from tests.waiting import pilot_wait_until
 
-from .conftest import SIZE, settle, wait_until
+from .conftest import SIZE, settle
 
 
 async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
@@ -30,7 +31,7 @@ async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Review the draft")
-        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
+        await pilot_wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)

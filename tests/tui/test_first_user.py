@@ -16,6 +16,7 @@ from mtasts_tui.lab import scenarios
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen, ModeSet
 from mtasts_tui.tui.screens.export import ExportScreen
+from tests.waiting import pilot_wait_until
 
 from .conftest import SIZE, screen_text, settle
 
@@ -157,7 +158,7 @@ async def test_the_palette_lists_theme_switching_once(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"theme")
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search is a worker: wait for it, not for a time
         results = app.screen.query_one(CommandList)
         titles = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
         assert len([t for t in titles if "heme" in t]) == 1, titles
@@ -215,7 +216,7 @@ async def test_a_save_failing_at_quit_is_said_on_the_terminal(make_app, capsys) 
         await settle(pilot)
         app.store.flush = broken  # type: ignore[method-assign]
         await pilot.press("ctrl+q")
-        await pilot.pause(0.2)
+        await pilot_wait_until(pilot, lambda: app.return_code is not None, what="the app to quit")
     assert app.return_code == 1
     captured = capsys.readouterr()
     assert "mtasts-tui: Could not save: [Errno 28] No space left" in captured.out + captured.err

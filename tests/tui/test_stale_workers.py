@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from mtasts_tui.tui.screens import export as export_screen
 from mtasts_tui.tui.screens import reports as reports_screen
 from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.reports import ReportsScreen
+from tests.waiting import pilot_wait_until
 
 from .conftest import SIZE, open_editor, settle
 from .test_reports_screen import REPORT
@@ -33,23 +36,31 @@ class Gate:
     def __init__(self, real: Callable[..., Any], slow: str) -> None:
         self.real, self.slow = real, slow
         self.release = threading.Event()
-        self.slow_done = threading.Event()
+        self.slow_thread: int | None = None
+        self.slow_caller: CodeType | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.slow not in str(args[0]):
             return self.real(*args, **kwargs)
+        self.slow_thread = threading.get_ident()
+        self.slow_caller = sys._getframe(1).f_code  # the worker function that called us
         self.release.wait(30)
-        try:
-            return self.real(*args, **kwargs)
-        finally:
-            self.slow_done.set()
+        return self.real(*args, **kwargs)
+
+    def slow_run_over(self) -> bool:
+        """Whether the worker that made the held call has returned: all it posts is posted."""
+        assert self.slow_thread is not None, "the slow run never reached the gate"
+        frame = sys._current_frames().get(self.slow_thread)
+        while frame is not None:
+            if frame.f_code is self.slow_caller:
+                return False
+            frame = frame.f_back
+        return True
 
 
 async def finish_slow_run(pilot, gate: Gate) -> None:  # type: ignore[no-untyped-def]
     gate.release.set()
-    assert gate.slow_done.wait(30)
-    for _ in range(3):  # let whatever it posts arrive
-        await pilot.pause(0.05)
+    await pilot_wait_until(pilot, gate.slow_run_over, timeout=30, what="the held run to end")
     await settle(pilot)
 
 
