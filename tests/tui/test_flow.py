@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
@@ -12,6 +14,7 @@ from mtasts_tui.core.bundle import POLICY_PATH, BundleSpec
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.tui.draft import Draft
 from mtasts_tui.tui.messages import InspectionDone, StepUpdate
+from mtasts_tui.tui.screens import inspection as inspection_screen
 from mtasts_tui.tui.screens.confirm import ConfirmScreen
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen
@@ -215,7 +218,18 @@ async def test_killed_session_draft_comes_back(make_app) -> None:
         assert "1 week" in plain(edit2.query_one("#max-age-status", Static))
 
 
-async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
+async def test_stale_results_are_dropped(make_app, monkeypatch) -> None:
+    # Re-runs are held at a gate before the probe, so they are still going when an old reply
+    # arrives, however slow or fast the machine is.
+    gate = asyncio.Event()
+    gate.set()  # the first run goes straight through
+    real = inspection_screen.inspect_domain
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        await gate.wait()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(inspection_screen, "inspect_domain", held)
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -224,25 +238,23 @@ async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
         first = screen.inspection
         assert first is not None
         old_generation = screen.generation
-        # Slow DNS: the re-run is still going when an old reply arrives.
-        lab.set_dns_delay(0.3)
-        try:
-            await pilot.press("r")
-            await pilot.pause()
-            assert screen.generation == old_generation + 1
-            screen.post_message(InspectionDone(old_generation, first))
-            screen.post_message(StepUpdate(old_generation, _event("dns-mx", "stale-only row")))
-            await pilot.pause()
-            assert screen.inspection is None  # the stale result was not shown
-            assert "stale-only" not in " ".join(
-                plain(row) for row in screen.query(".check-row").results(Static)
-            )
-            # Two quick re-runs: only the newest survives (exclusive worker + generation).
-            await pilot.press("r")
-            await settle(pilot)
-        finally:
-            lab.set_dns_delay(0)
+        gate.clear()
+        await pilot.press("r")
+        await pilot.pause()
+        assert screen.generation == old_generation + 1
+        screen.post_message(InspectionDone(old_generation, first))
+        screen.post_message(StepUpdate(old_generation, _event("dns-mx", "stale-only row")))
+        await pilot.pause()
+        assert screen.inspection is None  # the stale result was not shown
+        assert "stale-only" not in " ".join(
+            plain(row) for row in screen.query(".check-row").results(Static)
+        )
+        # Two quick re-runs: only the newest survives (exclusive worker + generation).
+        await pilot.press("r")
+        gate.set()
+        await settle(pilot)
         assert screen.inspection is not None
+        assert screen.inspection is not first
         assert screen.generation == old_generation + 2
 
 
