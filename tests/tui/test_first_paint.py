@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +17,7 @@ from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.wizard import start_demo_lab
+from tests.waiting import wait_until
 
 from .conftest import SIZE, settle
 
@@ -144,11 +144,7 @@ async def test_quitting_while_the_lab_starts_leaves_no_lab_running(
         assert app.lab_state == "starting"
     app.stop_demo()  # what the wizard does once the app has returned
     slow_lab.go.set()  # the lab comes up only now, after the quit
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (
-        slow_lab.started and not slow_lab.started[0].running
-    ):
-        time.sleep(0.05)
-    assert slow_lab.started, "the held lab never started"
+    wait_until(lambda: slow_lab.started, 30, "the held lab to start")
+    wait_until(lambda: not slow_lab.started[0].running, 30, "the worker to stop the lab")
     assert not slow_lab.started[0].running  # stopped by the worker that started it
     assert app.demo_lab is None
