@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
@@ -15,7 +17,7 @@ import pytest
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
 
-from .bounded import run_cli
+from .bounded import blocked_reading_a_pipe, run_cli
 from .inputs import raw_zip, report_bytes
 
 INTERRUPTED = "mtasts-tui: interrupted\n"
@@ -33,25 +35,38 @@ def line_complete(text: str) -> bool:
     return text == "" or text.endswith("\n")
 
 
-@pytest.fixture
-def silent_resolver() -> Iterator[str]:
+@dataclass(frozen=True)
+class SilentResolver:
     """A UDP port that receives DNS queries and never answers: every lookup stalls."""
+
+    sock: socket.socket
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def asked(self) -> bool:
+        """Whether a query has arrived (the caller is now waiting for an answer)."""
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+
+@pytest.fixture
+def silent_resolver() -> Iterator[SilentResolver]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+        yield SilentResolver(sock)
     finally:
         sock.close()
 
 
 class TestCtrlC:
-    def test_check_stalled_on_dns(self, tmp_path: Path, silent_resolver: str) -> None:
+    def test_check_stalled_on_dns(self, tmp_path: Path, silent_resolver: SilentResolver) -> None:
         args = ["check", "example.com", "example.org", "--json", "--timeout", "30"]
-        started = time.monotonic()
         ran = run_cli(
-            [*args, "--resolver", silent_resolver, "--no-smtp"],
+            [*args, "--resolver", silent_resolver.address, "--no-smtp"],
             tmp_path,
-            interrupt_after=lambda _out: time.monotonic() - started > 3,  # stalled on DNS by now
+            interrupt_after=lambda _out, _pid: silent_resolver.asked(),  # waiting for an answer
             timeout=25,
         ).within()
         assert ran.code == 130
@@ -63,13 +78,12 @@ class TestCtrlC:
         os.mkfifo(fifo)
         # stdin is a FIFO nobody writes to: lint blocks reading it until Ctrl-C.
         writer = os.open(fifo, os.O_RDWR)  # keeps the FIFO open so the child's read blocks
-        started = time.monotonic()
         try:
             ran = run_cli(
                 ["lint", "policy", "-", "--json"],
                 tmp_path / "run",
                 stdin=fifo,
-                interrupt_after=lambda _out: time.monotonic() - started > 3,  # blocked by now
+                interrupt_after=lambda _out, pid: blocked_reading_a_pipe(pid),
                 timeout=20,
             ).within()
         finally:
@@ -83,7 +97,7 @@ class TestCtrlC:
         ran = run_cli(
             ["reports", path, "--json"],
             tmp_path / "run",
-            interrupt_after=lambda out: out.exists() and out.stat().st_size > 2000,
+            interrupt_after=lambda out, _pid: out.exists() and out.stat().st_size > 2000,
             timeout=30,
         ).within()
         assert ran.code == 130, ran.err
@@ -103,7 +117,7 @@ class TestCtrlC:
         ran = run_cli(
             [*EXPORT, "--out", out],
             tmp_path / "run",
-            interrupt_after=lambda _o: time.monotonic() - started > delay,
+            interrupt_after=lambda _o, _pid: time.monotonic() - started > delay,
         )
         # Ctrl-C while CPython itself starts (site, runpy: before any line of ours runs) ends
         # the process the interpreter's way, by the signal or with a report whose frames are all
