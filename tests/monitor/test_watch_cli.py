@@ -26,6 +26,7 @@ from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import runs
 from tests.conftest import lab_network_args
+from tests.waiting import wait_until
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -342,7 +343,7 @@ def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert "[first-check]" in first
-        time.sleep(1.5)  # at least one more round
+        wait_until(lambda: recorded_rounds(tmp_path / "h.sqlite3", lab.domain("good")) >= 2)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=15)
     finally:
@@ -353,6 +354,17 @@ def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
     assert err.strip() == "mtasts-tui watch: stopped" and "Traceback" not in err
     conn = open_store(tmp_path / "h.sqlite3")
     assert len(runs(conn, lab.domain("good"))) >= 2
+
+
+def recorded_rounds(db: Path, domain: str) -> int:
+    """How many runs the store holds for ``domain`` (0 before the store exists)."""
+    if not db.exists():
+        return 0
+    conn = open_store(db)
+    try:
+        return len(runs(conn, domain))
+    finally:
+        conn.close()
 
 
 def test_two_check_processes_at_once_both_record_everything(lab: Lab, tmp_path) -> None:
