@@ -47,7 +47,7 @@ def test_domains_file_checks_each_listed_domain_once_and_names_the_bad_lines(
     assert code == 2  # the checked domains stand; the run says some input was not checked
 
 
-def test_resume_skips_the_domains_an_interrupted_run_already_answered(
+def test_resume_skips_the_domains_a_cut_off_output_file_already_answers(
     lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     listing = tmp_path / "domains.txt"

@@ -200,7 +200,7 @@ async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
         assert "[bold red]pwned[/]" in lines
 
 
-async def test_killed_session_draft_comes_back(make_app) -> None:
+async def test_the_next_session_resumes_the_draft(make_app) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
@@ -208,7 +208,8 @@ async def test_killed_session_draft_comes_back(make_app) -> None:
         await pilot.pause()
         await settle(pilot)
         saved = edit.draft
-    # A new app instance (the first one is gone, as if killed) resumes the draft.
+    # A new app instance on the same data folder resumes the draft (a SIGKILLed session's
+    # draft coming back is tests/tui/test_kill.py's test).
     app2 = make_app(DEMO)
     async with app2.run_test(size=SIZE) as pilot:
         edit2 = await open_editor(pilot)
