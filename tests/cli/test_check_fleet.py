@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mtasts_tui.cli import main
 from mtasts_tui.lab import DnsFault, Lab, scenarios
-from tests.conftest import lab_network_args
+from tests.conftest import Labs, lab_network_args
 
 SLOW = scenarios.healthy(
     "slow",
@@ -23,9 +22,8 @@ NAMES = [s.domain for s in FLEET]
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    with Lab([SLOW, *FLEET]) as running:
-        yield running
+def lab(labs: Labs) -> Lab:
+    return labs.get([SLOW, *FLEET])
 
 
 def check(lab: Lab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:

@@ -104,12 +104,6 @@ def test_a_truncate_fault_sets_tc_over_udp_and_tcp(lab: Lab) -> None:
     assert not dns.query.udp(other, host, port=port, timeout=2).flags & dns.flags.TC
 
 
-@pytest.fixture(scope="module")
-def slow_lab():  # type: ignore[no-untyped-def]
-    with Lab(scenarios.SLOW) as running:
-        yield running
-
-
 def test_a_silent_server_accepts_and_never_greets(slow_lab: Lab) -> None:
     for address in slow_lab.addresses_of("mx2.silent-mx.test"):
         with socket.create_connection((address, slow_lab.smtp_port), timeout=2) as sock:

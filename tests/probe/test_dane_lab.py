@@ -14,7 +14,7 @@ from mtasts_tui.lab import DnsFault, Lab, Scenario, scenarios
 from mtasts_tui.probe.dane import certificate_issuer, probe_resolver
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network
-from tests.conftest import lab_network_args
+from tests.conftest import Labs, lab_network_args
 
 TLSA_KEYS = {"present", "dnssec", "records", "matches"}
 DNSSEC_KEYS = {"resolver", "validating", "mx", "sts_record"}
@@ -79,10 +79,9 @@ def test_tlsa_in_an_unsigned_zone_is_a_warning(lab: Lab) -> None:
     assert sec is not None and sec.mx == "unsigned" and sec.validates is True
 
 
-def test_a_resolver_that_does_not_validate_makes_everything_unknown() -> None:
+def test_a_resolver_that_does_not_validate_makes_everything_unknown(labs: Labs) -> None:
     chosen = [s for s in scenarios.ALL if s.name == "dane-good"]
-    with Lab(chosen, validating=False) as lab:
-        result = inspect(lab, "dane-good")
+    result = inspect(labs.get(chosen, validating=False), "dane-good")
     sec = result.judgement.dns_security
     assert sec is not None and sec.validates is False
     assert (sec.mx, sec.sts) == ("unknown", "unknown")
@@ -144,17 +143,17 @@ def test_the_human_output_names_the_resolver_and_shows_a_dane_column(
     assert "resolver {}:{}".format(*lab.dns_address) in out and "validating" in out
 
 
-def test_a_failed_signed_name_probe_leaves_validation_unknown_not_false() -> None:
+def test_a_failed_signed_name_probe_leaves_validation_unknown_not_false(labs: Labs) -> None:
     broken_root = Scenario(
         name="root-fails",
         domain="root-fails.test",
         description="The resolver answers SERVFAIL for the root",
         dns_faults=(DnsFault(".", "servfail"),),
     )
-    with Lab([broken_root]) as lab:
-        net = Network.from_config(lab.probe_config(timeout=2))
-        info = asyncio.run(probe_resolver(net.resolver, 2.0))
-        configured = "{}:{}".format(*lab.dns_address)
+    lab = labs.get([broken_root])
+    net = Network.from_config(lab.probe_config(timeout=2))
+    info = asyncio.run(probe_resolver(net.resolver, 2.0))
+    configured = "{}:{}".format(*lab.dns_address)
     assert info.validates is None
     assert info.name == configured  # no answer came, so the configured resolver is named
     assert dnssec_state(False, info.validates) == "unknown"

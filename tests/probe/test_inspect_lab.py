@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +12,7 @@ from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.probe.inspect import Inspection, StepEvent, inspect_domain
 from mtasts_tui.probe.network import Network
-from tests.conftest import lab_namespace
+from tests.conftest import Labs, lab_namespace
 
 
 def _domain(name: str) -> DomainName:
@@ -145,20 +144,20 @@ def test_independent_lookups_start_before_the_mx_lookup_finishes(lab: Lab) -> No
     assert len(smtp_rows) == 2 and all(e.elapsed is not None for e in smtp_rows)
 
 
-def test_a_name_server_that_drops_queries_gives_dns_error_within_the_deadline() -> None:
-    with Lab(scenarios.SLOW) as slow:
-        started = time.monotonic()
-        result = inspect(slow, "dns-timeout", timeout=1.0)
-        assert time.monotonic() - started < 2.5
+def test_a_name_server_that_drops_queries_gives_dns_error_within_the_deadline(
+    slow_lab: Lab,
+) -> None:
+    started = time.monotonic()
+    result = inspect(slow_lab, "dns-timeout", timeout=1.0)
+    assert time.monotonic() - started < 2.5
     assert "dns-error" in codes(result)
     assert "sts-record-missing" not in codes(result)
 
 
-def test_a_slow_policy_server_is_cut_off_at_the_step_timeout() -> None:
-    with Lab(scenarios.SLOW) as slow:
-        started = time.monotonic()
-        result = inspect(slow, "slow-policy", timeout=1.0)
-        assert time.monotonic() - started < 2.5
+def test_a_slow_policy_server_is_cut_off_at_the_step_timeout(slow_lab: Lab) -> None:
+    started = time.monotonic()
+    result = inspect(slow_lab, "slow-policy", timeout=1.0)
+    assert time.monotonic() - started < 2.5
     assert "policy-fetch-failed" in codes(result)
 
 
@@ -222,9 +221,8 @@ def test_a_truncated_answer_even_over_tcp_is_a_dns_error_not_a_missing_record(la
     assert "dns-error" in codes(result) and "sts-record-missing" not in codes(result)
 
 
-def test_ipv6_that_cannot_be_reached_while_ipv4_works_is_inconclusive() -> None:
-    with Lab(scenarios.NO_IPV6) as own:
-        result = inspect(own, "ipv6-unreachable", timeout=2.0)
+def test_ipv6_that_cannot_be_reached_while_ipv4_works_is_inconclusive(labs: Labs) -> None:
+    result = inspect(labs.get(scenarios.NO_IPV6), "ipv6-unreachable", timeout=2.0)
     finding = next(f for f in result.judgement.findings if f.code == "ipv6-unreachable")
     assert finding.severity == "warning" and "::1" in finding.message
     assert "mx-unreachable" not in codes(result)
@@ -247,12 +245,6 @@ def test_the_address_caps_fall_in_preference_order() -> None:
 
 
 # --- stalls (issue 10): one stalled server must not erase what was learned ---------------------
-
-
-@pytest.fixture(scope="module")
-def slow_lab() -> Iterator[Lab]:
-    with Lab(scenarios.SLOW) as running:
-        yield running
 
 
 @pytest.mark.parametrize("name", ["stalled-handshake", "silent-mx"])

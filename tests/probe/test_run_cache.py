@@ -10,7 +10,6 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,6 +19,7 @@ from mtasts_tui.lab import Lab, MxServer, scenarios
 from mtasts_tui.probe.cache import RunCache
 from mtasts_tui.probe.inspect import inspect_domain
 from mtasts_tui.probe.network import Network
+from tests.conftest import Labs
 
 SHARED = "mx.provider.test"
 FLEET = [f"shop{i}.fleet.test" for i in range(1, 6)]
@@ -43,9 +43,8 @@ def _fleet() -> list[scenarios.Scenario]:
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    with Lab(_fleet()) as running:
-        yield running
+def lab(labs: Labs) -> Lab:
+    return labs.get(_fleet())
 
 
 def _domain(name: str) -> DomainName:

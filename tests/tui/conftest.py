@@ -1,27 +1,18 @@
-"""One loopback lab for every wizard test; each app gets its own data dir and a fixed clock."""
+"""Every wizard test uses the session lab (tests/conftest.py); each app gets its own data dir
+and a fixed clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.lab import Lab
 from mtasts_tui.probe.network import ProbeConfig
 from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.store import Store
 
 SIZE = (100, 32)
-
-
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Lab]:
-    lab = Lab(scenarios.ALL).start()
-    try:
-        yield lab
-    finally:
-        lab.stop()
 
 
 @pytest.fixture
