@@ -130,7 +130,8 @@ def test_keys_typed_just_before_ctrl_q_are_saved(data_dir: Path) -> None:
         wait_until(lambda: "Not safe to enforce" in term.output, timeout=30)
         term.press("e")
         wait_until(lambda: "Policy file preview" in term.output, timeout=30)
-        time.sleep(0.3)  # the editor has focus; nothing typed yet, nothing saved yet
+        # The editor is drawn; nothing typed yet, so nothing saved yet. (Keys that arrive before
+        # it is drawn: test_keys_typed_while_the_editor_opens_land_in_the_draft.)
         assert not draft_file.exists()
         # A pattern and enter (the cursor starts on the first line), then ctrl+q, in one burst.
         term.press("mx9.example-shop.test\r\x11")
