@@ -14,6 +14,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -21,12 +22,19 @@ from typing import ClassVar
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from mtasts_tui.alerts import webhook
 from mtasts_tui.cli import main
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import runs
 from tests.conftest import lab_network_args
 from tests.waiting import wait_until
+
+
+@pytest.fixture(autouse=True)
+def _quick_webhook_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries really wait 0.5 s, 1 s, ...; what is checked here is how many and what is said."""
+    monkeypatch.setattr(webhook, "post_webhook", partial(webhook.post_webhook, backoff=0.01))
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -206,7 +214,9 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
     handler = type("Handler", (_Receiver,), {"statuses": [500], "bodies": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
