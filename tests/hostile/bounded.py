@@ -68,13 +68,13 @@ def run_cli(
     stdin: Path | None = None,
     timeout: float = 60.0,
     preexec: Callable[[], None] | None = None,
-    interrupt_after: Callable[[Path, int], bool] | None = None,
+    interrupt_after: Callable[[Path], bool] | None = None,
     cwd: Path | None = None,
 ) -> Ran:
     """``python -m mtasts_tui ARGS`` with output to files under ``tmp``.
 
-    ``interrupt_after(stdout_path, pid)`` is polled while the child runs; once it returns True
-    the child gets SIGINT (Ctrl-C).
+    ``interrupt_after(stdout_path)`` is polled while the child runs; once it returns True the
+    child gets SIGINT (Ctrl-C).
     """
     tmp.mkdir(parents=True, exist_ok=True)
     out_path, err_path = tmp / "stdout.txt", tmp / "stderr.txt"
@@ -118,7 +118,7 @@ def run_cli(
                     child
                     and interrupt_after is not None
                     and not interrupted
-                    and interrupt_after(out_path, child)
+                    and interrupt_after(out_path)
                 ):
                     os.kill(child, signal.SIGINT)
                     interrupted = True
@@ -135,11 +135,3 @@ def run_cli(
         seconds=seconds,
         rss_mb=int(maxrss) / 1024,  # Linux reports kilobytes
     )
-
-
-def blocked_reading_a_pipe(pid: int) -> bool:
-    """Whether process ``pid`` sleeps in the kernel waiting to read a pipe or FIFO (Linux)."""
-    try:
-        return "pipe" in Path(f"/proc/{pid}/wchan").read_text()
-    except OSError:
-        return False

@@ -3,10 +3,13 @@ JSON output cannot restyle or reorder a terminal."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
 import socket
+import struct
+import termios
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ import pytest
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
 
-from .bounded import blocked_reading_a_pipe, run_cli
+from .bounded import run_cli
 from .inputs import raw_zip, report_bytes
 
 INTERRUPTED = "mtasts-tui: interrupted\n"
@@ -29,6 +32,11 @@ def complete_bundle_names() -> list[str]:
     spec = make_bundle_spec("example.com", "none", [], 86400, [], "20260101T000000", date.today())
     assert isinstance(spec, BundleSpec), spec
     return sorted(PurePosixPath(rel).name for rel in build_bundle(spec))
+
+
+def unread_bytes(fifo_fd: int) -> int:
+    """How many bytes written to a FIFO nobody has read yet."""
+    return struct.unpack("i", fcntl.ioctl(fifo_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
 def line_complete(text: str) -> bool:
@@ -66,7 +74,7 @@ class TestCtrlC:
         ran = run_cli(
             [*args, "--resolver", silent_resolver.address, "--no-smtp"],
             tmp_path,
-            interrupt_after=lambda _out, _pid: silent_resolver.asked(),  # waiting for an answer
+            interrupt_after=lambda _out: silent_resolver.asked(),  # waiting for an answer
             timeout=25,
         ).within()
         assert ran.code == 130
@@ -74,16 +82,17 @@ class TestCtrlC:
         assert line_complete(ran.out)
 
     def test_lint_waiting_on_stdin(self, tmp_path: Path) -> None:
-        fifo = tmp_path / "never-written"
+        fifo = tmp_path / "never-finished"
         os.mkfifo(fifo)
-        # stdin is a FIFO nobody writes to: lint blocks reading it until Ctrl-C.
+        # stdin is a FIFO that never ends: lint blocks reading it until Ctrl-C.
         writer = os.open(fifo, os.O_RDWR)  # keeps the FIFO open so the child's read blocks
+        os.write(writer, b"version: STSv1\n")  # once lint has taken this line, it is reading
         try:
             ran = run_cli(
                 ["lint", "policy", "-", "--json"],
                 tmp_path / "run",
                 stdin=fifo,
-                interrupt_after=lambda _out, pid: blocked_reading_a_pipe(pid),
+                interrupt_after=lambda _out: unread_bytes(writer) == 0,
                 timeout=20,
             ).within()
         finally:
@@ -97,7 +106,7 @@ class TestCtrlC:
         ran = run_cli(
             ["reports", path, "--json"],
             tmp_path / "run",
-            interrupt_after=lambda out, _pid: out.exists() and out.stat().st_size > 2000,
+            interrupt_after=lambda out: out.exists() and out.stat().st_size > 2000,
             timeout=30,
         ).within()
         assert ran.code == 130, ran.err
@@ -117,7 +126,7 @@ class TestCtrlC:
         ran = run_cli(
             [*EXPORT, "--out", out],
             tmp_path / "run",
-            interrupt_after=lambda _o, _pid: time.monotonic() - started > delay,
+            interrupt_after=lambda _o: time.monotonic() - started > delay,
         )
         # Ctrl-C while CPython itself starts (site, runpy: before any line of ours runs) ends
         # the process the interpreter's way, by the signal or with a report whose frames are all
