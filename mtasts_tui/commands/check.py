@@ -462,6 +462,17 @@ def _named_domains(names: list[str], stdin: TextIO) -> list[str]:
     return out
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mtasts_tui.commands import fleet, options
+
+    parser.add_argument(
+        "domains", nargs="*", metavar="DOMAIN", help="domains to check; - reads them from stdin"
+    )
+    options.add_check_options(parser)
+    fleet.add_arguments(parser)
+    options.add_store_arguments(parser, default_baseline=None)
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     domains: list[DomainName] = []
     seen: set[str] = set()

@@ -1,6 +1,6 @@
 """The deploy bundle: every file `mtasts-tui export` and the wizard's export screen write.
 
-Pure: builds the file contents; `mtasts_tui.export` writes them.
+Pure: builds the file contents; `mtasts_tui.fs.bundle` writes them.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tlsrpt_samples import clean_report, gz, rfc_report
 
-from mtasts_tui.reports.command import add_arguments, run
+from mtasts_tui.commands.reports import add_arguments, run
 
 Write = Callable[[str, bytes | dict[str, Any]], Path]
 

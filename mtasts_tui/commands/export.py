@@ -25,7 +25,7 @@ from mtasts_tui.core.hosting import HOSTING_TARGETS
 from mtasts_tui.core.policy import max_age_seconds
 from mtasts_tui.core.policyid import new_policy_id
 from mtasts_tui.core.text import printable
-from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
+from mtasts_tui.fs.bundle import BundleExistsError, ExportError, write_bundle
 
 
 def _max_age(text: str) -> int:
