@@ -99,18 +99,35 @@ def test_cli_imports_nothing_of_the_package_but_the_commands_and_the_wizard() ->
     ), sorted(ours)
 
 
-def test_help_lists_every_command_without_importing_one() -> None:
+def loaded_after(statements: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` loaded by ``statements``, in a new Python."""
     code = (
-        "import sys\n"
-        "from mtasts_tui import cli\n"
-        "text = cli.build_parser().format_help()\n"
-        "assert all(name in text for name in cli.SUBCOMMANDS), text\n"
-        "print(' '.join(m for m in sys.modules if m.startswith('mtasts_tui.commands.')))\n"
+        f"import sys\n{statements}\n"
+        f"print(' '.join(m for m in sys.modules if m.startswith({prefixes!r})))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert done.stdout.split() == []
+    return done.stdout.split()
+
+
+def test_help_lists_every_command_without_importing_one() -> None:
+    statements = (
+        "from mtasts_tui import cli\n"
+        "text = cli.build_parser().format_help()\n"
+        "assert all(name in text for name in cli.SUBCOMMANDS), text"
+    )
+    assert loaded_after(statements, ("mtasts_tui.commands.",)) == []
+
+
+def test_a_commands_help_imports_no_probe_or_ui_library() -> None:
+    statements = (
+        "from mtasts_tui import cli\n"
+        "for name in cli.SUBCOMMANDS:\n"
+        "    cli.build_parser(name).format_help()"
+    )
+    heavy = ("httpx", "dns", "mtasts_tui.probe.inspect", "textual", "rich")
+    assert loaded_after(statements, heavy) == []
 
 
 def test_the_file_layer_depends_on_no_front_end() -> None:
