@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from mtasts_tui.core.text import QUOTE_LIMIT, clip
 from mtasts_tui.reports.parse import ReportParseError, parse_report
 from mtasts_tui.reports.render import clean
 from mtasts_tui.reports.sources import MAX_REPORT_BYTES, TooLarge, gunzip_capped
@@ -263,9 +264,9 @@ class IntakeServer(http.server.HTTPServer):
         if self.log is None:
             return
         line = f"{handler.client_address[0]} {getattr(handler, 'command', '-')} "
-        line += f"{clean(getattr(handler, 'path', '-'))[:200]} {code}"
+        line += f"{clip(clean(getattr(handler, 'path', '-')), QUOTE_LIMIT)} {code}"
         if note:
-            line += " " + clean(note)[:200]
+            line += " " + clip(clean(note), QUOTE_LIMIT)
         self.log(line)
 
     def process_request(self, request: Any, client_address: Any) -> None:
