@@ -81,8 +81,7 @@ def mx_pattern_compat_problem(pattern: str) -> str | None:
         if label[2:4] == "--" and label[:4].lower() != "xn--":
             return (
                 f"the label {quoted(label)} has '--' in its third and fourth characters, which "
-                "IDNA "
-                f"reserves for A-labels (RFC 5891 §4.2.3.1). RFC 5321 allows the name, but "
+                "IDNA reserves for A-labels (RFC 5891 §4.2.3.1). RFC 5321 allows the name, but "
                 f"{MOX} rejects the whole policy"
             )
     return None
@@ -126,8 +125,7 @@ def mx_pattern_findings(pattern: str) -> list[Finding]:
         error(
             code,
             f"mx pattern {quoted(pattern)} is invalid: {problem}. Senders cannot match MX "
-            "hosts against "
-            "it; write a host name or *. followed by a host name.",
+            "hosts against it; write a host name or *. followed by a host name.",
             subject=pattern,
         )
     ]
