@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import idna
 
@@ -18,6 +19,10 @@ from mtasts_tui.core.domain import ldh_problem, normalize_host
 from mtasts_tui.core.findings import Finding, error, info, warning
 from mtasts_tui.core.senders import MOX, TLSPOL, who
 from mtasts_tui.core.text import quoted
+
+if TYPE_CHECKING:
+    # Only a type: the policy parser imports this module for its mx rule.
+    from mtasts_tui.core.policy import Mode
 
 _DIGITS_RE = re.compile(r"^[0-9]+\Z")
 
@@ -164,7 +169,7 @@ def coverage(patterns: Sequence[str], hosts: Iterable[str]) -> dict[str, list[st
     return {host: covering_patterns(patterns, host) for host in hosts}
 
 
-def coverage_findings(patterns: Sequence[str], hosts: Sequence[str], mode: str) -> list[Finding]:
+def coverage_findings(patterns: Sequence[str], hosts: Sequence[str], mode: Mode) -> list[Finding]:
     """Compare the policy's patterns with the domain's real MX hosts.
 
     An uncovered MX is an error in enforce (senders refuse it), a warning in testing (the reports
