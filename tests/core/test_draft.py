@@ -254,6 +254,30 @@ class TestValidateDraft:
         assert len(spec) == 4
 
 
+class TestExportCommand:
+    def test_a_bad_max_age_is_listed_with_every_other_problem(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = ["export", "--domain", "example.com", "--mode", "off", "--max-age", "1e5"]
+        argv += ["--id", "x-y", "--out", tmp_path / "b"]
+        try:
+            code = main([str(a) for a in argv])
+        finally:
+            err = capsys.readouterr().err
+        assert code == 2
+        fields = DraftFields("off", (), "1e5", (), "x-y")
+        assert err.splitlines()[1:] == [f"  - {m}" for m in validate_draft(fields).messages()]
+        assert len(err.splitlines()) == 4
+
+    def test_blanks_around_max_age_are_ignored_as_in_the_editor(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = ["export", "--domain", "example.com", "--mode", "none", "--max-age", " 86400 "]
+        assert run_cli([*argv, "--out", tmp_path / "b"], capsys)[0] == 0
+        policy = (tmp_path / "b/mta-sts.example.com/.well-known/mta-sts.txt").read_bytes()
+        assert policy.endswith(b"\r\nmax_age: 86400\r\n")
+
+
 class TestParseMode:
     @pytest.mark.parametrize("mode", MODES)
     def test_each_mode_narrows_to_itself(self, mode: str) -> None:
