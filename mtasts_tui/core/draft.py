@@ -74,7 +74,8 @@ class DraftValidation:
     max_age: int | None
     """The max_age when it is 1 to 10 ASCII digits (within bounds or not)."""
     policy_check: PolicyCheck | None
-    """The parser's verdict on the file the fields make; None until mode, mx and max_age pass."""
+    """The parser's verdict on the file the fields make; None while the mode, a pattern or
+    max_age is unusable."""
 
     @property
     def ok(self) -> bool:
@@ -131,12 +132,19 @@ def validate_draft(fields: DraftFields) -> DraftValidation:
             problems.append(FieldProblem("rua", uri_problem, message, i))
 
     check = None
-    if max_age is not None and not any(p.field in ("mode", "mx", "max_age") for p in problems):
-        # The parser has the last word on the file; each field's rule has already spoken.
+    unusable = any(
+        p.field in ("mode", "max_age") or (p.field == "mx" and p.index is not None)
+        for p in problems
+    )
+    if max_age is not None and not unusable:
+        # The file exists once the mode, each pattern and max_age are usable; the editor
+        # previews the parser's errors with it (an empty mx list is one of them).
         check = policy_from_fields(fields.mode, fields.mx, max_age)
-        problems += [
-            FieldProblem("policy", f.message, f.message)
-            for f in check.findings
-            if f.severity == "error"
-        ]
+        if not any(p.field == "mx" for p in problems):
+            # The parser has the last word on the file: what it alone finds is a problem too.
+            problems += [
+                FieldProblem("policy", f.message, f.message)
+                for f in check.findings
+                if f.severity == "error"
+            ]
     return DraftValidation(fields, tuple(problems), mode, max_age, check)

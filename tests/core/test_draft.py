@@ -234,10 +234,13 @@ class TestValidateDraft:
         assert parse_policy(render_policy(v.policy)).policy == v.policy
 
     def test_an_empty_mx_list_is_one_problem_for_the_field_as_a_whole(self) -> None:
-        problems = validate_draft(DraftFields("testing", (), "86400", (), "a1")).of("mx")
-        assert [(p.index, p.problem) for p in problems] == [
-            (None, "mode testing needs at least one mx pattern.")
+        v = validate_draft(DraftFields("testing", (), "86400", (), "a1"))
+        assert [(p.field, p.index, p.problem) for p in v.problems] == [
+            ("mx", None, "mode testing needs at least one mx pattern.")
         ]
+        # The editor's preview still shows what the parser says about the file.
+        assert v.policy_check is not None
+        assert "policy-mx-missing" in codes(v.policy_check.findings)
 
     def test_the_bounds_message_names_the_limit(self) -> None:
         (problem,) = validate_draft(
