@@ -22,7 +22,7 @@ Mode = Literal["enforce", "testing", "none"]
 """The three policy modes of RFC 8461 §3.2."""
 MODES: tuple[Mode, ...] = ("enforce", "testing", "none")
 """Every mode, strictest first (the editor's order, its keys 1, 2, 3)."""
-MODE_RANK: dict[str, int] = {"none": 0, "testing": 1, "enforce": 2}
+MODE_RANK: dict[Mode, int] = {"none": 0, "testing": 1, "enforce": 2}
 """How strict a mode is: a lower rank after a higher one is a downgrade."""
 POLICY_URL_PATH = "/.well-known/mta-sts.txt"
 """Where the policy lives on ``mta-sts.<domain>`` (RFC 8461 §3.2)."""
