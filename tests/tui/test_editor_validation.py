@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.widgets import Input, Static, TextArea
 
 from mtasts_tui.core.draft import validate_draft
+from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
@@ -17,7 +20,9 @@ def plain(widget: Static) -> str:
     return visual.plain if isinstance(visual, Text) else str(widget.render())
 
 
-async def test_a_pattern_some_sender_rejects_is_refused_live_and_at_review(make_app) -> None:
+async def test_a_pattern_some_sender_rejects_is_refused_live_and_at_review(
+    make_app: Callable[[], WizardApp],
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
