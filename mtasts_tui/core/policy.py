@@ -451,9 +451,8 @@ def _repeated_field(number: int, key: str, kept: str, value: str) -> Finding:
         "policy-duplicate-field",
         f"Line {number} repeats {quoted(key)} with a different value ({quoted(kept)}, then "
         f"{quoted(value)}). The RFC, {TLSPOL} and {MOX} use the first, but "
-        f"{who(POSTFIX_RESOLVER, GO_MTASTS)} use the "
-        f"last (and {MOX} rejects the policy when the repeat is not a valid {key}), so senders "
-        "apply different policies. Keep one line.",
+        f"{who(POSTFIX_RESOLVER, GO_MTASTS)} use the last (and {MOX} rejects the policy when "
+        f"the repeat is not a valid {key}), so senders apply different policies. Keep one line.",
         subject=f"line {number}",
     )
 
