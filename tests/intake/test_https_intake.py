@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 import trustme
-from mailgen import report
 
 from mtasts_tui.reports.serve import IntakeConfig, IntakeServer
 from mtasts_tui.reports.store import ReportStore
+from tests.intake.mailgen import report
 
 GZ = {"Content-Type": "application/tlsrpt+gzip"}
 JS = {"Content-Type": "application/tlsrpt+json"}

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mailgen import report
 
 from mtasts_tui.cli import main
 from mtasts_tui.reports.store import ReportStore
+from tests.intake.mailgen import report
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tlsrpt_samples import clean_report
 
 from mtasts_tui.core.findings import Finding
 from mtasts_tui.reports.mail import MAX_PARTS, MailError, MessageReader
@@ -33,6 +32,7 @@ from mtasts_tui.reports.sources import (
     iter_reports,
     open_regular,
 )
+from tests.reports.tlsrpt_samples import clean_report
 
 
 def codes(report: Any) -> set[str]:
