@@ -77,7 +77,7 @@ class TestChecklistItems:
         items = self.items()
         assert any(i.key == "watch-reports" for i in items)
         ramp_items = [i for i in items if i.step is not None]
-        assert [i.step.max_age for i in ramp_items] == list(MAX_AGE_LADDER)
+        assert [i.step.max_age for i in ramp_items if i.step is not None] == list(MAX_AGE_LADDER)
         assert all("new id" in i.text for i in ramp_items)
 
     def test_missing_tlsrpt_is_called_out(self) -> None:
