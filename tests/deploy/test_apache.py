@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from mtasts_tui.lab import Lab
+
 from .conftest import Bundle
 from .contract import Served, ServesThePolicy, stage_site
 from .servers import (
@@ -85,7 +87,7 @@ Include {site}
 
 
 @pytest.fixture(scope="module")
-def apache_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, Served]]:
+def apache_setup(bundle: Bundle, deploy_lab: Lab) -> Iterator[tuple[str, Path, Path, Served]]:
     apache = require_program("apache2", "apache2")
     modules = next((d for d in MODULE_DIRS if (d / "mod_ssl.so").is_file()), None)
     if modules is None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from mtasts_tui.lab import Lab
+
 from .conftest import Bundle
 from .contract import Served, ServesThePolicy, stage_site
 from .servers import (
@@ -49,7 +51,7 @@ def nginx_version(nginx: str) -> tuple[int, ...]:
 
 
 @pytest.fixture(scope="module")
-def nginx_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, Served]]:
+def nginx_setup(bundle: Bundle, deploy_lab: Lab) -> Iterator[tuple[str, Path, Path, Served]]:
     nginx = require_program("nginx", "nginx-light")
     folder = shared_dir("mtasts-nginx-")
     try:
