@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from mtasts_tui.lab import Lab, scenarios
-from mtasts_tui.lab.scenarios import MxServer, PolicyHost, healthy, policy_text
+from mtasts_tui.lab.model import MxServer, PolicyHost
+from mtasts_tui.lab.scenarios import healthy, policy_text
 
 from .bounded import run_cli
 
