@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from .conftest import Run
+from tests.cli.conftest import Run
 
 RFC_POLICY = (
     "version: STSv1\r\n"

@@ -17,6 +17,7 @@ from mtasts_tui.core.dnssecurity import caa_lines_to_add
 from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, MxProbe, ResolverInfo
 from mtasts_tui.core.judge import judge
 from mtasts_tui.lab.certs import CertStore
+
 from tests.core.test_judge import facts, good_policy
 
 HOST = "mx1.example.com"

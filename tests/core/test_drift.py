@@ -21,6 +21,7 @@ from mtasts_tui.core.drift import (
     stamp,
     timeline,
 )
+
 from tests.monitor.results import POLICY, T0, edit, result
 
 NOW = T0 + timedelta(days=1)

@@ -16,7 +16,7 @@ from mtasts_tui.core.mxpattern import (
     mx_pattern_problem,
 )
 
-from .helpers import codes, severity_of
+from tests.core.helpers import codes, severity_of
 
 
 class TestIpAddresses:

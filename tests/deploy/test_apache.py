@@ -18,15 +18,9 @@ import pytest
 
 from mtasts_tui.lab import Lab
 
-from .conftest import Bundle
-from .contract import Served, ServesThePolicy, stage_site
-from .servers import (
-    POLICY_HOST,
-    require_program,
-    running,
-    shared_dir,
-    substitute,
-)
+from tests.deploy.conftest import Bundle
+from tests.deploy.contract import Served, ServesThePolicy, stage_site
+from tests.deploy.servers import POLICY_HOST, require_program, running, shared_dir, substitute
 
 APACHE_TIMEOUT = 30
 MODULE_DIRS = (Path("/usr/lib/apache2/modules"), Path("/usr/lib64/httpd/modules"))

@@ -16,9 +16,9 @@ import pytest
 
 from mtasts_tui.lab import Lab
 
-from .conftest import Bundle
-from .contract import Served, ServesThePolicy, stage_site
-from .servers import (
+from tests.deploy.conftest import Bundle
+from tests.deploy.contract import Served, ServesThePolicy, stage_site
+from tests.deploy.servers import (
     POLICY_HOST,
     free_port,
     require_program,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import Bundle
-from .servers import (
+from tests.deploy.conftest import Bundle
+from tests.deploy.servers import (
     POLICY_HOST,
     POLICY_PATH,
     free_port,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import Bundle
-from .servers import OTHER_PATHS, POLICY_HOST, find_program
+from tests.deploy.conftest import Bundle
+from tests.deploy.servers import OTHER_PATHS, POLICY_HOST, find_program
 
 NODE_TIMEOUT = 30
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from .bounded import Ran, run_cli
-from .inputs import (
+from tests.hostile.bounded import Ran, run_cli
+from tests.hostile.inputs import (
     gzip_bomb,
     gzip_wrapped,
     mbox,

@@ -11,6 +11,7 @@ import pytest
 import trustme
 
 from mtasts_tui.reports.store import ReportStore
+
 from tests.intake.dovecot import Dovecot, dovecot_missing_reason, make_dovecot
 from tests.intake.mailgen import Mailbox, write_mailbox
 

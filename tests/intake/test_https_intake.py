@@ -22,6 +22,7 @@ import trustme
 
 from mtasts_tui.reports.serve import IntakeConfig, IntakeServer
 from mtasts_tui.reports.store import ReportStore
+
 from tests.intake.mailgen import report
 
 GZ = {"Content-Type": "application/tlsrpt+gzip"}

@@ -22,6 +22,7 @@ from mtasts_tui.reports.imap import ImapRunResult, parse_imap_url, run_imap_inta
 from mtasts_tui.reports.sources import summarise_paths
 from mtasts_tui.reports.store import ImapCursor, ReportStore
 from mtasts_tui.store.db import transaction
+
 from tests.intake.dovecot import PASSWORD, USER, Dovecot
 from tests.intake.mailgen import DOMAINS, Mailbox, report_mail, spam_mail
 

@@ -17,6 +17,7 @@ import pytest
 
 from mtasts_tui.cli import main
 from mtasts_tui.reports.store import ReportStore
+
 from tests.intake.mailgen import report
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from mtasts_tui.commands.formats import Report, md, xml_text
 from mtasts_tui.commands.monitor import Outcome
+
 from tests.monitor.results import result
 
 HOSTILE = "[click](https://evil.test) ![img](x) `code` <b>|cell|</b> *bold* \x1b[31m\n# heading"

@@ -25,6 +25,7 @@ from mtasts_tui.cli import main
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import runs
+
 from tests.conftest import lab_network_args
 
 

@@ -14,6 +14,7 @@ import pytest
 from mtasts_tui.cli import main
 from mtasts_tui.commands.check_json import CheckJson, CheckJsonKeys, MxTlsJson, PolicyJson
 from mtasts_tui.lab import Lab
+
 from tests.conftest import lab_network_args
 
 JSON_KEYS = {

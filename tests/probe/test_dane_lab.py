@@ -14,6 +14,7 @@ from mtasts_tui.lab import DnsFault, Lab, Scenario, scenarios
 from mtasts_tui.probe.dane import certificate_issuer, probe_resolver
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network
+
 from tests.conftest import lab_network_args
 
 TLSA_KEYS = {"present", "dnssec", "records", "matches"}

@@ -13,6 +13,7 @@ from mtasts_tui.core.facts import MxAddressProbe, MxProbe
 from mtasts_tui.lab import Lab, Scenario, scenarios
 from mtasts_tui.probe.inspect import Inspection, StepEvent, inspect_domain
 from mtasts_tui.probe.network import Network, config_from_args
+
 from tests.conftest import lab_namespace
 
 

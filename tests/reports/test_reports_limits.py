@@ -32,6 +32,7 @@ from mtasts_tui.reports.sources import (
     iter_reports,
     open_regular,
 )
+
 from tests.reports.tlsrpt_samples import clean_report
 
 

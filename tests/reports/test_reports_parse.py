@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mtasts_tui.reports.parse import ReportParseError, domain_from_filename, parse_report
+
 from tests.reports.tlsrpt_samples import clean_report, rfc_report
 
 

@@ -21,6 +21,7 @@ from mtasts_tui.reports.sources import (
     iter_report_sources,
     iter_reports,
 )
+
 from tests.reports.tlsrpt_samples import clean_report, gz, report_email, rfc_report
 
 Write = Callable[[str, bytes | dict[str, Any]], Path]

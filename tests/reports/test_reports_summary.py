@@ -17,6 +17,7 @@ from mtasts_tui.reports.verdict import (
     no_sts_failures_in_last,
     verdict_for,
 )
+
 from tests.reports.tlsrpt_samples import clean_report, rfc_report
 
 

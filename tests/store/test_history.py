@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import latest, recent_domains, record, runs
+
 from tests.monitor.results import T0, edit, result
 
 

@@ -17,7 +17,7 @@ from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, MakeApp, settle, wait_until
+from tests.tui.conftest import SIZE, MakeApp, settle, wait_until
 
 
 async def test_escape_walks_back_and_palette_reviews(make_app: MakeApp) -> None:

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 from mtasts_tui.lab import Lab
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 
-from .conftest import SIZE, MakeApp, settle
+from tests.tui.conftest import SIZE, MakeApp, settle
 
 
 def plain(widget: Static) -> str:

@@ -9,7 +9,7 @@ from textual.widgets import Input, SelectionList, Static, TextArea
 from mtasts_tui.lab import scenarios
 from mtasts_tui.tui.screens.export import ExportScreen
 
-from .conftest import SIZE, MakeApp, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 

@@ -21,7 +21,7 @@ from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.wizard import start_demo_lab
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle
 
 HEAVY = ("httpx", "dns", "cryptography", "mtasts_tui.lab", "mtasts_tui.probe.inspect")
 

@@ -18,7 +18,7 @@ from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen, ModeSet
 from mtasts_tui.tui.screens.export import ExportScreen
 
-from .conftest import SIZE, MakeApp, screen_text, settle
+from tests.tui.conftest import SIZE, MakeApp, screen_text, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 FIELD_WIDTH_FOR = {80: 24, 100: 32}

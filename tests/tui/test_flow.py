@@ -21,7 +21,7 @@ from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, MakeApp, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 BACKUP = "backup.mailhost-legacy.test"

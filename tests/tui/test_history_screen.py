@@ -18,9 +18,9 @@ from mtasts_tui.tui.clock import FIXED_NOW
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.history import HistoryScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
-from tests.monitor.results import POLICY, edit, result
 
-from .conftest import SIZE, MakeApp, settle
+from tests.monitor.results import POLICY, edit, result
+from tests.tui.conftest import SIZE, MakeApp, settle
 
 
 def plain(widget: Static) -> str:

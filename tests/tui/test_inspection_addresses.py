@@ -15,7 +15,7 @@ from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.store import Store
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle
 
 
 def plain(widget: Static) -> str:

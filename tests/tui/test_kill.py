@@ -26,7 +26,7 @@ import pytest
 
 from mtasts_tui.lab import scenarios
 
-from .conftest import SIZE, MakeApp, open_editor
+from tests.tui.conftest import SIZE, MakeApp, open_editor
 
 DEMO = scenarios.DEMO_DOMAIN
 LIVE_ID = "20261101T093000"

@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 from mtasts_tui.lab import Lab
 from mtasts_tui.tui.screens.reports import ReportsScreen
 
-from .conftest import SIZE, MakeApp, SnapCompare, settle
+from tests.tui.conftest import SIZE, MakeApp, SnapCompare, settle
 
 REPORT: dict[str, Any] = {
     "organization-name": "Company-X [bold]x[/]",

@@ -13,7 +13,7 @@ from textual.widgets import Input, RadioButton, TextArea
 
 from mtasts_tui.lab import Lab, scenarios
 
-from .conftest import SIZE, MakeApp, SnapCompare, settle
+from tests.tui.conftest import SIZE, MakeApp, SnapCompare, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 NARROW = (80, 24)
@@ -220,6 +220,7 @@ def test_history(snap_compare: SnapCompare, make_app: MakeApp) -> None:
     from mtasts_tui.store.history import record
     from mtasts_tui.tui.clock import FIXED_NOW
     from mtasts_tui.tui.screens.history import HistoryScreen
+
     from tests.monitor.results import POLICY, edit, result
 
     conn = open_store(Path(os.environ["MTASTS_TUI_DB"]))

@@ -24,8 +24,8 @@ from mtasts_tui.tui.screens import reports as reports_screen
 from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.reports import ReportsScreen
 
-from .conftest import SIZE, MakeApp, open_editor, settle
-from .test_reports_screen import REPORT
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
+from tests.tui.test_reports_screen import REPORT
 
 
 class Gate:
