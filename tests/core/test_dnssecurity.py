@@ -101,7 +101,8 @@ def test_unsigned_tlsa_is_a_warning_and_does_not_block(chain: tuple[bytes, ...])
     f = dane_facts(chain, signed=False)
     assert by_code(f) == {"dane-unsigned": "warning"}
     assert judge(f).enforce_ready is True
-    assert judge(f).dns_security.mx == "unsigned"  # type: ignore[union-attr]
+    sec = judge(f).dns_security
+    assert sec is not None and sec.mx == "unsigned"
 
 
 def test_a_resolver_that_never_sets_ad_leaves_everything_unknown(
@@ -110,7 +111,9 @@ def test_a_resolver_that_never_sets_ad_leaves_everything_unknown(
     f = dane_facts(chain, signed=False, resolver=ResolverInfo("10.0.0.1:53", validates=False))
     sec = judge(f).dns_security
     assert sec is not None and sec.validates is False
-    assert (sec.mx, sec.tlsa_for(HOST).dnssec) == ("unknown", "unknown")  # type: ignore[union-attr]
+    verdict = sec.tlsa_for(HOST)
+    assert verdict is not None
+    assert (sec.mx, verdict.dnssec) == ("unknown", "unknown")
     message = next(x for x in judge(f).findings if x.code == "dane-unsigned").message
     assert "10.0.0.1:53" in message and "does not validate" in message
 
