@@ -21,7 +21,7 @@ import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
-from mtasts_tui.reports.intake_cli import summarise_store
+from mtasts_tui.commands.reports_intake import summarise_store
 from mtasts_tui.reports.store import ReportStore
 from mtasts_tui.store.db import transaction
 

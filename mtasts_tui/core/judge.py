@@ -19,7 +19,7 @@ from mtasts_tui.core.facts import (
 )
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
-from mtasts_tui.core.policy import PolicyCheck, parse_policy, policy_too_large
+from mtasts_tui.core.policy import Mode, PolicyCheck, parse_policy, policy_too_large
 from mtasts_tui.core.rua import rua_findings
 from mtasts_tui.core.stsrecord import StsRecordCheck, check_sts_records
 from mtasts_tui.core.text import one_line
@@ -378,7 +378,7 @@ def _unreachable_words(probe: MxAddressProbe) -> str:
 
 
 def judge_mx_probes(
-    probes: tuple[MxProbe, ...], mode: str | None, now: datetime | None
+    probes: tuple[MxProbe, ...], mode: Mode | None, now: datetime | None
 ) -> Assessment:
     """Every address of every probed MX host; a host passes only if all its addresses do."""
     findings: list[Finding] = []
@@ -412,7 +412,7 @@ def judge_mx_probes(
 
 
 def _judge_host(
-    probe: MxProbe, mode: str | None, now: datetime | None, *, skip_v6: bool
+    probe: MxProbe, mode: Mode | None, now: datetime | None, *, skip_v6: bool
 ) -> Assessment:
     host = probe.host
     enforcing = mode == "enforce"
@@ -603,7 +603,7 @@ def _served(fetch: PolicyFetch) -> str:
 
 
 def _verdict(
-    ready: bool | None, blockers: list[str], unverified: list[str], mode: str | None
+    ready: bool | None, blockers: list[str], unverified: list[str], mode: Mode | None
 ) -> str:
     if ready:
         if mode == "enforce":

@@ -165,7 +165,7 @@ def test_an_undelivered_alert_is_tried_again_next_run(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
-    from mtasts_tui.reports import intake_cli
+    from mtasts_tui.commands import reports_intake as intake_cli
 
     assert _run([str(folder), "--store", "--db", db], capsys)[0] == 1
     with ReportStore.open(Path(db)) as store:

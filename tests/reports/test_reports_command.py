@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mtasts_tui.reports.command import add_arguments, run
+from mtasts_tui.commands.reports import add_arguments, run
 
 from tests.reports.tlsrpt_samples import clean_report, gz, rfc_report
 
