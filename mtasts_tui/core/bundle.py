@@ -13,12 +13,19 @@ from datetime import date
 
 from mtasts_tui.core.checklist import SECTIONS, checklist_items
 from mtasts_tui.core.dnscode import DNS_CODE_TARGETS, dns_code_files
-from mtasts_tui.core.domain import DomainName, parse_domain
+from mtasts_tui.core.domain import (
+    MTA_STS_PREFIXES,
+    NAME_LIMIT,
+    TLSRPT_PREFIX,
+    DomainName,
+    names_too_long,
+    parse_domain,
+)
 from mtasts_tui.core.draft import DraftFields, validate_draft
 from mtasts_tui.core.hosting import HOSTING_TARGETS, POLICY_PATH, hosting_files
 from mtasts_tui.core.policy import Policy, describe_duration, policy_url, render_policy
 from mtasts_tui.core.stsrecord import sts_record_value
-from mtasts_tui.core.text import quoted
+from mtasts_tui.core.text import clip, quoted
 from mtasts_tui.core.tlsrpt import tlsrpt_record_value
 from mtasts_tui.core.zone import split_txt, zone_line, zone_txt_rdata
 
@@ -62,10 +69,22 @@ def make_bundle_spec(
     """
     parsed = parse_domain(domain)
     draft = validate_draft(DraftFields(mode, tuple(mx), str(max_age), tuple(rua), policy_id))
-    problems = ([parsed] if isinstance(parsed, str) else []) + draft.messages()
-    if isinstance(parsed, str) or draft.policy is None:
+    if isinstance(parsed, str):
+        return [parsed, *draft.messages()]
+    problems = _unpublishable_names(parsed, bool(rua)) + draft.messages()
+    if problems or draft.policy is None:
         return problems
     return BundleSpec(parsed, draft.policy, policy_id, tuple(rua), created)
+
+
+def _unpublishable_names(domain: DomainName, with_tlsrpt: bool) -> list[str]:
+    prefixes = MTA_STS_PREFIXES + ((TLSRPT_PREFIX,) if with_tlsrpt else ())
+    return [
+        f"{clip(name, 40)} would be {len(name)} characters, longer than the {NAME_LIMIT} a "
+        "DNS name may have, so this domain cannot publish it"
+        + ("; leave out the rua destinations to skip TLS-RPT." if name[0:5] == "_smtp" else ".")
+        for name in names_too_long(domain.ascii, prefixes)
+    ]
 
 
 def _fit(name: str, suffix: str = "") -> str:

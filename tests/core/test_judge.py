@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,38 @@ def test_testing_mode_that_would_pass_says_safe_to_enforce() -> None:
     j = judge(facts(policy=replace(good_policy(), body=policy_body("testing"))))
     assert j.enforce_ready
     assert j.verdict.startswith("Safe to enforce")
+
+
+def long_domain(length: int) -> str:
+    """A valid host name of exactly ``length`` characters (labels of at most 63)."""
+    labels, left = [], length - len(".example")
+    while left > 0:
+        take = min(63, left - 1 if left > 63 else left)
+        labels.append("a" * take)
+        left -= take + 1
+    name = ".".join(labels) + ".example"
+    assert len(name) == length, (len(name), length)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [(242, None), (243, "warning"), (244, "warning"), (245, "error"), (253, "error")],
+)
+def test_a_domain_whose_record_names_cannot_exist_says_so(
+    length: int, expected: str | None
+) -> None:
+    # _smtp._tls.<domain> passes 253 characters from 243 on, _mta-sts.<domain> from 245 on.
+    j = judge(facts(domain=long_domain(length)))
+    found = {f.code: f for f in j.findings}.get("domain-too-long")
+    assert (found and found.severity) == expected
+    if found is not None:
+        assert f"_smtp._tls.<domain> ({length + 11})" in found.message
+    if expected == "error":
+        assert found is not None and f"_mta-sts.<domain> ({length + 9})" in found.message
+        assert j.enforce_ready is False
+    else:
+        assert j.enforce_ready is True
 
 
 def test_a_null_mx_is_reported_as_accepting_no_mail() -> None:
