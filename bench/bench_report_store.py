@@ -89,9 +89,9 @@ def main() -> int:
         worst = 0.0
         as_of = (FIRST + timedelta(days=DAYS - 1)).isoformat()
         for label, argv in [
-            ("reports --domain domain3.example --days 30", ["domain3.example", 30]),
-            ("reports --domain domain3.example (all 90 days)", ["domain3.example", None]),
-            ("reports (every domain, all days)", [None, None]),
+            ("reports --domain domain3.example --days 30", ("domain3.example", 30)),
+            ("reports --domain domain3.example (all 90 days)", ("domain3.example", None)),
+            ("reports (every domain, all days)", (None, None)),
         ]:
             domain, days = argv
 

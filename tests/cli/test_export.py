@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Result, Run
+from tests.cli.conftest import Result, Run
 
 BUNDLE_FILES = {
     "mta-sts.example.com/.well-known/mta-sts.txt",

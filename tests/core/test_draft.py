@@ -26,7 +26,7 @@ from mtasts_tui.core.stsrecord import check_sts_records, sts_record_value
 from mtasts_tui.core.tlsrpt import check_tlsrpt_records, tlsrpt_record_value
 from mtasts_tui.tui.draft import Draft, Live, check_draft
 
-from .helpers import codes
+from tests.core.helpers import codes
 
 GOOD_ID = "20260302T101500Z"
 CREATED = date(2026, 3, 2)

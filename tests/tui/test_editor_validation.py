@@ -12,7 +12,7 @@ from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle
 
 
 def plain(widget: Static) -> str:
