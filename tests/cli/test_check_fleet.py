@@ -10,6 +10,7 @@ import pytest
 
 from mtasts_tui.cli import main
 from mtasts_tui.lab import DnsFault, Lab, scenarios
+
 from tests.conftest import Labs, lab_network_args
 
 SLOW = scenarios.healthy(

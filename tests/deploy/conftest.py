@@ -11,9 +11,9 @@ from mtasts_tui.core.bundle import policy_file_path
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab
 from mtasts_tui.lab.scenarios import STS_ID, healthy
-from tests.conftest import Labs
 
-from .servers import DOMAIN, MX_HOSTS, POLICY_HOST, run_cli
+from tests.conftest import Labs
+from tests.deploy.servers import DOMAIN, MX_HOSTS, POLICY_HOST, run_cli
 
 MAX_AGE = 604800
 RUA = f"mailto:tlsrpt@{DOMAIN}"

@@ -20,8 +20,8 @@ import pytest
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
 
-from .bounded import run_cli
-from .inputs import raw_zip, report_bytes
+from tests.hostile.bounded import run_cli
+from tests.hostile.inputs import raw_zip, report_bytes
 
 INTERRUPTED = "mtasts-tui: interrupted\n"
 EXPORT = ["export", "--domain", "example.com", "--mode", "none", "--max-age", "86400"]
@@ -36,7 +36,8 @@ def complete_bundle_names() -> list[str]:
 
 def unread_bytes(fifo_fd: int) -> int:
     """How many bytes written to a FIFO nobody has read yet."""
-    return struct.unpack("i", fcntl.ioctl(fifo_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    count: int = struct.unpack("i", fcntl.ioctl(fifo_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    return count
 
 
 def line_complete(text: str) -> bool:

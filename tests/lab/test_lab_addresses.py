@@ -26,7 +26,8 @@ def resolve(lab: Lab, host: str, rdtype: str = "A") -> list[str]:
 def starttls_at(lab: Lab, host: str, address: str) -> str:
     """STARTTLS with ``host`` at one chosen address, verified against the lab CA: the version."""
     smtp = smtplib.SMTP(timeout=3)
-    smtp._host = host  # smtplib uses it for SNI and the host name check
+    # smtplib uses it for SNI and the host name check; typeshed leaves the private name out.
+    smtp._host = host  # type: ignore[attr-defined]
     smtp.connect(address, lab.smtp_port)
     try:
         smtp.ehlo("checker.test")

@@ -10,6 +10,7 @@ import dns.rdatatype
 import pytest
 
 from mtasts_tui.lab import Lab, scenarios
+
 from tests.conftest import Labs
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mtasts_tui.lab import Lab, MxServer, Scenario
+
 from tests.conftest import Labs
 
 POLICY_PATH = "/.well-known/mta-sts.txt"

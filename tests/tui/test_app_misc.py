@@ -16,12 +16,12 @@ from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
+
+from tests.tui.conftest import SIZE, MakeApp, settle
 from tests.waiting import pilot_wait_until
 
-from .conftest import SIZE, settle
 
-
-async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
+async def test_escape_walks_back_and_palette_reviews(make_app: MakeApp) -> None:
     app = make_app(scenarios.DEMO_DOMAIN)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -43,7 +43,7 @@ async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
         assert isinstance(app.screen, DomainScreen)
 
 
-async def test_theme_toggle(make_app) -> None:
+async def test_theme_toggle(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -52,7 +52,7 @@ async def test_theme_toggle(make_app) -> None:
         assert app.theme != before
 
 
-def test_run_wizard_reports_bad_network_options(capsys) -> None:
+def test_run_wizard_reports_bad_network_options(capsys: pytest.CaptureFixture[str]) -> None:
     from mtasts_tui.wizard import run_wizard
 
     args = argparse.Namespace(
@@ -77,7 +77,7 @@ def test_cli_and_wizard_import_without_textual() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-async def test_a_failing_save_is_reported_not_fatal(make_app) -> None:
+async def test_a_failing_save_is_reported_not_fatal(make_app: MakeApp) -> None:
     app = make_app()
 
     def broken() -> None:

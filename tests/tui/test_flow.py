@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.text import Text
-from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, RadioButton, SelectionList, Static, TextArea
 
-from mtasts_tui.core.bundle import POLICY_PATH, BundleSpec
+from mtasts_tui.core.bundle import BundleSpec
+from mtasts_tui.core.hosting import POLICY_PATH
 from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.probe.inspect import StepEvent, inspect_domain
 from mtasts_tui.tui.draft import Draft
 from mtasts_tui.tui.messages import InspectionDone, StepUpdate
 from mtasts_tui.tui.screens import inspection as inspection_screen
@@ -22,7 +25,7 @@ from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 BACKUP = "backup.mailhost-legacy.test"
@@ -35,7 +38,7 @@ def plain(widget: Static) -> str:
     return str(widget.render())
 
 
-async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
+async def test_domain_screen_validates_and_shows_idn(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -50,7 +53,7 @@ async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
         assert isinstance(app.screen, DomainScreen)
 
 
-async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
+async def test_inspect_edit_review_export(make_app: MakeApp, tmp_path: Path) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -158,11 +161,11 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         ]
 
 
-async def test_unchanged_id_is_refused(make_app) -> None:
+async def test_unchanged_id_is_refused(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
-        edit.query_one("#mode-enforce").value = True
+        edit.query_one("#mode-enforce", RadioButton).value = True
         await pilot.pause()
         assert edit.draft.policy_id != edit.live.policy_id
         edit.query_one("#policy-id", Input).value = edit.live.policy_id or ""
@@ -175,7 +178,7 @@ async def test_unchanged_id_is_refused(make_app) -> None:
         assert isinstance(app.screen, ReviewScreen)  # export refused
 
 
-async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
+async def test_hostile_content_shown_literally(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(lab.domain("hostile"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -200,7 +203,7 @@ async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
         assert "[bold red]pwned[/]" in lines
 
 
-async def test_the_next_session_resumes_the_draft(make_app) -> None:
+async def test_the_next_session_resumes_the_draft(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
@@ -219,16 +222,17 @@ async def test_the_next_session_resumes_the_draft(make_app) -> None:
         assert "1 week" in plain(edit2.query_one("#max-age-status", Static))
 
 
-async def test_stale_results_are_dropped(make_app, monkeypatch) -> None:
+async def test_stale_results_are_dropped(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Re-runs are held at a gate before the probe, so they are still going when an old reply
     # arrives, however slow or fast the machine is.
     gate = asyncio.Event()
     gate.set()  # the first run goes straight through
-    real = inspection_screen.inspect_domain
 
     async def held(*args: Any, **kwargs: Any) -> Any:
         await gate.wait()
-        return await real(*args, **kwargs)
+        return await inspect_domain(*args, **kwargs)
 
     monkeypatch.setattr(inspection_screen, "inspect_domain", held)
     app = make_app(DEMO)
@@ -259,13 +263,11 @@ async def test_stale_results_are_dropped(make_app, monkeypatch) -> None:
         assert screen.generation == old_generation + 2
 
 
-def _event(step: str, detail: str):  # type: ignore[no-untyped-def]
-    from mtasts_tui.probe.inspect import StepEvent
-
+def _event(step: str, detail: str) -> StepEvent:
     return StepEvent(DEMO, step, "MX " + DEMO, "ok", 0.1, detail)
 
 
-async def test_offline_draft_and_help(make_app) -> None:
+async def test_offline_draft_and_help(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -299,7 +301,7 @@ def test_store_recent_keeps_queued_entries(data_dir: Path) -> None:
     assert Store(data_dir).recent() == ["c.test", "a.test", "b.test"]
 
 
-async def test_export_shows_the_caa_line_the_inspection_found(make_app, lab: Lab) -> None:
+async def test_export_shows_the_caa_line_the_inspection_found(make_app: MakeApp, lab: Lab) -> None:
     """A CAA set that does not allow the policy host's CA: the bundle says what to add."""
     domain = lab.domain("caa-blocks")
     app = make_app(domain)
