@@ -14,6 +14,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,7 +29,7 @@ from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import runs
 
-from tests.conftest import lab_network_args
+from tests.conftest import Labs, lab_network_args
 from tests.waiting import wait_until
 
 
@@ -95,20 +96,21 @@ def test_watch_once_prints_first_checks_then_nothing_when_nothing_changed(
     assert (code, out) == (0, "")
 
 
-def _drift_lab(mode: str) -> Lab:
-    return Lab(
-        [scenarios.healthy("drift", "a domain that changes", domain="drift.test", mode=mode)]
-    )
+def _drift_lab(labs: Labs, mode: str) -> AbstractContextManager[Lab]:
+    """The session's lab for drift.test serving its policy in ``mode`` (a ``with`` block reads
+    as the time that policy was up)."""
+    scenario = scenarios.healthy("drift", "a domain that changes", domain="drift.test", mode=mode)
+    return nullcontext(labs.get([scenario]))
 
 
 def test_a_policy_edited_without_a_new_id_makes_watch_exit_1_and_history_shows_it(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    labs: Labs, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = str(tmp_path / "h.sqlite3")
-    with _drift_lab("enforce") as before:
+    with _drift_lab(labs, "enforce") as before:
         code, _, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(before))
         assert code == 0
-    with _drift_lab("testing") as after:
+    with _drift_lab(labs, "testing") as after:
         code, out, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(after))
         assert code == 1
         assert "[policy-changed-same-id]" in out and "[mode-downgraded]" in out
@@ -488,12 +490,12 @@ def test_watch_junit_markdown_and_csv_report_what_changed(
 
 
 def test_watch_junit_fails_the_domain_that_got_worse(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    labs: Labs, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = str(tmp_path / "h.sqlite3")
-    with _drift_lab("enforce") as before:
+    with _drift_lab(labs, "enforce") as before:
         cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(before))
-    with _drift_lab("testing") as after:
+    with _drift_lab(labs, "testing") as after:
         code, out, _ = cli(
             capsys, "watch", "--db", db, "--format", "junit", "drift.test", *lab_network_args(after)
         )
