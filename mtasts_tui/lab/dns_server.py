@@ -192,6 +192,9 @@ def _junk_additional(targets: list[dns.name.Name], fault: DnsFault) -> list[dns.
     """What a broken or hostile resolver might add: wrong class, wrong type, other names, and a
     true-looking address for an MX host only after more record sets than anyone should read."""
     junk: list[dns.rrset.RRset] = []
+    for owner, type_text, value in fault.records:
+        text = value if isinstance(value, str) else " ".join(f'"{v}"' for v in value)
+        junk.append(dns.rrset.from_text(_name(owner), TTL, "IN", type_text, text))
     wrong_class = r"\# 4 " + socket.inet_aton(JUNK_ADDRESS).hex()  # an A record of class HS
     for target in targets:
         junk.append(dns.rrset.from_text(target, TTL, "HS", "A", wrong_class))
@@ -200,9 +203,6 @@ def _junk_additional(targets: list[dns.name.Name], fault: DnsFault) -> list[dns.
     for i in range(JUNK_ADDITIONAL):
         name = dns.name.Name((f"junk{i}".encode(), *parent.labels))
         junk.append(dns.rrset.from_text(name, TTL, "IN", "A", JUNK_ADDRESS))
-    for owner, type_text, value in fault.records:
-        text = value if isinstance(value, str) else " ".join(f'"{v}"' for v in value)
-        junk.append(dns.rrset.from_text(_name(owner), TTL, "IN", type_text, text))
     junk += [dns.rrset.from_text(t, TTL, "IN", "A", JUNK_ADDRESS) for t in targets]
     return junk
 
@@ -377,8 +377,8 @@ class DnsServer:
         names += [rdata.target for r in answer if r.rdtype == dns.rdatatype.CNAME for rdata in r]
         if self.validating and wants_ad and all(self.zone.is_signed(n) for n in names):
             response.flags |= dns.flags.AD
-        if not udp:
-            return response.to_wire()
+        if not udp:  # TCP carries up to 64 KiB, whatever payload size an EDNS query offered
+            return response.to_wire(max_size=65535)
         limit = max(512, query.payload) if query.edns >= 0 else 512
         try:
             return response.to_wire(max_size=limit)
