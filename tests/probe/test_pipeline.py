@@ -184,9 +184,8 @@ def test_a_huge_additional_section_is_read_only_up_to_the_bound() -> None:
         for i in range(20_000)
     ]
     late = dns.rrset.from_text("mx.example.test.", 300, "IN", "A", "192.0.2.1")
-    started = time.process_time()
+    # Past the bound nothing is read, not even a true-looking record for the MX host.
     assert mx_glue(_additional(*junk, late), ["mx.example.test"]) == {}
-    assert time.process_time() - started < 0.5  # a bound, not a benchmark: 20,000 are skipped
     early = _additional(*junk[: MAX_RRSETS - 1], late)
     assert set(mx_glue(early, ["mx.example.test"])) == {("mx.example.test", "A")}
 
