@@ -19,20 +19,28 @@ from typing import Any
 import dns.message
 import dns.rrset
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mtasts_tui.commands.check import _run, inspection_to_json
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.lab import DnsFault, Lab, MxServer, scenarios
+from mtasts_tui.lab import DnsFault, Lab, MxServer, Scenario, scenarios
 from mtasts_tui.lab.model import JUNK_ADDRESS
 from mtasts_tui.probe.glue import MAX_RRSETS, mx_glue
-from mtasts_tui.probe.inspect import Inspection, inspect_domain
+from mtasts_tui.probe.inspect import (
+    MAX_ADDRESSES_PER_DOMAIN,
+    AddressBudget,
+    Inspection,
+    allotments,
+    inspect_domain,
+)
 from mtasts_tui.probe.network import Network
 
 SLOW_AAAA = 0.5
 """Seconds the lab holds back the AAAA answer of mx1.slow-aaaa.test."""
 
 
-def _scenarios() -> list[scenarios.Scenario]:
+def _scenarios() -> list[Scenario]:
     near = scenarios.healthy("near", "Two MX hosts in the domain's own zone")
     junk = scenarios.healthy(
         "junk",
@@ -215,3 +223,34 @@ def test_an_address_is_probed_while_its_hosts_aaaa_answer_is_still_on_the_way(
     assert [a.address for a in probe.addresses] == lab.addresses_of(host)
     assert all(a.passes for a in probe.addresses)
     assert [p.host for p in result.facts.mx_probes] == [host, "mx2.slow-aaaa.test"]
+
+
+# --- the address caps, decided while lookups land in any order ------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=40),
+    data=st.data(),
+)
+def test_the_caps_fall_as_in_preference_order_whatever_order_the_lookups_land_in(
+    counts: list[int], data: st.DataObject
+) -> None:
+    order = data.draw(st.permutations(range(len(counts))))
+    budget = AddressBudget(len(counts))
+    early: dict[int, int] = {}
+
+    async def host(index: int, landing: int) -> int:
+        for _ in range(landing):  # land after the hosts drawn before this one
+            await asyncio.sleep(0)
+        early[index] = budget.at_least(index, counts[index])
+        return await budget.claim(index, counts[index])
+
+    async def run() -> list[int]:
+        return list(await asyncio.gather(*(host(i, order.index(i)) for i in range(len(counts)))))
+
+    shares = asyncio.run(run())
+    assert shares == allotments(counts)
+    assert sum(shares) <= MAX_ADDRESSES_PER_DOMAIN
+    # What a host starts before its own share is settled is never more than that share.
+    assert all(early[i] <= shares[i] for i in range(len(counts)))
