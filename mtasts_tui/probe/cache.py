@@ -71,6 +71,11 @@ class _Table(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._done)
 
+    def peek(self, key: K) -> V | None:
+        """The value kept for ``key`` if there is a fresh one; never starts any work."""
+        kept = self._done.get(key)
+        return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
     def cancel_flying(self) -> None:
         for task in list(self._flying.values()):
             task.cancel()
@@ -188,6 +193,15 @@ class RunCache:
             return family, family.ttl
 
         return await self.families.get((host.lower(), rdtype), ask)
+
+    def owns_addresses(self, host: str) -> bool:
+        """Whether ``host`` is known, right now, to own address records itself: then it is no
+        alias (a CNAME cannot share its name with other data, RFC 2181 §10.1)."""
+        for rdtype in ("A", "AAAA"):
+            family = self.families.peek((host.lower(), rdtype))
+            if family is not None and family.owner == host.lower():
+                return True
+        return False
 
     async def mx_answer(
         self, resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
@@ -311,7 +325,8 @@ async def mx_host_records(
 
     async def one(host: str) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
         async def ask() -> tuple[object, float]:
-            found = await lookup_mx_hosts(net.resolver, [host], timeout)
+            plain = [host] if cache.owns_addresses(host) else []
+            found = await lookup_mx_hosts(net.resolver, [host], timeout, plain=plain)
             failed = any(t.status == "error" for t in found[0])
             return found, 0.0 if failed else RECORD_KEEP
 

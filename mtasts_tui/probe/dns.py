@@ -158,6 +158,9 @@ class Family:
     ttl: float = 0.0
     """Seconds it may be kept: the record's TTL, NEGATIVE_TTL for "none", 0 for a failure."""
     error: str | None = None
+    owner: str = ""
+    """The name owning the records (lower case, no trailing dot; "" when none came): the asked
+    name itself, unless that is an alias and the answer followed it."""
 
 
 def family_from_rrset(rdtype: AddressType, rrset: dns.rrset.RRset | None) -> Family:
@@ -167,7 +170,8 @@ def family_from_rrset(rdtype: AddressType, rrset: dns.rrset.RRset | None) -> Fam
         return Family("nodata", ttl=NEGATIVE_TTL)
     found = {r.to_text() for r in rrset if r.rdtype == wanted}
     addresses = tuple(sorted(found, key=ipaddress.ip_address))
-    return Family("ok" if addresses else "nodata", addresses, float(rrset.ttl))
+    owner = rrset.name.to_text(omit_final_dot=True).lower()
+    return Family("ok" if addresses else "nodata", addresses, float(rrset.ttl), owner=owner)
 
 
 async def lookup_family(

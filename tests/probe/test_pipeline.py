@@ -118,6 +118,8 @@ def test_an_mx_answer_with_the_hosts_addresses_spares_the_address_queries(lab: L
         assert _queries(lab, host, "A", since) == 0
         # The section holds what the lab publishes: no AAAA here, so that family is asked for.
         assert _queries(lab, host, "AAAA", since) == 1
+        # A name that owns addresses is no alias (RFC 2181 §10.1): no CNAME query for DANE.
+        assert _queries(lab, host, "CNAME", since) == 0
     # The TLS-RPT destination (mailto:tlsrpt@near.test) shares the one MX query.
     assert _queries(lab, "near.test", "MX", since) == 1
 
@@ -130,6 +132,7 @@ def test_without_the_addresses_each_host_is_asked_and_the_result_is_the_same(
     for host in ["mx1.near.test", "mx2.near.test"]:
         assert _queries(lab, host, "A", since) == 1
         assert _queries(lab, host, "AAAA", since) == 1
+        assert _queries(lab, host, "CNAME", since) == 1
     lab.set_dns_additional(True)
     given = _inspect(lab, "near")
     assert _without_timings(inspection_to_json(asked)) == _without_timings(
