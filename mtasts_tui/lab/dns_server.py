@@ -117,11 +117,17 @@ class Zone:
         return dns.rdatatype.from_text(type_text) in self.rrsets.get(_name(owner), {})
 
     def addresses_of(self, targets: list[dns.name.Name]) -> list[dns.rrset.RRset]:
-        """The A and AAAA rrsets of the given names that the lab holds (no CNAMEs followed)."""
+        """The A and AAAA rrsets of the given names that the lab holds (no CNAMEs followed).
+
+        Not those a fault covers: the fault is there to exercise the address lookup itself."""
         found: list[dns.rrset.RRset] = []
         for target in dict.fromkeys(targets):
             node = self.rrsets.get(target, {})
-            found += [node[t] for t in (dns.rdatatype.A, dns.rdatatype.AAAA) if t in node]
+            found += [
+                node[t]
+                for t in (dns.rdatatype.A, dns.rdatatype.AAAA)
+                if t in node and self.fault_for(target, t) is None
+            ]
         return found
 
     def add_fault(self, fault: DnsFault) -> None:
