@@ -318,7 +318,8 @@ async def _inspect(
             seen.planned[host] = (chosen, skipped, why)
             probe(chosen)
         if not chosen:
-            steps.finish(step, label, t, "warning", why or "no address")
+            cap = f"not probed: the cap of {MAX_ADDRESSES_PER_DOMAIN} addresses per domain"
+            steps.finish(step, label, t, "warning", why or (cap if skipped else "no address"))
             return MxProbe(host=host, error=why, skipped=skipped)
         # Preference order of addresses, not the order the probes happened to finish in.
         result = MxProbe.from_addresses(
