@@ -11,6 +11,7 @@ import pytest
 
 from mtasts_tui.cli import main
 from mtasts_tui.lab import DnsFault, Lab, scenarios
+
 from tests.conftest import lab_network_args
 
 SLOW = scenarios.healthy(

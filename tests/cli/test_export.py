@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Result, Run
+from tests.cli.conftest import Result, Run
 
 BUNDLE_FILES = {
     "mta-sts.example.com/.well-known/mta-sts.txt",
@@ -320,7 +320,7 @@ class TestInterruptedWrite:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The staging folder of a new bundle sits in its new parent: both must go."""
-        import mtasts_tui.export as export_module
+        import mtasts_tui.fs.bundle as export_module
 
         real_stage = export_module._stage
 

@@ -13,7 +13,7 @@ from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab
 from mtasts_tui.lab.scenarios import STS_ID, healthy
 
-from .servers import DOMAIN, MX_HOSTS, POLICY_HOST, run_cli
+from tests.deploy.servers import DOMAIN, MX_HOSTS, POLICY_HOST, run_cli
 
 MAX_AGE = 604800
 RUA = f"mailto:tlsrpt@{DOMAIN}"

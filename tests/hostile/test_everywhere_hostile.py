@@ -15,8 +15,8 @@ import pytest
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
 
-from .bounded import run_cli
-from .inputs import raw_zip, report_bytes
+from tests.hostile.bounded import run_cli
+from tests.hostile.inputs import raw_zip, report_bytes
 
 INTERRUPTED = "mtasts-tui: interrupted\n"
 EXPORT = ["export", "--domain", "example.com", "--mode", "none", "--max-age", "86400"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .bounded import Ran, run_cli
+from tests.hostile.bounded import Ran, run_cli
 
 OLD_ID = "20260301T000000Z"
 NEW_ID = "20260302T000000Z"

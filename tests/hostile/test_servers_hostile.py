@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from mtasts_tui.lab import Lab, scenarios
-from mtasts_tui.lab.scenarios import MxServer, PolicyHost, healthy, policy_text
+from mtasts_tui.lab.model import MxServer, PolicyHost
+from mtasts_tui.lab.scenarios import healthy, policy_text
 
-from .bounded import run_cli
+from tests.hostile.bounded import run_cli
 
 NASTY = "\u009b31m\u202eevil\u2066\x1b[2J\x1b]0;title\x07\u0085"
 RAW = ("\u009b", "\u202e", "\u2066", "\x1b", "\x07", "\u0085")

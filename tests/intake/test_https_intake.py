@@ -19,10 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 import trustme
-from mailgen import report
 
 from mtasts_tui.reports.serve import IntakeConfig, IntakeServer
 from mtasts_tui.reports.store import ReportStore
+
+from tests.intake.mailgen import report
 
 GZ = {"Content-Type": "application/tlsrpt+gzip"}
 JS = {"Content-Type": "application/tlsrpt+json"}
@@ -283,7 +284,11 @@ def test_past_the_workers_and_queue_connections_are_closed_at_once(tmp_path: Pat
                 sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
                 sock.sendall(b"POST / HTTP/1.1\r\n")
                 stalled.append(sock)
-                _wait_for(lambda n=n: server.in_flight == n)  # accepted, in this order
+
+                def accepted(n: int = n) -> bool:
+                    return server.in_flight == n
+
+                _wait_for(accepted)  # accepted, in this order
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as third:
                 third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")
                 assert third.recv(100) == b""  # closed without a word

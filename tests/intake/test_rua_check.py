@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mtasts_tui.core.domain import parse_domain
+from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.rua import RuaProbe, RuaTarget, is_same_domain, rua_findings, rua_target
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
@@ -34,6 +34,7 @@ def _inspect(lab: Lab, name: str) -> Inspection:
         smtp=False,
     )
     domain = parse_domain(lab.domain(name))
+    assert isinstance(domain, DomainName), domain
     return asyncio.run(inspect_domain(domain, Network.from_config(config)))
 
 

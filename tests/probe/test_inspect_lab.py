@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from mtasts_tui.commands.check import config_from_args
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.core.facts import MxAddressProbe
+from mtasts_tui.lab import Lab, Scenario, scenarios
 from mtasts_tui.probe.inspect import Inspection, StepEvent, inspect_domain
-from mtasts_tui.probe.network import Network
+from mtasts_tui.probe.network import Network, config_from_args
+
 from tests.conftest import lab_namespace
 
 
@@ -34,7 +35,7 @@ def codes(result: Inspection) -> set[str]:
 
 @pytest.mark.parametrize("scenario", scenarios.ALL, ids=lambda s: s.name)
 def test_every_scenario_reports_the_codes_it_was_built_to_trigger(
-    lab: Lab, scenario: scenarios.Scenario
+    lab: Lab, scenario: Scenario
 ) -> None:
     result = inspect(lab, scenario.name, timeout=2.0)
     assert set(scenario.expect) <= codes(result), result.judgement.findings
@@ -296,12 +297,13 @@ def test_the_deadline_safety_net_keeps_every_answer_in_hand(
     import mtasts_tui.probe.inspect as inspect_module
     from mtasts_tui.probe.smtp import probe_address
 
-    async def stuck_after_first(  # type: ignore[no-untyped-def]
-        net, host, address, timeout
-    ):
+    async def stuck_after_first(
+        net: Network, host: str, address: str, timeout: float
+    ) -> MxAddressProbe:
         if address == min(lab.addresses_of(host), key=ipaddress.ip_address):
             return await probe_address(net, host, address, timeout)
         await asyncio.sleep(3600)  # a bug that never returns
+        raise AssertionError("the deadline should have cancelled the probe by now")
 
     monkeypatch.setattr(inspect_module, "probe_address", stuck_after_first)
     events: list[StepEvent] = []

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
+from textual.pilot import Pilot
 
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.probe.network import ProbeConfig
 from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.store import Store
 
+if TYPE_CHECKING:
+    from mtasts_tui.tui.screens.edit import EditScreen
+
 SIZE = (100, 32)
+
+
+class MakeApp(Protocol):
+    """The ``make_app`` fixture: a wizard on the lab, opened on ``domain`` when one is given."""
+
+    def __call__(self, domain: str | None = None) -> WizardApp: ...
+
+
+SnapCompare = Callable[..., bool]
+"""The ``snap_compare`` fixture (the plugin's own annotation leaves out the keyword arguments)."""
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +52,14 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def make_app(config: ProbeConfig, data_dir: Path):  # type: ignore[no-untyped-def]
+def make_app(config: ProbeConfig, data_dir: Path) -> MakeApp:
     def make(domain: str | None = None) -> WizardApp:
         return WizardApp(config, domain, store=Store(data_dir), deterministic=True)
 
     return make
 
 
-async def open_editor(pilot):  # type: ignore[no-untyped-def]
+async def open_editor(pilot: Pilot[None]) -> EditScreen:
     """From a finished inspection, press e and return the edit screen."""
     from mtasts_tui.tui.screens.edit import EditScreen
 
@@ -56,14 +71,16 @@ async def open_editor(pilot):  # type: ignore[no-untyped-def]
     return screen
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+async def settle(pilot: Pilot[Any]) -> None:
     """Let every worker finish and the screen repaint."""
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 10.0
+) -> None:
     """Pause until ``condition()`` holds (fails after ``timeout`` seconds): no fixed sleeps."""
     import time
 
@@ -73,7 +90,7 @@ async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: 
         await pilot.pause(0.01)
 
 
-def screen_text(app) -> list[str]:  # type: ignore[no-untyped-def]
+def screen_text(app: WizardApp) -> list[str]:
     """The screen as the terminal shows it: one string per row, styles dropped."""
     import io
 

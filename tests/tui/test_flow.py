@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, RadioButton, SelectionList, Static, TextArea
 
-from mtasts_tui.core.bundle import POLICY_PATH, BundleSpec
+from mtasts_tui.core.bundle import BundleSpec
+from mtasts_tui.core.hosting import POLICY_PATH
 from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.probe.inspect import StepEvent
 from mtasts_tui.tui.draft import Draft
 from mtasts_tui.tui.messages import InspectionDone, StepUpdate
 from mtasts_tui.tui.screens.confirm import ConfirmScreen
@@ -19,7 +21,7 @@ from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 BACKUP = "backup.mailhost-legacy.test"
@@ -32,7 +34,7 @@ def plain(widget: Static) -> str:
     return str(widget.render())
 
 
-async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
+async def test_domain_screen_validates_and_shows_idn(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -47,7 +49,7 @@ async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
         assert isinstance(app.screen, DomainScreen)
 
 
-async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
+async def test_inspect_edit_review_export(make_app: MakeApp, tmp_path: Path) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -155,11 +157,11 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         ]
 
 
-async def test_unchanged_id_is_refused(make_app) -> None:
+async def test_unchanged_id_is_refused(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
-        edit.query_one("#mode-enforce").value = True
+        edit.query_one("#mode-enforce", RadioButton).value = True
         await pilot.pause()
         assert edit.draft.policy_id != edit.live.policy_id
         edit.query_one("#policy-id", Input).value = edit.live.policy_id or ""
@@ -172,7 +174,7 @@ async def test_unchanged_id_is_refused(make_app) -> None:
         assert isinstance(app.screen, ReviewScreen)  # export refused
 
 
-async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
+async def test_hostile_content_shown_literally(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(lab.domain("hostile"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -197,7 +199,7 @@ async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
         assert "[bold red]pwned[/]" in lines
 
 
-async def test_killed_session_draft_comes_back(make_app) -> None:
+async def test_killed_session_draft_comes_back(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
@@ -215,7 +217,7 @@ async def test_killed_session_draft_comes_back(make_app) -> None:
         assert "1 week" in plain(edit2.query_one("#max-age-status", Static))
 
 
-async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
+async def test_stale_results_are_dropped(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -246,13 +248,11 @@ async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
         assert screen.generation == old_generation + 2
 
 
-def _event(step: str, detail: str):  # type: ignore[no-untyped-def]
-    from mtasts_tui.probe.inspect import StepEvent
-
+def _event(step: str, detail: str) -> StepEvent:
     return StepEvent(DEMO, step, "MX " + DEMO, "ok", 0.1, detail)
 
 
-async def test_offline_draft_and_help(make_app) -> None:
+async def test_offline_draft_and_help(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -286,7 +286,7 @@ def test_store_recent_keeps_queued_entries(data_dir: Path) -> None:
     assert Store(data_dir).recent() == ["c.test", "a.test", "b.test"]
 
 
-async def test_export_shows_the_caa_line_the_inspection_found(make_app, lab: Lab) -> None:
+async def test_export_shows_the_caa_line_the_inspection_found(make_app: MakeApp, lab: Lab) -> None:
     """A CAA set that does not allow the policy host's CA: the bundle says what to add."""
     domain = lab.domain("caa-blocks")
     app = make_app(domain)

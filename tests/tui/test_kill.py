@@ -26,7 +26,7 @@ import pytest
 
 from mtasts_tui.lab import scenarios
 
-from .conftest import SIZE, open_editor
+from tests.tui.conftest import SIZE, MakeApp, open_editor
 
 DEMO = scenarios.DEMO_DOMAIN
 LIVE_ID = "20261101T093000"
@@ -92,13 +92,14 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 def saved_id(path: Path) -> str | None:
     try:
-        return json.loads(path.read_text()).get("policy_id")
+        saved: str | None = json.loads(path.read_text()).get("policy_id")
+        return saved
     except (OSError, ValueError):
         return None
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the lab binds 127.x addresses (Linux)")
-async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app) -> None:
+async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app: MakeApp) -> None:
     env = {**os.environ, "MTASTS_TUI_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
     draft_file = data_dir / "drafts" / f"{DEMO}.json"
     term = Terminal(env)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from mtasts_tui.lab import scenarios
@@ -23,8 +24,8 @@ from mtasts_tui.tui.screens import reports as reports_screen
 from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.reports import ReportsScreen
 
-from .conftest import SIZE, open_editor, settle
-from .test_reports_screen import REPORT
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
+from tests.tui.test_reports_screen import REPORT
 
 
 class Gate:
@@ -45,7 +46,7 @@ class Gate:
             self.slow_done.set()
 
 
-async def finish_slow_run(pilot, gate: Gate) -> None:  # type: ignore[no-untyped-def]
+async def finish_slow_run(pilot: Pilot[None], gate: Gate) -> None:
     gate.release.set()
     assert gate.slow_done.wait(30)
     for _ in range(3):  # let whatever it posts arrive
@@ -61,7 +62,7 @@ def report_for(folder: Path, domain: str) -> None:
 
 
 async def test_an_older_summary_never_replaces_a_newer_one(
-    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report_for(tmp_path / "old", "old.test")
     report_for(tmp_path / "new", "new.test")
@@ -91,9 +92,10 @@ async def test_an_older_summary_never_replaces_a_newer_one(
 
 
 async def test_an_older_write_never_replaces_the_newer_outcome(
-    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gate = Gate(export_screen.write_bundle, slow=str(tmp_path / "first"))
+    # The screen's own reference is the one replaced below; mypy wants it re-exported to read it.
+    gate = Gate(export_screen.write_bundle, slow=str(tmp_path / "first"))  # type: ignore[attr-defined]
     monkeypatch.setattr(export_screen, "write_bundle", gate)
     app = make_app(scenarios.DEMO_DOMAIN)
     async with app.run_test(size=SIZE) as pilot:
