@@ -98,7 +98,7 @@ def _serve_lab(which: str, conn: Connection) -> None:
             elif key == "additional" and hasattr(lab, "set_dns_additional"):
                 lab.set_dns_additional(value)
             elif key == "queries":  # for tracing where the time goes
-                conn.send([tuple(q) for q in lab.dns_queries()][-value:])
+                conn.send([tuple(q) for q in lab.dns_log()][-value:])
                 continue
             conn.send("ok")
 

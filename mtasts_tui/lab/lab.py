@@ -331,7 +331,7 @@ class Lab:
         self.dns_additional = on
         self._need()[0].additional = on
 
-    def dns_queries(self, name: str | None = None, rdtype: str | None = None) -> list[DnsQuery]:
+    def dns_log(self, name: str | None = None, rdtype: str | None = None) -> list[DnsQuery]:
         """The latest queries, in the order answered (only ``name``/``rdtype`` if given)."""
         wanted = None if name is None else _host(name)
         return [

@@ -92,7 +92,7 @@ def _inspect(lab: Lab, name: str) -> Inspection:
 
 
 def _queries(lab: Lab, host: str, rdtype: str, since: float) -> int:
-    return sum(1 for q in lab.dns_queries(host, rdtype) if q.received >= since)
+    return sum(1 for q in lab.dns_log(host, rdtype) if q.received >= since)
 
 
 def _without_timings(data: Any) -> Any:
@@ -218,7 +218,7 @@ def test_an_address_is_probed_while_its_hosts_aaaa_answer_is_still_on_the_way(
     finally:
         lab.set_dns_additional(True)
     assert _queries(lab, host, "A", since) == (0 if additional else 1)
-    [late] = [q for q in lab.dns_queries(host, "AAAA") if q.received >= since]
+    [late] = [q for q in lab.dns_log(host, "AAAA") if q.received >= since]
     assert late.answered is not None and late.answered - late.received >= SLOW_AAAA
     v4 = min(
         (a for a in lab.addresses_of(host) if ipaddress.ip_address(a).version == 4),
