@@ -32,8 +32,9 @@ import dns.rdatatype
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.probe.dns import AddressType, Family, family_from_rrset
 
-MAX_RRSETS = 32
-"""Record sets of one additional section looked at (an honest one holds two per MX host)."""
+MAX_RRSETS = 64
+"""Record sets of one additional section looked at: an honest one holds an A and an AAAA set
+per MX host, and no more than 32 MX hosts are probed (``probe.inspect.MAX_MX_PROBES``)."""
 
 _TYPES: dict[int, AddressType] = {dns.rdatatype.A: "A", dns.rdatatype.AAAA: "AAAA"}
 
