@@ -141,17 +141,6 @@ def allotments(counts: list[int]) -> list[int]:
     return taken
 
 
-def plan_addresses(
-    found: list[tuple[str, list[str]]],
-) -> dict[str, tuple[list[str], tuple[str, ...]]]:
-    """Which addresses to probe, host by host in preference order, under both caps."""
-    takes = allotments([len(addresses) for _, addresses in found])
-    return {
-        host: (addresses[:take], tuple(addresses[take:]))
-        for (host, addresses), take in zip(found, takes, strict=True)
-    }
-
-
 class AddressBudget:
     """:func:`allotments`, decided host by host while the address lookups land in any order.
 

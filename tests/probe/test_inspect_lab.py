@@ -237,15 +237,13 @@ def test_the_address_caps_fall_in_preference_order() -> None:
     from mtasts_tui.probe.inspect import (
         MAX_ADDRESSES_PER_DOMAIN,
         MAX_ADDRESSES_PER_HOST,
-        plan_addresses,
+        allotments,
     )
 
-    found = [(f"mx{i}.test", [f"192.0.2.{i}{j}" for j in range(10)]) for i in range(10)]
-    plan = plan_addresses(found)
-    assert [len(plan[h][0]) for h, _ in found] == [8] * 8 + [0, 0]
-    assert sum(len(p[0]) for p in plan.values()) == MAX_ADDRESSES_PER_DOMAIN
-    assert plan["mx0.test"][1] == ("192.0.2.08", "192.0.2.09")
-    assert len(plan["mx9.test"][1]) == 10 and MAX_ADDRESSES_PER_HOST == 8
+    # Ten hosts of ten addresses: the first eight probe eight each, the last two none.
+    takes = allotments([10] * 10)
+    assert takes == [8] * 8 + [0, 0]
+    assert sum(takes) == MAX_ADDRESSES_PER_DOMAIN and MAX_ADDRESSES_PER_HOST == 8
 
 
 # --- stalls (issue 10): one stalled server must not erase what was learned ---------------------
