@@ -190,10 +190,12 @@ def profile() -> None:
     total = sum(tt for (_, _, _), (_, _, tt, _, _) in raw.items())
 
     def own(*needles: str) -> float:
-        return sum(
-            tt
-            for (path, _, name), (_, _, tt, _, _) in raw.items()
-            if any(n in f"{path}:{name}" for n in needles)
+        return float(
+            sum(
+                tt
+                for (path, _, name), (_, _, tt, _, _) in raw.items()
+                if any(n in f"{path}:{name}" for n in needles)
+            )
         )
 
     groups = {

@@ -21,7 +21,7 @@ import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
-from mtasts_tui.reports.intake_cli import summarise_store
+from mtasts_tui.commands.reports_intake import summarise_store
 from mtasts_tui.reports.store import ReportStore
 from mtasts_tui.store.db import transaction
 
@@ -89,9 +89,9 @@ def main() -> int:
         worst = 0.0
         as_of = (FIRST + timedelta(days=DAYS - 1)).isoformat()
         for label, argv in [
-            ("reports --domain domain3.example --days 30", ["domain3.example", 30]),
-            ("reports --domain domain3.example (all 90 days)", ["domain3.example", None]),
-            ("reports (every domain, all days)", [None, None]),
+            ("reports --domain domain3.example --days 30", ("domain3.example", 30)),
+            ("reports --domain domain3.example (all 90 days)", ("domain3.example", None)),
+            ("reports (every domain, all days)", (None, None)),
         ]:
             domain, days = argv
 

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import record
+
 from tests.monitor.results import T0, result
 
 

@@ -27,6 +27,10 @@ import tempfile
 import termios
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the functions below import the app lazily
+    from mtasts_tui.probe.network import ProbeConfig
 
 ALT_SCREEN = b"\x1b[?1049h"
 ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
@@ -95,7 +99,7 @@ def first_paint(runs: int) -> dict[str, list[float]]:
     return times
 
 
-async def launch_ms(config, data: Path) -> float:  # type: ignore[no-untyped-def]
+async def launch_ms(config: ProbeConfig, data: Path) -> float:
     from mtasts_tui.tui.app import WizardApp
     from mtasts_tui.tui.store import Store
 
@@ -109,7 +113,7 @@ async def launch_ms(config, data: Path) -> float:  # type: ignore[no-untyped-def
     return elapsed
 
 
-async def keypress_ms(config, data: Path, domain: str, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+async def keypress_ms(config: ProbeConfig, data: Path, domain: str, runs: int) -> list[float]:
     from textual import events
     from textual.widgets import Static, TextArea
 

@@ -1,21 +1,26 @@
-"""The `mtasts-tui` command line.
+"""The `mtasts-tui` command line: it only routes.
 
-Startup stays light: each subcommand imports only what it needs, and the Textual app is imported
-only when the wizard opens, so `check`, `lint` and `export` start fast.
+Each headless command is a module in `mtasts_tui.commands` with its own arguments and `run`; this
+module builds the top-level parser from the command index, moves global options written before a
+command after it, hands the parsed arguments to the command, and turns Ctrl-C and a closed pipe
+into one line and an exit code. Startup stays light: only the command that runs (or shows its help)
+is imported, and the Textual app only when the wizard opens.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO, cast
+from typing import Any, NoReturn, Protocol, TextIO, cast
 
 from mtasts_tui import __version__
+from mtasts_tui.commands import COMMANDS
 
-SUBCOMMANDS = ("check", "lint", "export", "reports", "history", "watch")
+SUBCOMMANDS = tuple(COMMANDS)
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C."""
 GLOBAL_OPTIONS: dict[str, bool] = {
@@ -64,55 +69,25 @@ class _LineTracker:
         return getattr(self._stream, name)
 
 
-def add_network_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by `check` and the wizard: where to resolve, whom to trust, how long."""
-    net = parser.add_argument_group("network")
-    net.add_argument(
-        "--resolver",
-        action="append",
-        default=[],
-        metavar="IP[:PORT]",
-        help="DNS server to ask (repeatable; default: the system's)",
-    )
-    net.add_argument(
-        "--ca-file", metavar="PEM", help="trust these CA certificates instead of the system's"
-    )
-    net.add_argument("--https-port", type=int, default=443, metavar="PORT", help="default 443")
-    net.add_argument("--smtp-port", type=int, default=25, metavar="PORT", help="default 25")
-    net.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="limit for each step and for the whole run (default 10)",
-    )
-    net.add_argument("--no-smtp", action="store_true", help="skip the STARTTLS probes of the MX")
+class CommandModule(Protocol):
+    """What every module in ``mtasts_tui.commands`` named in ``COMMANDS`` provides."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> int: ...
 
 
-def add_check_options(parser: argparse.ArgumentParser) -> None:
-    """Every option of `check` except the domains (also taken by `watch`)."""
-    parser.add_argument("--json", action="store_true", help="same as --format json")
-    parser.add_argument(
-        "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
-    )
-    parser.add_argument(
-        "--rate",
-        type=float,
-        default=None,
-        metavar="N",
-        help="start at most N new connections per second over the whole run (default: no limit)",
-    )
-    parser.add_argument(
-        "--reports",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="TLS-RPT reports (files or folders, repeatable) whose verdict joins the check's",
-    )
-    add_network_arguments(parser)
+def command_module(name: str) -> CommandModule:
+    """The module that implements command ``name`` (imported now, not before)."""
+    return cast(CommandModule, importlib.import_module(f"mtasts_tui.commands.{name}"))
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser(*filled: str) -> argparse.ArgumentParser:
+    """The top-level parser: every command listed, the arguments of the ``filled`` ones added.
+
+    argparse only needs the arguments of the command it parses, so ``mtasts-tui --help`` imports
+    no command module and ``mtasts-tui check ...`` imports ``check`` alone.
+    """
     parser = _Parser(
         prog="mtasts-tui",
         description=(
@@ -127,33 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mtasts-tui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    from mtasts_tui.commands import export_cmd, lint
-
-    check = commands.add_parser("check", help="inspect live domains (headless)")
-    check.add_argument(
-        "domains", nargs="*", metavar="DOMAIN", help="domains to check; - reads them from stdin"
-    )
-    add_check_options(check)
-    from mtasts_tui.commands import fleet, history_cmd, options, watch
-
-    fleet.add_arguments(check)
-
-    options.add_store_arguments(check, default_baseline=None)
-    history_cmd.add_arguments(commands.add_parser("history", help="what changed, per domain"))
-    watch.add_arguments(
-        commands.add_parser("watch", help="check, record, and report only what changed")
-    )
-
-    lint.add_arguments(commands.add_parser("lint", help="check a policy or record offline"))
-    export_cmd.add_arguments(
-        commands.add_parser("export", help="write the deploy bundle for a policy")
-    )
-    import mtasts_tui.reports.command as reports_command
-
-    reports_command.add_arguments(
-        commands.add_parser("reports", help="summarise TLS-RPT reports (RFC 8460)")
-    )
+    for name, line in COMMANDS.items():
+        command = commands.add_parser(name, help=line)
+        if name in filled:
+            command_module(name).add_arguments(command)
     return parser
 
 
@@ -166,15 +118,9 @@ def _wizard_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"mtasts-tui {__version__}")
-    parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="start by inspecting it")
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start the built-in loopback lab and open its half-migrated demo domain",
-    )
-    add_network_arguments(parser)
-    parser.add_argument("--db", metavar="PATH", help="the history database")
-    parser.add_argument("--no-history", action="store_true", help="do not record inspections")
+    from mtasts_tui import wizard
+
+    wizard.add_arguments(parser)
     return parser
 
 
@@ -206,13 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = hoist_global_options(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
     if args_list[:2] == ["reports", "serve"]:  # a sub-command of reports, with its own options
-        from mtasts_tui.reports import serve
+        from mtasts_tui.commands import reports_serve
 
-        return serve.main(args_list[2:])
-    if first in SUBCOMMANDS or (args_list and args_list[0] in ("-h", "--help")):
+        return reports_serve.main(args_list[2:])
+    command = first if first in SUBCOMMANDS else None
+    if command is not None or (args_list and args_list[0] in ("-h", "--help")):
         out = _LineTracker(sys.stdout)
         try:
-            args = _parser().parse_args(args_list)
+            parser = build_parser(command) if command is not None else build_parser()
+            args = parser.parse_args(args_list)
             return _dispatch(args, cast(TextIO, out))
         except KeyboardInterrupt:
             return _interrupted(out)
@@ -256,30 +204,9 @@ def _broken_pipe() -> int:
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
-    err = sys.stderr
-    if args.command == "lint":
-        from mtasts_tui.commands import lint
-
-        return lint.run(args, out, err)
-    if args.command == "export":
-        from mtasts_tui.commands import export_cmd
-
-        return export_cmd.run(args, out, err)
-    if args.command == "check":
-        from mtasts_tui.commands import check
-
-        return check.run(args, out, err)
-    if args.command in ("history", "watch"):
-        from mtasts_tui.commands import history_cmd, watch
-
-        if args.command == "history":
-            return history_cmd.run(args, out, err)
-        return watch.run(args, out, err)
-    if args.command == "reports":
-        import mtasts_tui.reports.command as reports_command
-
-        return reports_command.run(args, out, err)
-    _parser().print_help()
+    if args.command in COMMANDS:
+        return command_module(args.command).run(args, out, sys.stderr)
+    build_parser().print_help()
     return 2
 
 

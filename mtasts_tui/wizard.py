@@ -15,6 +15,21 @@ if TYPE_CHECKING:
     from mtasts_tui.tui.app import DemoLab
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The wizard's options (``mtasts-tui [DOMAIN] [--demo] ...``: no command given)."""
+    from mtasts_tui.commands.options import add_network_arguments
+
+    parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="start by inspecting it")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in loopback lab and open its half-migrated demo domain",
+    )
+    add_network_arguments(parser)
+    parser.add_argument("--db", metavar="PATH", help="the history database")
+    parser.add_argument("--no-history", action="store_true", help="do not record inspections")
+
+
 def run_wizard(args: argparse.Namespace) -> int:
     from mtasts_tui.probe.network import NetworkConfigError, config_from_args
 

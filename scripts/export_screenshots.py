@@ -71,7 +71,9 @@ async def _seed_history(config: object, data_dir: Path) -> None:
     assert not isinstance(domain, str)
     data = inspection_to_json(await inspect_domain(domain, Network.from_config(config)))  # type: ignore[arg-type]
     data["mx"] = [m for m in data["mx"] if "legacy" not in m["host"]]
-    data["policy"]["raw"] = data["policy"]["raw"].replace("max_age: 86400", "max_age: 604800")
+    raw = data["policy"]["raw"]
+    assert raw is not None, "the demo domain serves a policy"
+    data["policy"]["raw"] = raw.replace("max_age: 86400", "max_age: 604800")
     data["policy"]["max_age"] = 604800
     conn = open_store(history.SETTINGS.db)
     record(conn, data, checked_at=FIXED_NOW - timedelta(days=7))

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mtasts_tui.core.text import QUOTE_LIMIT, clip
+
 WebhookFormat = Literal["generic", "slack"]
 
 
@@ -51,7 +53,7 @@ def post_webhook(
             try:
                 response = client.post(url, json=payload)
             except httpx.HTTPError as exc:
-                status, error = None, f"{type(exc).__name__}: {exc}"[:200]
+                status, error = None, clip(f"{type(exc).__name__}: {exc}", QUOTE_LIMIT)
             else:
                 status = response.status_code
                 if 200 <= status < 300:

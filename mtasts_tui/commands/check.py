@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from mtasts_tui.commands.check_json import (
     CaaJson,
@@ -31,7 +31,6 @@ from mtasts_tui.core.stsrecord import STS_VERSION
 from mtasts_tui.core.text import clip, one_line, printable
 from mtasts_tui.core.tlsrpt import TLSRPT_VERSION
 from mtasts_tui.core.txtrecord import join_record, starts_with_version
-from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network, NetworkConfigError, ProbeConfig, config_from_args
 from mtasts_tui.reports import (
     Verdict,
@@ -40,6 +39,9 @@ from mtasts_tui.reports import (
     summarise_paths,
     verdict_for,
 )
+
+if TYPE_CHECKING:
+    from mtasts_tui.probe.inspect import Inspection
 
 READY_WORDS = {True: "READY", False: "NOT READY", None: "CANNOT TELL"}
 """The three values of enforce_ready, as the human verdict line names them."""
@@ -336,6 +338,7 @@ async def _run(
     that finish early wait in a buffer of at most ``reorder_window(concurrency)`` domains.
     """
     from mtasts_tui.probe.cache import RunCache
+    from mtasts_tui.probe.inspect import inspect_domain
 
     net = Network.from_config(config)
     # One run, one cache: shared MX hosts are resolved and probed once for all their domains.
@@ -460,6 +463,17 @@ def _named_domains(names: list[str], stdin: TextIO) -> list[str]:
             if text:
                 out.append(text)
     return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mtasts_tui.commands import fleet, options
+
+    parser.add_argument(
+        "domains", nargs="*", metavar="DOMAIN", help="domains to check; - reads them from stdin"
+    )
+    options.add_check_options(parser)
+    fleet.add_arguments(parser)
+    options.add_store_arguments(parser, default_baseline=None)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -1,10 +1,61 @@
-"""The history and output options of `check` and `watch` (argparse only, so --help stays fast)."""
+"""Option groups shared by several commands and the wizard: network, check, history, output.
+
+argparse only, so building a parser stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 FORMATS = ("text", "json", "csv", "junit", "markdown")
+
+
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `check` and the wizard: where to resolve, whom to trust, how long."""
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--resolver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="DNS server to ask (repeatable; default: the system's)",
+    )
+    net.add_argument(
+        "--ca-file", metavar="PEM", help="trust these CA certificates instead of the system's"
+    )
+    net.add_argument("--https-port", type=int, default=443, metavar="PORT", help="default 443")
+    net.add_argument("--smtp-port", type=int, default=25, metavar="PORT", help="default 25")
+    net.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="limit for each step and for the whole run (default 10)",
+    )
+    net.add_argument("--no-smtp", action="store_true", help="skip the STARTTLS probes of the MX")
+
+
+def add_check_options(parser: argparse.ArgumentParser) -> None:
+    """Every option of `check` except the domains (also taken by `watch`)."""
+    parser.add_argument("--json", action="store_true", help="same as --format json")
+    parser.add_argument(
+        "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="N",
+        help="start at most N new connections per second over the whole run (default: no limit)",
+    )
+    parser.add_argument(
+        "--reports",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="TLS-RPT reports (files or folders, repeatable) whose verdict joins the check's",
+    )
+    add_network_arguments(parser)
 
 
 def add_store_arguments(parser: argparse.ArgumentParser, *, default_baseline: str | None) -> None:

@@ -23,8 +23,7 @@ DOMAIN_FILE_LIMIT = 16 * 1024 * 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from mtasts_tui.cli import add_check_options
-    from mtasts_tui.commands.options import add_store_arguments
+    from mtasts_tui.commands.options import add_check_options, add_store_arguments
 
     parser.add_argument("domains", nargs="*", metavar="DOMAIN", help="domains to watch")
     parser.add_argument(

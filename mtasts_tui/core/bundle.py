@@ -1,6 +1,6 @@
 """The deploy bundle: every file `mtasts-tui export` and the wizard's export screen write.
 
-Pure: builds the file contents; `mtasts_tui.export` writes them.
+Pure: builds the file contents; `mtasts_tui.fs.bundle` writes them.
 """
 
 from __future__ import annotations
@@ -13,24 +13,20 @@ from datetime import date
 
 from mtasts_tui.core.checklist import SECTIONS, checklist_items
 from mtasts_tui.core.dnscode import DNS_CODE_TARGETS, dns_code_files
-from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.core.findings import has_errors
-from mtasts_tui.core.hosting import HOSTING_TARGETS, POLICY_PATH, hosting_files
-from mtasts_tui.core.mxpattern import mx_pattern_compat_problem, mx_pattern_problem
-from mtasts_tui.core.policy import (
-    MODES,
-    MX_REQUIRED_MODES,
-    Policy,
-    describe_duration,
-    max_age_problem,
-    policy_from_fields,
-    policy_url,
-    render_policy,
+from mtasts_tui.core.domain import (
+    MTA_STS_PREFIXES,
+    NAME_LIMIT,
+    TLSRPT_PREFIX,
+    DomainName,
+    names_too_long,
+    parse_domain,
 )
-from mtasts_tui.core.policyid import policy_id_problem
+from mtasts_tui.core.draft import DraftFields, validate_draft
+from mtasts_tui.core.hosting import HOSTING_TARGETS, POLICY_PATH, hosting_files
+from mtasts_tui.core.policy import Policy, describe_duration, policy_url, render_policy
 from mtasts_tui.core.stsrecord import sts_record_value
 from mtasts_tui.core.text import clip, quoted
-from mtasts_tui.core.tlsrpt import rua_problem, tlsrpt_record_value
+from mtasts_tui.core.tlsrpt import tlsrpt_record_value
 from mtasts_tui.core.zone import split_txt, zone_line, zone_txt_rdata
 
 FILE_NAME_LIMIT = 200
@@ -62,44 +58,33 @@ def make_bundle_spec(
     domain: str,
     mode: str,
     mx: Sequence[str],
-    max_age: int,
+    max_age: int | str,
     rua: Sequence[str],
     policy_id: str,
     created: date,
 ) -> BundleSpec | list[str]:
-    """Validate every input with the shared rules.
+    """The domain, and the draft through ``validate_draft``: the editor's rules exactly.
 
     A list of messages means the input is unusable and nothing may be written.
     """
-    problems: list[str] = []
     parsed = parse_domain(domain)
+    draft = validate_draft(DraftFields(mode, tuple(mx), str(max_age), tuple(rua), policy_id))
     if isinstance(parsed, str):
-        problems.append(parsed)
-    if mode not in MODES:
-        problems.append(f"mode {quoted(mode)} is not one of enforce, testing, none.")
-    for pattern in mx:
-        # A pattern some sender rejects would make our own bundle fail there: refuse it too.
-        problem = mx_pattern_problem(pattern) or mx_pattern_compat_problem(pattern)
-        if problem:
-            problems.append(f"mx pattern {quoted(pattern)} is invalid: {clip(problem)}.")
-    if not mx and mode in MX_REQUIRED_MODES:
-        problems.append(f"mode {mode} needs at least one --mx pattern.")
-    age_problem = max_age_problem(max_age)
-    if age_problem:
-        problems.append(age_problem + ".")
-    id_problem = policy_id_problem(policy_id)
-    if id_problem:
-        problems.append(f"policy id {quoted(policy_id)} is invalid: {clip(id_problem)}.")
-    for uri in rua:
-        problem = rua_problem(uri)
-        if problem:
-            problems.append(f"report destination {quoted(uri)} is invalid: {clip(problem)}.")
-    if problems or isinstance(parsed, str):
+        return [parsed, *draft.messages()]
+    problems = _unpublishable_names(parsed, bool(rua)) + draft.messages()
+    if problems or draft.policy is None:
         return problems
-    check = policy_from_fields(mode, mx, max_age)
-    if check.policy is None or has_errors(check.findings):
-        return [f.message for f in check.findings if f.severity == "error"]
-    return BundleSpec(parsed, check.policy, policy_id, tuple(rua), created)
+    return BundleSpec(parsed, draft.policy, policy_id, tuple(rua), created)
+
+
+def _unpublishable_names(domain: DomainName, with_tlsrpt: bool) -> list[str]:
+    prefixes = MTA_STS_PREFIXES + ((TLSRPT_PREFIX,) if with_tlsrpt else ())
+    return [
+        f"{clip(name, 40)} would be {len(name)} characters, longer than the {NAME_LIMIT} a "
+        "DNS name may have, so this domain cannot publish it"
+        + ("; leave out the rua destinations to skip TLS-RPT." if name[0:5] == "_smtp" else ".")
+        for name in names_too_long(domain.ascii, prefixes)
+    ]
 
 
 def _fit(name: str, suffix: str = "") -> str:

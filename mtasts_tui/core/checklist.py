@@ -11,6 +11,7 @@ from mtasts_tui.core.policy import (
     ONE_DAY,
     ONE_WEEK,
     POLICY_URL_PATH,
+    Mode,
     Policy,
     describe_duration,
 )
@@ -26,7 +27,7 @@ STEP_PERIOD = timedelta(days=7)
 class RampStep:
     not_before: date
     """The earliest day to make this change, if the reports stay clean."""
-    mode: str
+    mode: Mode
     max_age: int
     note: str
 

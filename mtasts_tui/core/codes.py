@@ -52,6 +52,13 @@ def _c(code: str, area: str, severity: Severity, meaning: str) -> Code:
 CODES: tuple[Code, ...] = (
     # -- _mta-sts record
     _c("sts-record-missing", "sts-record", "error", "no `v=STSv1` TXT record at `_mta-sts`"),
+    _c(
+        "domain-too-long",
+        "sts-record",
+        "error",
+        "`_mta-sts.<domain>` would exceed 253 characters, so MTA-STS cannot be deployed "
+        "(warning when only `_smtp._tls.<domain>` does)",
+    ),
     _c("sts-record-multiple", "sts-record", "error", "more than one `v=STSv1` record"),
     _c("sts-record-invalid", "sts-record", "error", "the record breaks RFC 8461 syntax"),
     _c("sts-record-compat", "sts-record", "warning", "valid, but some senders read it otherwise"),

@@ -53,6 +53,25 @@ def ldh_problem(name: str) -> str | None:
     return None
 
 
+NAME_LIMIT = 253
+"""Characters in a DNS name, without the trailing dot (RFC 1035: 255 octets on the wire)."""
+
+MTA_STS_PREFIXES = ("_mta-sts.", "mta-sts.")
+"""The names MTA-STS itself needs under a policy domain (RFC 8461 3.1 and 3.2)."""
+TLSRPT_PREFIX = "_smtp._tls."
+"""The TLS-RPT record's name under the domain (RFC 8460 3)."""
+
+
+def names_too_long(domain: str, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``prefix + domain`` names that DNS cannot hold.
+
+    A domain of 243 to 253 characters is a valid mail domain, yet ``_smtp._tls.<domain>`` (from
+    243) and ``_mta-sts.<domain>`` (from 245) are longer than a DNS name may be, so those records
+    can never be published.
+    """
+    return tuple(p + domain for p in prefixes if len(p) + len(domain) > NAME_LIMIT)
+
+
 def is_hostname(name: str) -> bool:
     return ldh_problem(name) is None
 

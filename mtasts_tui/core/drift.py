@@ -23,7 +23,7 @@ from mtasts_tui.core.codes import codes_in
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.findings import Finding, FindingJson, FindingKeys, Severity
 from mtasts_tui.core.mxpattern import covering_patterns, is_valid_mx_pattern
-from mtasts_tui.core.policy import MODE_RANK
+from mtasts_tui.core.policy import MODE_RANK, parse_mode
 
 Result = Mapping[str, Any]
 """One domain's `check --json` object."""
@@ -286,8 +286,8 @@ def _policy_changes(old: Result, new: Result, now: datetime) -> list[_Change]:
                     old_id,
                 )
             )
-    old_mode, new_mode = _mode(old), _mode(new)
-    if old_mode in MODE_RANK and new_mode in MODE_RANK and old_mode != new_mode:
+    old_mode, new_mode = parse_mode(_mode(old) or ""), parse_mode(_mode(new) or "")
+    if old_mode is not None and new_mode is not None and old_mode != new_mode:
         down = MODE_RANK[new_mode] < MODE_RANK[old_mode]
         out.append(
             _Change(

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from hashlib import sha256
 
 from mtasts_tui.core.dnssecurity import DnsSecurity, judge_dns_security
-from mtasts_tui.core.domain import normalize_host
+from mtasts_tui.core.domain import (
+    MTA_STS_PREFIXES,
+    NAME_LIMIT,
+    TLSRPT_PREFIX,
+    names_too_long,
+    normalize_host,
+)
 from mtasts_tui.core.facts import (
     MODERN_TLS_VERSIONS,
     DomainFacts,
@@ -19,7 +25,7 @@ from mtasts_tui.core.facts import (
 )
 from mtasts_tui.core.findings import Finding, Severity, error, info, sort_findings, warning
 from mtasts_tui.core.mxpattern import coverage, coverage_findings, is_valid_mx_pattern
-from mtasts_tui.core.policy import PolicyCheck, parse_policy, policy_too_large
+from mtasts_tui.core.policy import Mode, PolicyCheck, parse_policy, policy_too_large
 from mtasts_tui.core.rua import rua_findings
 from mtasts_tui.core.stsrecord import StsRecordCheck, check_sts_records
 from mtasts_tui.core.text import one_line
@@ -87,6 +93,12 @@ def judge(facts: DomainFacts, now: datetime | None = None) -> Judgement:
     else:
         ordered = facts.mx.by_preference()
         hosts = [normalize_host(r.host) for r in ordered]
+
+    long_names = _names_too_long(facts.domain)
+    if long_names is not None:
+        findings.append(long_names)
+        if long_names.severity == "error":
+            blockers.append("the domain is too long for the _mta-sts record's name")
 
     sts, sts_lookup = _judge_txt(facts.sts, "_mta-sts", required=True)
     findings.extend(sts_lookup.findings)
@@ -199,6 +211,25 @@ def _dns_error(what: str, name: str, why: str | None, severity: Severity) -> Fin
         f"The {what} lookup for {name} failed ({one_line(why or 'no answer')}). Senders that see "
         "the same failure skip MTA-STS or defer mail; check the zone's name servers, then re-run.",
         subject=name,
+    )
+
+
+def _names_too_long(domain: str) -> Finding | None:
+    prefixes = [p for p in (*MTA_STS_PREFIXES, TLSRPT_PREFIX) if names_too_long(domain, (p,))]
+    if not prefixes:
+        return None
+    listed = ", ".join(f"{p}<domain> ({len(p) + len(domain)})" for p in prefixes)
+    text = (
+        f"The domain is {len(domain)} characters, so {listed} would be longer than the "
+        f"{NAME_LIMIT} characters a DNS name may have: "
+    )
+    if prefixes == [TLSRPT_PREFIX]:  # the longest prefix, so the first to be too long
+        return warning(
+            "domain-too-long", text + "no TLS-RPT record can be published for this domain."
+        )
+    return error(
+        "domain-too-long",
+        text + "MTA-STS cannot be deployed for this domain; no sender can find its policy.",
     )
 
 
@@ -378,7 +409,7 @@ def _unreachable_words(probe: MxAddressProbe) -> str:
 
 
 def judge_mx_probes(
-    probes: tuple[MxProbe, ...], mode: str | None, now: datetime | None
+    probes: tuple[MxProbe, ...], mode: Mode | None, now: datetime | None
 ) -> Assessment:
     """Every address of every probed MX host; a host passes only if all its addresses do."""
     findings: list[Finding] = []
@@ -412,7 +443,7 @@ def judge_mx_probes(
 
 
 def _judge_host(
-    probe: MxProbe, mode: str | None, now: datetime | None, *, skip_v6: bool
+    probe: MxProbe, mode: Mode | None, now: datetime | None, *, skip_v6: bool
 ) -> Assessment:
     host = probe.host
     enforcing = mode == "enforce"
@@ -603,7 +634,7 @@ def _served(fetch: PolicyFetch) -> str:
 
 
 def _verdict(
-    ready: bool | None, blockers: list[str], unverified: list[str], mode: str | None
+    ready: bool | None, blockers: list[str], unverified: list[str], mode: Mode | None
 ) -> str:
     if ready:
         if mode == "enforce":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import idna
 
@@ -18,6 +19,10 @@ from mtasts_tui.core.domain import ldh_problem, normalize_host
 from mtasts_tui.core.findings import Finding, error, info, warning
 from mtasts_tui.core.senders import MOX, TLSPOL, who
 from mtasts_tui.core.text import quoted
+
+if TYPE_CHECKING:
+    # Only a type: the policy parser imports this module for its mx rule.
+    from mtasts_tui.core.policy import Mode
 
 _DIGITS_RE = re.compile(r"^[0-9]+\Z")
 
@@ -81,8 +86,7 @@ def mx_pattern_compat_problem(pattern: str) -> str | None:
         if label[2:4] == "--" and label[:4].lower() != "xn--":
             return (
                 f"the label {quoted(label)} has '--' in its third and fourth characters, which "
-                "IDNA "
-                f"reserves for A-labels (RFC 5891 §4.2.3.1). RFC 5321 allows the name, but "
+                "IDNA reserves for A-labels (RFC 5891 §4.2.3.1). RFC 5321 allows the name, but "
                 f"{MOX} rejects the whole policy"
             )
     return None
@@ -126,8 +130,7 @@ def mx_pattern_findings(pattern: str) -> list[Finding]:
         error(
             code,
             f"mx pattern {quoted(pattern)} is invalid: {problem}. Senders cannot match MX "
-            "hosts against "
-            "it; write a host name or *. followed by a host name.",
+            "hosts against it; write a host name or *. followed by a host name.",
             subject=pattern,
         )
     ]
@@ -166,7 +169,7 @@ def coverage(patterns: Sequence[str], hosts: Iterable[str]) -> dict[str, list[st
     return {host: covering_patterns(patterns, host) for host in hosts}
 
 
-def coverage_findings(patterns: Sequence[str], hosts: Sequence[str], mode: str) -> list[Finding]:
+def coverage_findings(patterns: Sequence[str], hosts: Sequence[str], mode: Mode) -> list[Finding]:
     """Compare the policy's patterns with the domain's real MX hosts.
 
     An uncovered MX is an error in enforce (senders refuse it), a warning in testing (the reports

@@ -22,12 +22,23 @@ Mode = Literal["enforce", "testing", "none"]
 """The three policy modes of RFC 8461 §3.2."""
 MODES: tuple[Mode, ...] = ("enforce", "testing", "none")
 """Every mode, strictest first (the editor's order, its keys 1, 2, 3)."""
-MODE_RANK: dict[str, int] = {"none": 0, "testing": 1, "enforce": 2}
+MODE_RANK: dict[Mode, int] = {"none": 0, "testing": 1, "enforce": 2}
 """How strict a mode is: a lower rank after a higher one is a downgrade."""
-MX_REQUIRED_MODES: frozenset[str] = frozenset({"enforce", "testing"})
-"""The modes in which a policy must list at least one mx."""
 POLICY_URL_PATH = "/.well-known/mta-sts.txt"
 """Where the policy lives on ``mta-sts.<domain>`` (RFC 8461 §3.2)."""
+
+
+def parse_mode(text: str) -> Mode | None:
+    """``text`` as a mode when it is exactly one of MODES (the grammar is case-sensitive)."""
+    for mode in MODES:
+        if text == mode:
+            return mode
+    return None
+
+
+def mx_required(mode: str | None) -> bool:
+    """RFC 8461 §3.2: a policy lists at least one mx unless its mode is none."""
+    return mode != "none"
 
 
 def policy_url(domain_ascii: str) -> str:
@@ -42,7 +53,7 @@ MAX_POLICY_BYTES = 64 * 1024
 ONE_DAY = 86_400
 ONE_WEEK = 604_800
 
-MODE_EXPLANATIONS = {
+MODE_EXPLANATIONS: dict[Mode, str] = {
     "enforce": "Senders refuse to deliver to an MX that fails TLS or is not listed.",
     "testing": "Senders deliver anyway and report failures (TLS-RPT): the safe first step.",
     "none": "Senders treat the domain as having no policy: used to retire MTA-STS.",
@@ -59,8 +70,7 @@ _KNOWN_KEYS = ("version", "mode", "mx", "max_age")
 class Policy:
     """A well-formed MTA-STS policy."""
 
-    mode: str
-    """enforce, testing or none."""
+    mode: Mode
     mx: tuple[str, ...]
     """mx patterns in file order; may be empty only when mode is none."""
     max_age: int
@@ -184,21 +194,22 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
             )
         )
 
-    mode = first.get("mode")
-    if mode is None:
+    mode_text = first.get("mode")
+    mode = None if mode_text is None else parse_mode(mode_text)
+    if mode_text is None:
         findings.append(
             error(
                 "policy-mode-invalid",
                 "The policy has no 'mode' line; add 'mode: testing' (or enforce, or none).",
             )
         )
-    elif mode not in MODES:
-        lowered = mode.lower()
-        hint = f" Write {quoted(lowered)} in lowercase." if lowered in MODES else ""
+    elif mode is None:
+        lowered = mode_text.lower()
+        hint = f" Write {quoted(lowered)} in lowercase." if parse_mode(lowered) else ""
         findings.append(
             error(
                 "policy-mode-invalid",
-                f"mode is {quoted(mode)}; it must be exactly enforce, testing or none.{hint}",
+                f"mode is {quoted(mode_text)}; it must be exactly enforce, testing or none.{hint}",
             )
         )
     elif mode == "none":
@@ -232,11 +243,11 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
         if problem:
             findings.append(error("policy-max-age-invalid", problem))
         elif max_age is not None:
-            findings.extend(max_age_advice(max_age, mode))
+            findings.extend(max_age_advice(max_age, mode_text))
 
     for value in mx_values:
         findings.extend(mx_pattern_findings(value))
-    if not mx_values and mode != "none":
+    if not mx_values and mx_required(mode_text):
         findings.append(
             error(
                 "policy-mx-missing",
@@ -266,7 +277,7 @@ def parse_policy(text: str | bytes) -> PolicyCheck:
     return PolicyCheck(
         valid=policy is not None,
         policy=policy,
-        mode=mode,
+        mode=mode_text,
         mx=tuple(mx_values),
         max_age=max_age,
         line_endings=line_endings,
@@ -346,10 +357,16 @@ def describe_duration(seconds: int) -> str:
 
 def render_policy(policy: Policy) -> str:
     """The policy file as senders expect it: one key per line, CRLF line endings."""
-    lines = ["version: STSv1", f"mode: {policy.mode}"]
-    lines += [f"mx: {pattern}" for pattern in policy.mx]
-    lines.append(f"max_age: {policy.max_age}")
-    lines += [f"{key}: {value}" for key, value in policy.extensions]
+    return _render(policy.mode, policy.mx, policy.max_age, policy.extensions)
+
+
+def _render(
+    mode: str, mx: Sequence[str], max_age: int, extensions: Sequence[tuple[str, str]]
+) -> str:
+    lines = ["version: STSv1", f"mode: {mode}"]
+    lines += [f"mx: {pattern}" for pattern in mx]
+    lines.append(f"max_age: {max_age}")
+    lines += [f"{key}: {value}" for key, value in extensions]
     return "".join(line + "\r\n" for line in lines)
 
 
@@ -427,17 +444,15 @@ def _repeated_field(number: int, key: str, kept: str, value: str) -> Finding:
         return warning(
             "policy-duplicate-field",
             f"Line {number} repeats {quoted(key)}; senders use one value and ignore the other. "
-            "Delete "
-            "the repeated line.",
+            "Delete the repeated line.",
             subject=f"line {number}",
         )
     return error(
         "policy-duplicate-field",
         f"Line {number} repeats {quoted(key)} with a different value ({quoted(kept)}, then "
-        f"{quoted(value)}). The "
-        f"RFC, {TLSPOL} and {MOX} use the first, but {who(POSTFIX_RESOLVER, GO_MTASTS)} use the "
-        f"last (and {MOX} rejects the policy when the repeat is not a valid {key}), so senders "
-        "apply different policies. Keep one line.",
+        f"{quoted(value)}). The RFC, {TLSPOL} and {MOX} use the first, but "
+        f"{who(POSTFIX_RESOLVER, GO_MTASTS)} use the last (and {MOX} rejects the policy when "
+        f"the repeat is not a valid {key}), so senders apply different policies. Keep one line.",
         subject=f"line {number}",
     )
 
@@ -450,8 +465,8 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
             error(
                 "policy-syntax",
                 f"Line {number}: {quoted(key)} is not {quoted(hint)}. Keys are case-sensitive "
-                "and every "
-                f"sender ignores an unknown key, so this line does nothing. Write {quoted(hint)}.",
+                "and every sender ignores an unknown key, so this line does nothing. "
+                f"Write {quoted(hint)}.",
                 subject=f"line {number}",
             )
         ]
@@ -460,9 +475,8 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
             error(
                 "policy-syntax",
                 f"Line {number}: {quoted(key)} has an empty value. The RFC grammar needs at "
-                "least one "
-                f"character, and {who(TLSPOL, MOX)} reject the policy. Give it a value or delete "
-                "the line.",
+                f"least one character, and {who(TLSPOL, MOX)} reject the policy. Give it a value "
+                "or delete the line.",
                 subject=f"line {number}",
             )
         ]
@@ -482,9 +496,8 @@ def _extension_findings(number: int, key: str, value: str) -> list[Finding]:
             warning(
                 "policy-compat",
                 f"Line {number}: the value of {quoted(key)} holds a Unicode control or line "
-                "separator. "
-                f"RFC 8461 allows it, but {TLSPOL} rejects the policy and {POSTFIX_RESOLVER} "
-                "breaks the line there. Remove it.",
+                f"separator. RFC 8461 allows it, but {TLSPOL} rejects the policy and "
+                f"{POSTFIX_RESOLVER} breaks the line there. Remove it.",
                 subject=f"line {number}",
             )
         )
@@ -545,4 +558,5 @@ def policy_from_fields(
                     ),
                 ),
             )
-    return parse_policy(render_policy(Policy(mode, tuple(mx), max_age, tuple(extensions))))
+    # Rendered from the text as given: an unknown mode is the parser's to report.
+    return parse_policy(_render(mode, mx, max_age, extensions))

@@ -129,6 +129,10 @@ class TcpService:
             except OSError:  # empty queue (EAGAIN), or EMFILE under a benchmark
                 return
             conn.setblocking(False)
+            # asyncio sets TCP_NODELAY only on sockets made with proto=IPPROTO_TCP, not on
+            # these: without it the reply after a TLS handshake waits out the client's delayed
+            # ACK (40 ms on Linux) behind the session tickets, a stall no real network adds.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._accepted.add(conn)
             if self._closed:
                 return

@@ -1,8 +1,9 @@
 """An authoritative DNS server for the lab's names, over UDP and TCP on one port.
 
 Speaks the real wire protocol through dnspython's message API. Answers follow CNAMEs inside the
-lab (like a recursive answer), distinguish NXDOMAIN from NODATA (both with the zone's SOA), set
-TC when a UDP answer does not fit, and survive garbage.
+lab (like a recursive answer), distinguish NXDOMAIN from NODATA (both with the zone's SOA), add
+the MX hosts' addresses to MX answers (as many resolvers do), set TC when a UDP answer does not
+fit, and survive garbage.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import contextlib
 import errno
 import socket
 import struct
+import time
+from collections import deque
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import dns.exception
 import dns.flags
@@ -28,11 +32,13 @@ import dns.rdtypes.ANY.TXT
 import dns.rrset
 
 from ._net import BIND_ATTEMPTS, TcpService, bind_same_port, check_loopback, is_addr_in_use
-from .model import DnsFault, Record
+from .model import JUNK_ADDITIONAL, JUNK_ADDRESS, DnsFault, Record
 
 TTL = 300
 MAX_CNAME_CHAIN = 8
 IDLE_TIMEOUT = 10.0
+LOG_SIZE = 10_000
+"""Queries remembered in :attr:`DnsServer.log` (the oldest go first)."""
 _SOA = "ns.lab.{zone} hostmaster.lab.{zone} 1 3600 600 86400 60"
 
 _Key = tuple[dns.name.Name, int]
@@ -111,6 +117,20 @@ class Zone:
     def has(self, owner: str, type_text: str) -> bool:
         return dns.rdatatype.from_text(type_text) in self.rrsets.get(_name(owner), {})
 
+    def addresses_of(self, targets: list[dns.name.Name]) -> list[dns.rrset.RRset]:
+        """The A and AAAA rrsets of the given names that the lab holds (no CNAMEs followed).
+
+        Not those a fault covers: the fault is there to exercise the address lookup itself."""
+        found: list[dns.rrset.RRset] = []
+        for target in dict.fromkeys(targets):
+            node = self.rrsets.get(target, {})
+            found += [
+                node[t]
+                for t in (dns.rdatatype.A, dns.rdatatype.AAAA)
+                if t in node and self.fault_for(target, t) is None
+            ]
+        return found
+
     def add_fault(self, fault: DnsFault) -> None:
         rdtype = dns.rdatatype.from_text(fault.rdtype) if fault.rdtype else None
         self.faults[(_name(fault.name), rdtype)] = fault
@@ -158,6 +178,42 @@ def _renamed(rrset: dns.rrset.RRset, owner: dns.name.Name) -> dns.rrset.RRset:
     return copy
 
 
+class DnsQuery(NamedTuple):
+    """One query the server answered (or chose not to), for tests that count round trips."""
+
+    name: str
+    """Lower case, no trailing dot."""
+    rdtype: str
+    """``"A"``, ``"MX"``, ..."""
+    received: float
+    """``time.monotonic()`` when it arrived."""
+    answered: float | None
+    """When the answer left (after any delay); ``None``: never (dropped or unparseable)."""
+
+
+def _mx_targets(answer: list[dns.rrset.RRset]) -> list[dns.name.Name]:
+    return [rdata.exchange for r in answer if r.rdtype == dns.rdatatype.MX for rdata in r]
+
+
+def _junk_additional(targets: list[dns.name.Name], fault: DnsFault) -> list[dns.rrset.RRset]:
+    """What a broken or hostile resolver might add: wrong class, wrong type, other names, and a
+    true-looking address for an MX host only after more record sets than anyone should read."""
+    junk: list[dns.rrset.RRset] = []
+    for owner, type_text, value in fault.records:
+        text = value if isinstance(value, str) else " ".join(f'"{v}"' for v in value)
+        junk.append(dns.rrset.from_text(_name(owner), TTL, "IN", type_text, text))
+    wrong_class = r"\# 4 " + socket.inet_aton(JUNK_ADDRESS).hex()  # an A record of class HS
+    for target in targets:
+        junk.append(dns.rrset.from_text(target, TTL, "HS", "A", wrong_class))
+        junk.append(dns.rrset.from_text(target, TTL, "IN", "TXT", f'"{JUNK_ADDRESS}"'))
+    parent = targets[0] if targets else dns.name.root
+    for i in range(JUNK_ADDITIONAL):
+        name = dns.name.Name((f"junk{i}".encode(), *parent.labels))
+        junk.append(dns.rrset.from_text(name, TTL, "IN", "A", JUNK_ADDRESS))
+    junk += [dns.rrset.from_text(t, TTL, "IN", "A", JUNK_ADDRESS) for t in targets]
+    return junk
+
+
 def _formerr(wire: bytes) -> bytes | None:
     """A FORMERR reply built from the raw header of an unparseable query, if it has one."""
     if len(wire) < 12 or wire[2] & 0x80:  # too short, or itself a response: stay silent
@@ -184,9 +240,14 @@ class DnsServer:
         """Play a validating resolver: set AD on signed answers (and on the root, which is
         signed) when the query has the DO or AD bit (RFC 6840 §5.7-5.8). ``False``: a resolver
         that never validates, so AD is never set."""
+        self.additional = True
+        """Add the A and AAAA records of the MX hosts to MX answers (RFC 1035 §3.3.9), as BIND
+        and many resolvers do; ``False``: leave them out, as minimal-responses resolvers do."""
         self.queries = 0
         self.asked: collections.Counter[tuple[dns.name.Name, int]] = collections.Counter()
         """Queries per (name, type) (tests count what a run-wide cache saves with it)."""
+        self.log: deque[DnsQuery] = deque(maxlen=LOG_SIZE)
+        """The latest queries, in the order they were answered."""
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp = TcpService(self._serve_tcp)
 
@@ -245,18 +306,29 @@ class DnsServer:
     async def answer(self, wire: bytes, *, udp: bool) -> bytes | None:
         """The reply to one query in wire format, or ``None`` to stay silent."""
         self.queries += 1
+        received = time.monotonic()
+        asked: list[dns.rrset.RRset] = []
         try:
-            return await self._answer(wire, udp=udp)
+            reply = await self._answer(wire, udp=udp, asked=asked)
         except asyncio.CancelledError:
             raise
         except Exception:  # a lab bug must not take the server down: say SERVFAIL
-            return _servfail(wire)
+            reply = _servfail(wire)
+        if asked:
+            name = asked[0].name.to_text(omit_final_dot=True).lower()
+            rdtype = dns.rdatatype.to_text(asked[0].rdtype)
+            answered = time.monotonic() if reply is not None else None
+            self.log.append(DnsQuery(name, rdtype, received, answered))
+        return reply
 
-    async def _answer(self, wire: bytes, *, udp: bool) -> bytes | None:
+    async def _answer(
+        self, wire: bytes, *, udp: bool, asked: list[dns.rrset.RRset]
+    ) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
         except Exception:
             return _formerr(wire)
+        asked.extend(query.question[:1])
         if query.flags & dns.flags.QR:
             return None
         response = dns.message.make_response(query, recursion_available=True, our_payload=1232)
@@ -309,16 +381,27 @@ class DnsServer:
         )
         if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) and not complete:
             response.authority.append(self.zone.apexes[apex])  # negative answer: the SOA
+        junk = fault is not None and fault.kind == "junk-additional"
+        if junk:
+            assert fault is not None
+            response.additional.extend(_junk_additional(_mx_targets(answer), fault))
+        elif self.additional:
+            response.additional.extend(self.zone.addresses_of(_mx_targets(answer)))
         names = [question.name, *(r.name for r in answer)]
         names += [rdata.target for r in answer if r.rdtype == dns.rdatatype.CNAME for rdata in r]
         if self.validating and wants_ad and all(self.zone.is_signed(n) for n in names):
             response.flags |= dns.flags.AD
-        if not udp:
-            return response.to_wire()
+        if not udp:  # TCP carries up to 64 KiB, whatever payload size an EDNS query offered
+            return response.to_wire(max_size=65535)
         limit = max(512, query.payload) if query.edns >= 0 else 512
         try:
             return response.to_wire(max_size=limit)
         except dns.exception.TooBig:
+            if response.additional and not junk:
+                # Additional data is a courtesy: leave it out rather than truncate (RFC 2181 §9).
+                response.additional.clear()
+                with contextlib.suppress(dns.exception.TooBig):
+                    return response.to_wire(max_size=limit)
             truncated = dns.message.make_response(query, recursion_available=True, our_payload=1232)
             truncated.flags |= dns.flags.AA | dns.flags.TC
             return truncated.to_wire()

@@ -24,7 +24,7 @@ from mtasts_tui.core.domain import normalize_host
 
 from ._net import IPV6_LOOPBACK, ipv6_loopback_available
 from .certs import CertStore
-from .dns_server import DnsServer, Zone
+from .dns_server import DnsQuery, DnsServer, Zone
 from .https_server import HttpsServer, HttpsSite
 from .model import MxServer, PolicyHost, Scenario
 from .smtp_server import MxBinding, SmtpServers
@@ -76,6 +76,7 @@ class Lab:
         smtp_idle_timeout: float = 30.0,
         validating: bool = True,
         policy_addresses: int = 1,
+        dns_additional: bool = True,
     ) -> None:
         if not 1 <= policy_addresses <= MAX_POLICY_ADDRESSES:
             raise ValueError(f"policy_addresses must be 1-{MAX_POLICY_ADDRESSES}")
@@ -87,6 +88,9 @@ class Lab:
         self.validating = validating
         """The DNS server plays a validating resolver (AD on signed answers); ``False``: one
         that never validates."""
+        self.dns_additional = dns_additional
+        """MX answers carry the MX hosts' addresses in their additional section, as many
+        resolvers do; ``False``: they do not (``set_dns_additional`` switches it while running)."""
         self._by_name: dict[str, Scenario] = {}
         domains: set[str] = set()
         for s in self.scenarios:
@@ -253,6 +257,7 @@ class Lab:
         assert self._certs is not None
         self._dns = DnsServer(self._zone, MAIN_ADDRESS)
         self._dns.validating = self.validating
+        self._dns.additional = self.dns_additional
         await self._dns.start()
         self._https = HttpsServer(self._site, self._certs, MAIN_ADDRESS)
         await self._https.start()
@@ -329,9 +334,27 @@ class Lab:
         owner = dns.name.from_text(name.rstrip(".") + ".")
         return self._need()[0].asked[(owner, dns.rdatatype.from_text(type_text))]
 
+    def smtp_session_starts(self, address: str) -> list[float]:
+        """``time.monotonic()`` of the latest SMTP connections accepted on ``address``."""
+        return list(self._need()[2].started_by_address.get(address, ()))
+
     def set_dns_delay(self, seconds: float) -> None:
         """Delay every DNS answer by ``seconds`` (0 to reset)."""
         self._need()[0].delay = max(0.0, float(seconds))
+
+    def set_dns_additional(self, on: bool) -> None:
+        """Whether MX answers carry the MX hosts' addresses (see ``dns_additional``)."""
+        self.dns_additional = on
+        self._need()[0].additional = on
+
+    def dns_log(self, name: str | None = None, rdtype: str | None = None) -> list[DnsQuery]:
+        """The latest queries, in the order answered (only ``name``/``rdtype`` if given)."""
+        wanted = None if name is None else _host(name)
+        return [
+            q
+            for q in list(self._need()[0].log)
+            if (wanted is None or q.name == wanted) and (rdtype is None or q.rdtype == rdtype)
+        ]
 
     def scenario(self, name: str) -> Scenario:
         try:

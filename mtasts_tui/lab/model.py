@@ -16,7 +16,7 @@ chain for another name; ``untrusted``: right name, signed by a second CA that is
 
 TlsVersion = Literal["1.0", "1.1", "1.2", "1.3"]
 
-DnsFaultKind = Literal["servfail", "refused", "drop", "delay", "truncate"]
+DnsFaultKind = Literal["servfail", "refused", "drop", "delay", "truncate", "junk-additional"]
 
 TxtValue = str | tuple[str, ...] | list[str]
 """A TXT record: one string, or several strings of one record (``("v=STSv1; ", "id=abc")``)."""
@@ -116,11 +116,23 @@ class DnsFault:
     """The owner name the fault applies to (case-insensitive)."""
     kind: DnsFaultKind
     """``servfail``/``refused``: answer with that rcode; ``drop``: never answer; ``delay``: answer
-    after ``delay`` seconds; ``truncate``: an empty answer with TC set, over UDP and TCP alike."""
+    after ``delay`` seconds; ``truncate``: an empty answer with TC set, over UDP and TCP alike;
+    ``junk-additional``: a true answer whose additional section holds, instead of the MX hosts'
+    addresses, records a checker must not take: an A record of class HS and a TXT record for
+    each MX host, :data:`JUNK_ADDITIONAL` address records for other names, and ``records``."""
     rdtype: str | None = None
     """Only queries for this type (``"TXT"``); ``None``: every type."""
     delay: float = 0.0
     """Seconds, for ``kind="delay"``."""
+    records: tuple[Record, ...] = ()
+    """For ``kind="junk-additional"``: more records for the additional section (e.g. an address
+    for another domain's MX host)."""
+
+
+JUNK_ADDITIONAL = 1500
+"""Address records for unrelated names in a ``junk-additional`` answer (only TCP carries it)."""
+JUNK_ADDRESS = "127.66.0.1"
+"""Where every junk record points: nothing listens there."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections import deque
 from dataclasses import dataclass
 
 from ._net import TcpService, bind_same_port
@@ -36,6 +38,8 @@ class SmtpServers:
         self.sessions = 0
         self.sessions_by_address: dict[str, int] = {}
         """SMTP connections accepted per listening address (tests count probes with it)."""
+        self.started_by_address: dict[str, deque[float]] = {}
+        """``time.monotonic()`` of the latest connections per address (tests order events)."""
         self._by_address = {b.address: b for b in bindings}
         self._service = TcpService(self._serve)
 
@@ -54,6 +58,8 @@ class SmtpServers:
         session = _Session(self, binding, reader, writer)
         self.sessions += 1
         self.sessions_by_address[local] = self.sessions_by_address.get(local, 0) + 1
+        starts = self.started_by_address.setdefault(local, deque(maxlen=64))
+        starts.append(time.monotonic())
         await session.run()
 
 

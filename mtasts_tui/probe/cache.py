@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from mtasts_tui.core.caa import CaaLookup
 from mtasts_tui.core.dane import TlsaLookup
 from mtasts_tui.core.facts import MxAddressProbe, MxLookup, ResolverInfo
-from mtasts_tui.probe.dns import lookup_addresses, lookup_addresses_ttl, lookup_mx, lookup_mx_ttl
+from mtasts_tui.probe.dns import (
+    AddressType,
+    Family,
+    combine_families,
+    lookup_addresses,
+    lookup_family,
+    lookup_mx,
+    lookup_mx_response,
+)
 
 if TYPE_CHECKING:
     import dns.asyncresolver
@@ -67,6 +75,15 @@ class _Table(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._done)
 
+    def peek(self, key: K) -> V | None:
+        """The value kept for ``key`` if there is a fresh one; never starts any work."""
+        kept = self._done.get(key)
+        return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
+    def cancel_flying(self) -> None:
+        for task in list(self._flying.values()):
+            task.cancel()
+
     async def get(self, key: K, make: Callable[[], Awaitable[tuple[V, float]]]) -> V:
         """The value for ``key``; ``make`` returns (value, seconds to keep it) when none is kept.
 
@@ -96,7 +113,10 @@ class _Table(Generic[K, V]):
         self._flying.pop(key, None)
         if task.cancelled() or task.exception() is not None:
             return
-        value, keep = task.result()
+        self.put(key, *task.result())
+
+    def put(self, key: K, value: V, keep: float) -> None:
+        """Keep ``value`` for ``keep`` seconds (an answer that came along with another one)."""
         if keep <= 0:
             return
         self._done[key] = (time.monotonic() + keep, value)
@@ -134,6 +154,9 @@ class RunCache:
         self.rate = rate
         self.addresses: _Table[str, tuple[list[str], str | None]] = _Table(max_entries)
         """MX host name -> (addresses, lookup error), until the smallest TTL runs out."""
+        self.families: _Table[tuple[str, AddressType], Family] = _Table(max_entries)
+        """(host name, "A" or "AAAA") -> that half of its addresses, also filled from the
+        additional section of MX answers (``probe.glue``)."""
         self.mx: _Table[str, MxLookup] = _Table(max_entries)
         """Mail domain -> its MX answer (the inspection and the TLS-RPT rua check share it)."""
         self.records: _Table[tuple[str, str], object] = _Table(max_entries)
@@ -154,17 +177,47 @@ class RunCache:
         """The addresses of an MX host, asked once per TTL for the whole run."""
 
         async def ask() -> tuple[tuple[list[str], str | None], float]:
-            addresses, why, ttl = await lookup_addresses_ttl(resolver, host, timeout)
+            v4, v6 = await asyncio.gather(
+                self.host_family(resolver, host, "A", timeout),
+                self.host_family(resolver, host, "AAAA", timeout),
+            )
+            addresses, why, ttl = combine_families(host, v4, v6)
             return (addresses, why), ttl
 
         addresses, why = await self.addresses.get(host.lower(), ask)
         return list(addresses), why
 
+    async def host_family(
+        self, resolver: dns.asyncresolver.Resolver, host: str, rdtype: AddressType, timeout: float
+    ) -> Family:
+        """The A or the AAAA half of :meth:`host_addresses`, asked once per TTL for the run."""
+
+        async def ask() -> tuple[Family, float]:
+            family = await lookup_family(resolver, host, rdtype, timeout)
+            return family, family.ttl
+
+        return await self.families.get((host.lower(), rdtype), ask)
+
+    def owns_addresses(self, host: str) -> bool:
+        """Whether ``host`` is known, right now, to own address records itself: then it is no
+        alias (a CNAME cannot share its name with other data, RFC 2181 §10.1)."""
+        for rdtype in ("A", "AAAA"):
+            family = self.families.peek((host.lower(), rdtype))
+            if family is not None and family.owner == host.lower():
+                return True
+        return False
+
     async def mx_answer(
         self, resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
     ) -> MxLookup:
+        """The MX answer of ``domain``; the host addresses it carried are kept as if asked."""
+        from mtasts_tui.probe.glue import mx_glue
+
         async def ask() -> tuple[MxLookup, float]:
-            return await lookup_mx_ttl(resolver, domain, timeout)
+            lookup, ttl, response = await lookup_mx_response(resolver, domain, timeout)
+            for key, family in mx_glue(response, (r.host for r in lookup.records)).items():
+                self.families.put(key, family, family.ttl)
+            return lookup, ttl
 
         return await self.mx.get(domain.lower(), ask)
 
@@ -227,7 +280,9 @@ class RunCache:
         return list(self._pools)
 
     async def aclose(self) -> None:
-        """Close every pooled connection (the end of the run)."""
+        """Close every pooled connection and stop what is still in flight (the end of the run)."""
+        for table in (self.addresses, self.families, self.mx, self.records, self.smtp):
+            table.cancel_flying()
         pools, self._pools = list(self._pools.values()), OrderedDict()
         for pool in pools:
             await _close(pool.client)
@@ -274,7 +329,8 @@ async def mx_host_records(
 
     async def one(host: str) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
         async def ask() -> tuple[object, float]:
-            found = await lookup_mx_hosts(net.resolver, [host], timeout)
+            plain = [host] if cache.owns_addresses(host) else []
+            found = await lookup_mx_hosts(net.resolver, [host], timeout, plain=plain)
             failed = any(t.status == "error" for t in found[0])
             return found, 0.0 if failed else RECORD_KEEP
 

@@ -7,7 +7,7 @@ what the TLS layer saw.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from typing import Any
 
@@ -141,6 +141,12 @@ async def lookup_cname(
     return None
 
 
+async def _alias(
+    resolver: dns.asyncresolver.Resolver, host: str, timeout: float, plain: bool
+) -> str | None:
+    return None if plain else await lookup_cname(resolver, host, timeout)
+
+
 CaaAnswer = tuple[LookupStatus, tuple[CaaRecord, ...], str | None]
 """What one owner name answered for CAA: status, its CAA records, and the error if it failed."""
 
@@ -228,15 +234,21 @@ def certificate_issuer(der: bytes | None) -> tuple[tuple[str, str], ...]:
 
 
 async def lookup_mx_hosts(
-    resolver: dns.asyncresolver.Resolver, hosts: list[str], timeout: float
+    resolver: dns.asyncresolver.Resolver,
+    hosts: list[str],
+    timeout: float,
+    *,
+    plain: Collection[str] = (),
 ) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
     """TLSA records and CNAME status of every MX host, all asked at once.
 
     Returns the TLSA lookups (one per host) and (host, target) for each host that is an alias.
+    Hosts in ``plain`` are known to be no alias (they own address records), so their CNAME
+    query is not sent.
     """
     tlsa, targets = await asyncio.gather(
         asyncio.gather(*(lookup_tlsa(resolver, h, timeout) for h in hosts)),
-        asyncio.gather(*(lookup_cname(resolver, h, timeout) for h in hosts)),
+        asyncio.gather(*(_alias(resolver, h, timeout, h in plain) for h in hosts)),
     )
     cnames = tuple((h, t) for h, t in zip(hosts, targets, strict=True) if t is not None)
     # RFC 7672 §2.2.2: for an MX that is an alias, DANE senders look for TLSA records at the

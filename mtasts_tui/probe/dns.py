@@ -21,6 +21,8 @@ import socket
 import struct
 import time
 import weakref
+from dataclasses import dataclass
+from typing import Literal
 
 import dns.asyncbackend
 import dns.asyncresolver
@@ -343,9 +345,19 @@ async def lookup_mx_ttl(
     resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
 ) -> tuple[MxLookup, float]:
     """:func:`lookup_mx`, plus how long it may be kept (0: a failure, not at all)."""
+    lookup, ttl, _ = await lookup_mx_response(resolver, domain, timeout)
+    return lookup, ttl
+
+
+async def lookup_mx_response(
+    resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
+) -> tuple[MxLookup, float, dns.message.Message | None]:
+    """:func:`lookup_mx_ttl`, plus the whole response: its additional section may already hold
+    the addresses of the MX hosts (``probe.glue``)."""
     status, answer, why = await _resolve(resolver, domain, "MX", timeout)
     if answer is None:
-        return MxLookup(status=status, error=why), (0.0 if status == "error" else NEGATIVE_TTL)
+        keep = 0.0 if status == "error" else NEGATIVE_TTL
+        return MxLookup(status=status, error=why), keep, None
     ttl = float(answer.rrset.ttl) if answer.rrset is not None else 0.0
     records = tuple(
         MxRecord(host=rdata.exchange.to_text(omit_final_dot=True), preference=rdata.preference)
@@ -360,7 +372,7 @@ async def lookup_mx_ttl(
         null_mx=len(real) < len(records),
         authenticated=_ad(answer),
     )
-    return lookup, ttl
+    return lookup, ttl, answer.response
 
 
 def _ad(answer: dns.resolver.Answer) -> bool:
@@ -384,23 +396,66 @@ async def lookup_addresses_ttl(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> tuple[list[str], str | None, float]:
     """:func:`lookup_addresses`, plus how long the answer may be kept (0: a failure, not at all)."""
-    (s4, a4, e4), (s6, a6, e6) = await asyncio.gather(
-        _resolve(resolver, host, "A", timeout), _resolve(resolver, host, "AAAA", timeout)
+    v4, v6 = await asyncio.gather(
+        lookup_family(resolver, host, "A", timeout), lookup_family(resolver, host, "AAAA", timeout)
     )
-    # Numeric order, not answer order (servers rotate answers): the same run every time, and
-    # the per-host cap falls on the same addresses.
-    v4 = {r.to_text() for r in a4 or () if r.rdtype == dns.rdatatype.A}
-    v6 = {r.to_text() for r in a6 or () if r.rdtype == dns.rdatatype.AAAA}
-    addresses = sorted(v4, key=ipaddress.ip_address) + sorted(v6, key=ipaddress.ip_address)
-    if "error" in (s4, s6):
+    return combine_families(host, v4, v6)
+
+
+AddressType = Literal["A", "AAAA"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """What one address lookup (A or AAAA) of a host found."""
+
+    status: LookupStatus
+    addresses: tuple[str, ...] = ()
+    """Numeric order, not answer order (servers rotate answers): the same run every time, and
+    the per-host cap falls on the same addresses."""
+    ttl: float = 0.0
+    """Seconds it may be kept: the record's TTL, NEGATIVE_TTL for "none", 0 for a failure."""
+    error: str | None = None
+    owner: str = ""
+    """The name owning the records (lower case, no trailing dot; "" when none came): the asked
+    name itself, unless that is an alias and the answer followed it."""
+
+
+def family_from_rrset(rdtype: AddressType, rrset: dns.rrset.RRset | None) -> Family:
+    """The addresses in an A or AAAA rrset (of an answer, or an MX answer's additional data)."""
+    wanted = dns.rdatatype.A if rdtype == "A" else dns.rdatatype.AAAA
+    if rrset is None:
+        return Family("nodata", ttl=NEGATIVE_TTL)
+    found = {r.to_text() for r in rrset if r.rdtype == wanted}
+    addresses = tuple(sorted(found, key=ipaddress.ip_address))
+    owner = rrset.name.to_text(omit_final_dot=True).lower()
+    return Family("ok" if addresses else "nodata", addresses, float(rrset.ttl), owner=owner)
+
+
+async def lookup_family(
+    resolver: dns.asyncresolver.Resolver, host: str, rdtype: AddressType, timeout: float
+) -> Family:
+    """The A or the AAAA addresses of ``host``: one half of :func:`lookup_addresses_ttl`, so a
+    probe of the IPv4 addresses can start while the IPv6 answer is still on its way."""
+    status, answer, why = await _resolve(resolver, host, rdtype, timeout)
+    if answer is None:
+        return Family(status, ttl=0.0 if status == "error" else NEGATIVE_TTL, error=why)
+    return family_from_rrset(rdtype, answer.rrset)
+
+
+def combine_families(host: str, v4: Family, v6: Family) -> tuple[list[str], str | None, float]:
+    """IPv4 then IPv6 addresses, the lookup error if none came, and how long to keep it all."""
+    addresses = [*v4.addresses, *v6.addresses]
+    statuses = (v4.status, v6.status)
+    if "error" in statuses:
         ttl = 0.0  # half an answer is not kept: the next domain asks again
     else:
-        ttls = [float(a.rrset.ttl) for a in (a4, a6) if a is not None and a.rrset is not None]
+        ttls = [f.ttl for f in (v4, v6) if f.status == "ok"]
         ttl = min(ttls) if ttls else NEGATIVE_TTL
     if addresses:
         return addresses, None, ttl
-    if "error" in (s4, s6):
-        return [], f"address lookup failed: {e4 or e6}", 0.0
-    if s4 == "nxdomain":
+    if "error" in statuses:
+        return [], f"address lookup failed: {v4.error or v6.error}", 0.0
+    if v4.status == "nxdomain":
         return [], f"{host} does not exist in DNS (NXDOMAIN)", ttl
     return [], f"{host} has no A or AAAA record", ttl

@@ -1,8 +1,10 @@
 """Inspect one domain: every lookup that can run at once does, and progress is reported live.
 
-Critical path: MX → MX addresses → STARTTLS, while `_mta-sts`, `_smtp._tls` and the policy host
-(address → HTTPS fetch) run beside it. Each step is bounded by the step timeout and by what is
-left of the whole-run deadline, so a server that never answers cannot stall the run.
+Critical path: MX (whose answer often carries the MX hosts' addresses) → STARTTLS on each
+address as soon as that address is known, and MX → TLSA of the MX hosts; `_mta-sts`,
+`_smtp._tls` (→ its rua destinations) and the policy host (address → HTTPS fetch) run beside it.
+Each step is bounded by the step timeout and by what is left of the whole-run deadline, so a
+server that never answers cannot stall the run.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -30,12 +32,12 @@ from mtasts_tui.core.facts import (
 from mtasts_tui.core.judge import Judgement, judge
 from mtasts_tui.core.policy import policy_url
 from mtasts_tui.core.rua import RuaProbe
-from mtasts_tui.probe.cache import addresses_of, caa_of, mx_host_records, mx_of, resolver_of
-from mtasts_tui.probe.dns import lookup_addresses, lookup_txt
+from mtasts_tui.probe.cache import RunCache, caa_of, mx_host_records, mx_of, resolver_of
+from mtasts_tui.probe.dns import AddressType, Family, combine_families, lookup_addresses, lookup_txt
 from mtasts_tui.probe.https import combine_fetches, fetch_policy
 from mtasts_tui.probe.network import Deadline, Network
 from mtasts_tui.probe.rua import probe_rua
-from mtasts_tui.probe.smtp import probe_mx
+from mtasts_tui.probe.smtp import probe_address, shared_probe
 
 MAX_MX_PROBES = 32
 """More MX hosts than this are listed and checked for coverage, but not probed."""
@@ -111,8 +113,11 @@ class _Progress:
     policy: PolicyFetch | None = None
     policy_addresses: list[str] | None = None
     policy_done: list[PolicyFetch] = field(default_factory=list)
+    probe_hosts: list[str] = field(default_factory=list)
+    """The MX hosts to probe, in preference order."""
     planned: dict[str, tuple[list[str], tuple[str, ...], str | None]] = field(default_factory=dict)
-    """MX host -> (addresses to probe, addresses beyond the caps, lookup error)."""
+    """MX host -> (addresses to probe, addresses beyond the caps, lookup error); while the
+    AAAA answer is awaited, the IPv4 addresses already being probed."""
     done: dict[str, list[MxAddressProbe]] = field(default_factory=dict)
     probes: tuple[MxProbe, ...] | None = None
     rua: tuple[RuaProbe, ...] = ()
@@ -123,27 +128,93 @@ class _Progress:
     caa: CaaLookup | None = None
 
 
-def plan_addresses(
-    found: list[tuple[str, list[str]]],
-) -> dict[str, tuple[list[str], tuple[str, ...]]]:
-    """Which addresses to probe, host by host in preference order, under both caps."""
+def allotments(counts: list[int]) -> list[int]:
+    """How many addresses each MX host may probe, host by host in preference order, under both
+    caps (per host, and per domain over all hosts)."""
     budget = MAX_ADDRESSES_PER_DOMAIN
-    plan: dict[str, tuple[list[str], tuple[str, ...]]] = {}
-    for host, addresses in found:
-        take = min(MAX_ADDRESSES_PER_HOST, budget, len(addresses))
-        plan[host] = (addresses[:take], tuple(addresses[take:]))
+    taken = []
+    for count in counts:
+        take = min(MAX_ADDRESSES_PER_HOST, budget, count)
+        taken.append(take)
         budget -= take
-    return plan
+    return taken
+
+
+class AddressBudget:
+    """:func:`allotments`, decided host by host while the address lookups land in any order.
+
+    A host may start probing as soon as its share is certain, without waiting for the hosts
+    before it: the caps fall on the same addresses every run (preference order), yet a slow
+    answer for one host delays no other. Only past eight hosts with eight addresses each can
+    the domain cap bind, and only then does a host wait for the lookups before its own.
+    """
+
+    def __init__(self, hosts: int) -> None:
+        self.counts: list[int | None] = [None] * hosts
+        """Addresses each host found, once its lookups are done."""
+        self._changed = asyncio.Condition()
+
+    def at_least(self, index: int, found: int) -> int:
+        """Addresses host ``index`` may surely probe once it has ``found`` (or more)."""
+        most_before = sum(
+            MAX_ADDRESSES_PER_HOST if n is None else min(MAX_ADDRESSES_PER_HOST, n)
+            for n in self.counts[:index]
+        )
+        return max(0, min(MAX_ADDRESSES_PER_HOST, found, MAX_ADDRESSES_PER_DOMAIN - most_before))
+
+    def _share(self, index: int) -> int | None:
+        found = self.counts[index]
+        assert found is not None
+        sure = self.at_least(index, found)
+        if sure == min(MAX_ADDRESSES_PER_HOST, found):
+            return sure
+        before = self.counts[:index]
+        if any(n is None for n in before):
+            return None
+        return allotments([*before, found])[-1]  # type: ignore[list-item]
+
+    async def claim(self, index: int, found: int) -> int:
+        """Host ``index`` found ``found`` addresses: how many it may probe (waits if unsure)."""
+        async with self._changed:
+            self.counts[index] = found
+            self._changed.notify_all()
+            await self._changed.wait_for(lambda: self._share(index) is not None)
+        share = self._share(index)
+        assert share is not None
+        return share
 
 
 async def inspect_domain(
     domain: DomainName, net: Network, on_event: EventSink | None = None
 ) -> Inspection:
     started = time.monotonic()
+    shared = net.cache
+    if shared is None:
+        # One inspection, one cache: the TLS-RPT destination check joins the MX lookup already
+        # in flight, and the addresses an MX answer carried serve both. Live state still: the
+        # cache dies with the inspection. The address caps already bound one domain, so the
+        # per-address connection cap of a fleet run is not needed here.
+        net = replace(net, cache=RunCache(per_address=MAX_ADDRESSES_PER_DOMAIN))
+    try:
+        return await _inspect(domain, net, shared, on_event, started)
+    finally:
+        if shared is None and net.cache is not None:
+            await net.cache.aclose()
+
+
+async def _inspect(
+    domain: DomainName,
+    net: Network,
+    shared: RunCache | None,
+    on_event: EventSink | None,
+    started: float,
+) -> Inspection:
     d = domain.ascii
     deadline = Deadline(net.config.timeout)
     steps = _Steps(d, on_event)
     resolver = net.resolver
+    cache = net.cache
+    assert cache is not None
     seen = _Progress()
 
     async def txt(step: str, name: str, label: str) -> TxtLookup:
@@ -172,6 +243,8 @@ async def inspect_domain(
             result = PolicyFetch(url=policy_url(d), error=why)
         else:
             seen.policy_addresses = addresses[:MAX_ADDRESSES_PER_HOST]
+            if shared is None:
+                await _dns_first()
             result = await fetch_policy(
                 net,
                 d,
@@ -193,21 +266,55 @@ async def inspect_domain(
             detail = (result.tls_error or result.error or f"HTTP {result.status}") + count
             steps.finish("policy", label, t, "failed", detail)
 
-    async def resolve_mx(host: str) -> tuple[str, list[str], str | None]:
-        steps.start(f"smtp:{host}", f"STARTTLS {host}")
-        addresses, why = await addresses_of(net, host, deadline.for_step())
-        return host, addresses, why
+    async def family(host: str, rdtype: AddressType) -> Family:
+        return await cache.host_family(resolver, host, rdtype, deadline.for_step())
 
-    async def probe_host(host: str, addresses: list[str], skipped: tuple[str, ...]) -> MxProbe:
+    async def probe_one(host: str, address: str) -> MxAddressProbe:
+        if shared is None:
+            await _dns_first()
+            result = await probe_address(net, host, address, deadline.for_step())
+        else:  # a fleet run: one probe of (host, address) serves every domain on that host
+            result = await shared_probe(net, shared, host, address, deadline.for_step())
+        seen.done.setdefault(host, []).append(result)
+        return result
+
+    async def probe_host(index: int, host: str, budget: AddressBudget) -> MxProbe:
+        """Resolve one MX host and probe each address the moment it is known and allowed."""
         step, label = f"smtp:{host}", f"STARTTLS {host}"
-        t = steps.running.get(step, (label, time.monotonic()))[1]
-        result = await probe_mx(
-            net,
+        t = steps.start(step, label)
+        probes: dict[str, asyncio.Task[MxAddressProbe]] = {}
+        first: list[float] = []
+        async with asyncio.TaskGroup() as group:
+
+            def probe(addresses: list[str]) -> None:
+                for address in addresses:
+                    if address not in probes:
+                        first.append(time.monotonic())
+                        probes[address] = group.create_task(probe_one(host, address))
+
+            v4 = group.create_task(family(host, "A"))
+            v6 = group.create_task(family(host, "AAAA"))
+            four = await v4
+            # IPv4 addresses come first in a host's list, so those within the caps are certain
+            # now: their probes start while the AAAA answer is still on its way.
+            early = list(four.addresses[: budget.at_least(index, len(four.addresses))])
+            probe(early)
+            seen.planned[host] = (early, (), None)
+            addresses, why, _ = combine_families(host, four, await v6)
+            take = await budget.claim(index, len(addresses))
+            chosen, skipped = addresses[:take], tuple(addresses[take:])
+            seen.planned[host] = (chosen, skipped, why)
+            probe(chosen)
+        if not chosen:
+            cap = f"not probed: the cap of {MAX_ADDRESSES_PER_DOMAIN} addresses per domain"
+            steps.finish(step, label, t, "warning", why or (cap if skipped else "no address"))
+            return MxProbe(host=host, error=why, skipped=skipped)
+        # Preference order of addresses, not the order the probes happened to finish in.
+        result = MxProbe.from_addresses(
             host,
-            addresses,
-            deadline.for_step(),
+            [probes[a].result() for a in chosen],
             skipped=skipped,
-            on_address=seen.done.setdefault(host, []).append,
+            elapsed=time.monotonic() - min(first),
         )
         count = _count(result.addresses)
         verified = [a for a in result.addresses if a.passes]
@@ -252,14 +359,9 @@ async def inspect_domain(
             seen.probes = ()
             return
         # A hostile or broken zone may list hundreds of MX hosts: probe the most preferred ones.
-        # All addresses are known before any probe starts, so the caps fall the same way on
-        # every run (preference order), not in the order DNS answers happened to arrive.
-        found = await asyncio.gather(*(resolve_mx(h) for h in hosts_seen[:MAX_MX_PROBES]))
-        plan = plan_addresses([(h, a) for h, a, _ in found])
-        seen.planned = {h: (*plan[h], why) for h, _, why in found}
-        probes = await asyncio.gather(
-            *(probe_host(h, *plan[h]) if plan[h][0] else _no_address(h, why) for h, _, why in found)
-        )
+        hosts = seen.probe_hosts = hosts_seen[:MAX_MX_PROBES]
+        budget = AddressBudget(len(hosts))
+        probes = await asyncio.gather(*(probe_host(i, h, budget) for i, h in enumerate(hosts)))
         seen.probes = tuple(probes)
 
     async def dnssec() -> None:
@@ -267,12 +369,6 @@ async def inspect_domain(
 
     async def caa() -> None:
         seen.caa = await caa_of(net, f"mta-sts.{d}", deadline.for_step())
-
-    async def _no_address(host: str, why: str | None) -> MxProbe:
-        step, label = f"smtp:{host}", f"STARTTLS {host}"
-        t = steps.running.get(step, (label, time.monotonic()))[1]
-        steps.finish(step, label, t, "warning", why or "no address")
-        return MxProbe(host=host, error=why)
 
     try:
         async with asyncio.timeout(deadline.remaining() + GRACE):
@@ -284,6 +380,25 @@ async def inspect_domain(
     facts = _facts(d, net, seen)
     judgement = judge(facts, now=datetime.now(UTC))
     return Inspection(domain, facts, judgement, time.monotonic() - started)
+
+
+HEAD_START = 12
+"""Event-loop turns a TLS connection waits before it starts, see :func:`_dns_first`."""
+
+
+async def _dns_first() -> None:
+    """Let the DNS queries that became possible at the same moment go out first.
+
+    The MX answer, the policy host's addresses and the TXT records land together; the MX answer
+    leads to TLSA and AAAA queries whose answers end the run (MX → TLSA is the longest chain),
+    while a STARTTLS probe or a policy fetch has room to spare. asyncio has no priorities and
+    each query takes several turns of the loop to reach the wire, so a TLS handshake (a few ms
+    of CPU per step) in every turn would hold the queries back: the connections wait a few
+    cheap turns instead. Only for a lone inspection: in a fleet run the turns are shared with
+    other domains anyway, and throughput is what counts there.
+    """
+    for _ in range(HEAD_START):
+        await asyncio.sleep(0)
 
 
 def _count(addresses: tuple[object, ...]) -> str:
@@ -312,7 +427,11 @@ def _facts(d: str, net: Network, seen: _Progress) -> DomainFacts:
     probes = seen.probes
     if probes is None:
         rebuilt: list[MxProbe] = []
-        for host, (addresses, skipped, lookup_error) in seen.planned.items():
+        for host in seen.probe_hosts:  # preference order, whatever order the lookups landed in
+            if host not in seen.planned:
+                rebuilt.append(MxProbe(host=host, error=why))
+                continue
+            addresses, skipped, lookup_error = seen.planned[host]
             done = {p.address: p for p in seen.done.get(host, [])}
             results = [done.get(a) or MxAddressProbe(address=a, error=why) for a in addresses]
             rebuilt.append(

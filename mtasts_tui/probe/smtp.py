@@ -1,4 +1,8 @@
-"""STARTTLS probe of one MX host: banner, EHLO, STARTTLS, verified handshake (RFC 8461 §4.2)."""
+"""STARTTLS probe of one MX address: banner, EHLO, STARTTLS, verified handshake (RFC 8461 §4.2).
+
+Each address of a host is verified on its own (senders pick any); ``probe.inspect`` starts each
+probe as soon as its address is known.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,9 @@ import contextlib
 import hashlib
 import ssl
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from mtasts_tui.core.domain import normalize_host
-from mtasts_tui.core.facts import MxAddressProbe, MxProbe
+from mtasts_tui.core.facts import MxAddressProbe
 from mtasts_tui.probe.cache import RunCache
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
@@ -56,41 +58,6 @@ async def _command(
     writer.write(text.encode("ascii") + b"\r\n")
     await writer.drain()
     return await _read_reply(reader)
-
-
-async def probe_mx(
-    net: Network,
-    host: str,
-    addresses: list[str],
-    timeout: float,
-    *,
-    skipped: tuple[str, ...] = (),
-    on_address: Callable[[MxAddressProbe], None] | None = None,
-) -> MxProbe:
-    """Probe every address of ``host`` at once; each gets ``timeout`` seconds in all.
-
-    Senders pick any address, so each is verified on its own. A stalled TLS handshake or a
-    silent server costs its address the step time, never more. ``on_address`` hears each result
-    as it lands, so a caller cut off by a deadline keeps what was learned.
-    """
-    started = time.monotonic()
-    name = normalize_host(host)
-    if not addresses:
-        return MxProbe(host=name, error="the MX host has no address", skipped=skipped)
-
-    async def one(address: str) -> MxAddressProbe:
-        if net.cache is None:
-            result = await probe_address(net, name, address, timeout)
-        else:
-            result = await shared_probe(net, net.cache, name, address, timeout)
-        if on_address is not None:
-            on_address(result)
-        return result
-
-    results = await asyncio.gather(*(one(a) for a in addresses))
-    return MxProbe.from_addresses(
-        name, results, skipped=skipped, elapsed=time.monotonic() - started
-    )
 
 
 async def shared_probe(

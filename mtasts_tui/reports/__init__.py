@@ -1,10 +1,10 @@
-"""TLS-RPT (RFC 8460) report reader and summariser, headless.
+"""TLS-RPT (RFC 8460) report reader and summariser, headless: the library behind ``reports``.
 
 ``sources`` does the file I/O (json, gzip, zip, e-mail, mbox, Maildir, folders); ``parse``,
-``summary``, ``verdict`` and ``render`` are pure and import neither Textual nor Rich;
-``command`` is the ``mtasts-tui reports`` CLI entry (``add_arguments`` + ``run``).
-Intake: ``store`` (the SQLite report store), ``imap`` (mailbox intake), ``serve`` (HTTPS intake,
-RFC 8460 §5.3) and ``intake_cli`` (the store-backed side of the command).
+``summary``, ``verdict`` and ``render`` are pure and import neither Textual nor Rich.
+Intake: ``store`` (the SQLite report store), ``imap`` (mailbox intake) and ``serve`` (HTTPS
+intake, RFC 8460 §5.3). The ``mtasts-tui reports`` command itself (options, output, exit codes)
+lives in ``mtasts_tui.commands.reports``, ``reports_intake`` and ``reports_serve``.
 """
 
 from mtasts_tui.reports.model import FailureDetail, ParsedReport, PolicyResult

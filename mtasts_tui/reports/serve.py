@@ -1,4 +1,4 @@
-"""``mtasts-tui reports serve``: receive TLS-RPT reports by HTTPS POST (RFC 8460 §5.3).
+"""The HTTPS intake server behind ``reports serve``: TLS-RPT reports by POST (RFC 8460 §5.3).
 
 The standard library's ``http.server`` behind a bounded thread pool: ``--workers`` requests are
 handled at once and at most ``--queue`` more wait; past that a connection is closed at once, so
@@ -15,30 +15,25 @@ Answers: 201 stored, 200 already stored (same organisation and report-id), 400 n
 
 from __future__ import annotations
 
-import argparse
 import heapq
 import http.server
 import itertools
-import signal
 import socket
 import ssl
-import sys
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import urlsplit
 
-from mtasts_tui.core.domain import normalize_host
+from mtasts_tui.core.text import QUOTE_LIMIT, clip
 from mtasts_tui.reports.parse import ReportParseError, parse_report
 from mtasts_tui.reports.render import clean
 from mtasts_tui.reports.sources import MAX_REPORT_BYTES, TooLarge, gunzip_capped
 from mtasts_tui.reports.store import ReportStore
-from mtasts_tui.store.db import StoreError
 
 GZIP_TYPE = "application/tlsrpt+gzip"
 JSON_TYPE = "application/tlsrpt+json"
@@ -269,9 +264,9 @@ class IntakeServer(http.server.HTTPServer):
         if self.log is None:
             return
         line = f"{handler.client_address[0]} {getattr(handler, 'command', '-')} "
-        line += f"{clean(getattr(handler, 'path', '-'))[:200]} {code}"
+        line += f"{clip(clean(getattr(handler, 'path', '-')), QUOTE_LIMIT)} {code}"
         if note:
-            line += " " + clean(note)[:200]
+            line += " " + clip(clean(note), QUOTE_LIMIT)
         self.log(line)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -312,101 +307,3 @@ class IntakeServer(http.server.HTTPServer):
         super().server_close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._reaper.stop()
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    host, sep, port = text.strip().rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError(f"--listen {text!r}: give HOST:PORT, e.g. 127.0.0.1:8443")
-    return host.strip("[]") or "0.0.0.0", int(port)
-
-
-_DEFAULTS = IntakeConfig()
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mtasts-tui reports serve",
-        description="Receive TLS-RPT reports by HTTPS POST (RFC 8460 §5.3) into the store.",
-    )
-    parser.add_argument("--listen", required=True, metavar="HOST:PORT")
-    parser.add_argument("--tls-cert", metavar="PEM", help="certificate chain (with --tls-key)")
-    parser.add_argument("--tls-key", metavar="PEM", help="private key")
-    parser.add_argument(
-        "--path", action="append", default=[], metavar="PATH", help="serve only this path"
-    )
-    parser.add_argument(
-        "--allow-host", action="append", default=[], metavar="HOST", help="serve only this Host"
-    )
-    parser.add_argument("--db", metavar="FILE", help="the store (default: the history database)")
-    parser.add_argument("--max-body", type=int, default=_DEFAULTS.max_body, metavar="BYTES")
-    parser.add_argument("--max-report", type=int, default=_DEFAULTS.max_report, metavar="BYTES")
-    parser.add_argument(
-        "--client-timeout", type=float, default=_DEFAULTS.client_timeout, metavar="SECONDS"
-    )
-    parser.add_argument("--workers", type=int, default=_DEFAULTS.workers, metavar="N")
-    return parser
-
-
-def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out if out is not None else sys.stdout
-    err = err if err is not None else sys.stderr
-    args = _parser().parse_args(argv)
-    try:
-        address = parse_listen(args.listen)
-    except ValueError as exc:
-        print(f"mtasts-tui reports serve: error: {exc}", file=err)
-        return 2
-    if bool(args.tls_cert) != bool(args.tls_key):
-        print("mtasts-tui reports serve: error: give --tls-cert and --tls-key together", file=err)
-        return 2
-    if min(args.max_body, args.max_report, args.workers) < 1 or args.client_timeout <= 0:
-        print("mtasts-tui reports serve: error: limits must be positive", file=err)
-        return 2
-    context = None
-    if args.tls_cert:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        try:
-            context.load_cert_chain(args.tls_cert, args.tls_key)
-        except (OSError, ssl.SSLError) as exc:
-            print(f"mtasts-tui reports serve: error: cannot load the TLS key pair: {exc}", file=err)
-            return 2
-    config = IntakeConfig(
-        max_body=args.max_body,
-        max_report=args.max_report,
-        client_timeout=args.client_timeout,
-        workers=args.workers,
-        paths=tuple(args.path),
-        hosts=tuple(normalize_host(h) for h in args.allow_host),
-    )
-    try:
-        store = ReportStore.open(Path(args.db) if args.db else None)
-    except StoreError as exc:
-        print(f"mtasts-tui reports serve: error: {clean(str(exc))}", file=err)
-        return 2
-
-    def log(line: str) -> None:
-        print(time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()) + line, file=err, flush=True)
-
-    try:
-        server = IntakeServer(address, store, config=config, ssl_context=context, log=log)
-    except OSError as exc:
-        store.close()
-        print(f"mtasts-tui reports serve: error: cannot listen on {args.listen}: {exc}", file=err)
-        return 2
-    scheme = "https" if context is not None else "http"
-    host = address[0] if ":" not in address[0] else f"[{address[0]}]"
-    print(f"Receiving TLS-RPT reports on {scheme}://{host}:{server.port}/", file=out, flush=True)
-    if context is None:
-        print("(plain HTTP: put a TLS-terminating proxy in front; senders require HTTPS)", file=out)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
-        server.serve_forever(poll_interval=0.25)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=err)
-        return 130
-    finally:
-        server.server_close()
-        store.close()
-    return 0

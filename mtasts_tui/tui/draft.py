@@ -11,20 +11,18 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mtasts_tui.core.bundle import BundleSpec, make_bundle_spec
-from mtasts_tui.core.mxpattern import covering_patterns, mx_pattern_problem
+from mtasts_tui.core.draft import DraftFields, validate_draft
+from mtasts_tui.core.mxpattern import covering_patterns
 from mtasts_tui.core.policy import (
-    MODES,
-    MX_REQUIRED_MODES,
     ONE_DAY,
+    Mode,
     Policy,
     PolicyCheck,
-    max_age_problem,
     max_age_seconds,
-    policy_from_fields,
+    parse_mode,
     render_policy,
 )
-from mtasts_tui.core.policyid import new_policy_id, policy_id_problem
-from mtasts_tui.core.tlsrpt import rua_problem
+from mtasts_tui.core.policyid import new_policy_id
 
 if TYPE_CHECKING:
     # Only a type here: the probes load in workers, after the wizard's first frame (issue 12).
@@ -63,7 +61,7 @@ class Live:
 
 @dataclass(frozen=True)
 class Draft:
-    mode: str = "testing"
+    mode: Mode = "testing"
     mx: tuple[str, ...] = ()
     max_age: str = str(ONE_DAY)
     """As typed: validation says what is wrong with it."""
@@ -87,8 +85,11 @@ class Draft:
     @classmethod
     def from_json(cls, data: Any) -> Draft | None:
         try:
+            mode = parse_mode(str(data["mode"]))
+            if mode is None:
+                return None
             return cls(
-                mode=str(data["mode"]),
+                mode=mode,
                 mx=tuple(str(m) for m in data["mx"]),
                 max_age=str(data["max_age"]),
                 rua=tuple(str(r) for r in data["rua"]),
@@ -102,6 +103,9 @@ class Draft:
         if live.policy_id and self.policy_id == live.policy_id and self.changed_from(live):
             return replace(self, policy_id=new_policy_id(now, live.policy_id))
         return self
+
+    def fields(self) -> DraftFields:
+        return DraftFields(self.mode, self.mx, self.max_age, self.rua, self.policy_id)
 
     def max_age_int(self) -> int | None:
         return max_age_seconds(self.max_age.strip())
@@ -148,37 +152,25 @@ class DraftCheck:
 
 
 def check_draft(draft: Draft, live: Live) -> DraftCheck:
-    mx_problems = {
-        i: problem for i, p in enumerate(draft.mx) if (problem := mx_pattern_problem(p)) is not None
-    }
-    mx_general = None
-    if not draft.mx and draft.mode in MX_REQUIRED_MODES:
-        mx_general = f"mode {draft.mode} needs at least one mx pattern."
-    age = draft.max_age_int()
-    if age is None:
-        age_problem: str | None = "max_age is a whole number of seconds, e.g. 86400 for one day."
-    else:
-        age_problem = max_age_problem(age)
-    rua_problems = {
-        i: problem for i, r in enumerate(draft.rua) if (problem := rua_problem(r)) is not None
-    }
-    id_problem = policy_id_problem(draft.policy_id)
+    """``validate_draft``'s verdict per field, plus what only the live state can tell."""
+    v = validate_draft(draft.fields())
+    mx_general = [p.problem for p in v.of("mx") if p.index is None]
+    age_problems = v.of("max_age")
+    id_problems = v.of("policy_id")
+    id_problem = id_problems[0].problem if id_problems else None
     same_id = bool(live.policy_id) and draft.policy_id == live.policy_id
     if id_problem is None and same_id and draft.changed_from(live):
         id_problem = "the policy changed but the id did not: senders would keep the old one."
-    policy = None
-    if age is not None and not mx_problems and age_problem is None:
-        policy = policy_from_fields(draft.mode, draft.mx, age)
     cov = {host: covering_patterns(draft.mx, host) for host in live.hosts}
     uncovered = tuple(h for h, pats in cov.items() if not pats)
     return DraftCheck(
-        mode=None if draft.mode in MODES else "unknown mode",
-        mx=mx_problems,
-        mx_general=mx_general,
-        max_age=age_problem,
-        rua=rua_problems,
+        mode=v.of("mode")[0].problem if v.of("mode") else None,
+        mx={p.index: p.problem for p in v.of("mx") if p.index is not None},
+        mx_general=mx_general[0] if mx_general else None,
+        max_age=age_problems[0].problem if age_problems else None,
+        rua={p.index: p.problem for p in v.of("rua") if p.index is not None},
         policy_id=id_problem,
-        policy=policy,
+        policy=v.policy_check,
         coverage=cov,
         uncovered=uncovered,
     )
@@ -188,10 +180,9 @@ def bundle_spec(
     domain: str, draft: Draft, created: date, live: Live | None = None
 ) -> BundleSpec | list[str]:
     """The bundle of ``draft``; with ``live``, also the CAA lines the inspection found."""
-    age = draft.max_age_int()
-    if age is None:
-        return ["max_age is not a whole number of seconds."]
-    spec = make_bundle_spec(domain, draft.mode, draft.mx, age, draft.rua, draft.policy_id, created)
+    spec = make_bundle_spec(
+        domain, draft.mode, draft.mx, draft.max_age, draft.rua, draft.policy_id, created
+    )
     if isinstance(spec, BundleSpec) and live is not None and live.caa_records_to_add:
         spec = replace(spec, caa_records_to_add=live.caa_records_to_add)
     return spec

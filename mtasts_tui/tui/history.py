@@ -94,7 +94,7 @@ class DomainHistory:
 def load_history(path: Path, domain: str) -> DomainHistory:
     if not path.exists():
         return DomainHistory([], [], 0)
-    from mtasts_tui.commands.history_cmd import policy_versions
+    from mtasts_tui.commands.history import policy_versions
 
     conn = open_store(path)
     try:

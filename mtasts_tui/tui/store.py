@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mtasts_tui.export import atomic_write_text
+from mtasts_tui.fs.atomic import atomic_write_text
 from mtasts_tui.store.db import DATA_DIR_ENV_VAR as ENV_VAR
 from mtasts_tui.store.db import default_data_dir
 

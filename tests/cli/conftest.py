@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,12 +23,12 @@ class Result:
         return json.loads(self.out)
 
 
-Run = Callable[[Sequence[str]], Result]
+Run = Callable[[Sequence[str | Path]], Result]
 
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def _run(argv: Sequence[str]) -> Result:
+    def _run(argv: Sequence[str | Path]) -> Result:
         try:
             code = main([str(a) for a in argv])
         except SystemExit as exc:  # argparse usage errors and --help

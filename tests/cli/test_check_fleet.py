@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mtasts_tui.cli import main
 from mtasts_tui.lab import DnsFault, Lab, scenarios
-from tests.conftest import lab_network_args
+
+from tests.conftest import Labs, lab_network_args
 
 SLOW = scenarios.healthy(
     "slow",
@@ -23,9 +23,8 @@ NAMES = [s.domain for s in FLEET]
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    with Lab([SLOW, *FLEET]) as running:
-        yield running
+def lab(labs: Labs) -> Lab:
+    return labs.get([SLOW, *FLEET])
 
 
 def check(lab: Lab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
@@ -47,7 +46,7 @@ def test_domains_file_checks_each_listed_domain_once_and_names_the_bad_lines(
     assert code == 2  # the checked domains stand; the run says some input was not checked
 
 
-def test_resume_skips_the_domains_an_interrupted_run_already_answered(
+def test_resume_skips_the_domains_a_cut_off_output_file_already_answers(
     lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     listing = tmp_path / "domains.txt"

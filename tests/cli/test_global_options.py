@@ -68,7 +68,9 @@ def test_subcommands_with_their_own_subcommands_keep_them_first() -> None:
     ]
 
 
-def test_a_global_option_the_subcommand_does_not_take_is_a_usage_error(capsys) -> None:
+def test_a_global_option_the_subcommand_does_not_take_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["--timeout", "2", "lint", "sts-record", "v=STSv1; id=abc"])
     assert stopped.value.code == 2

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from .conftest import Run
+from tests.cli.conftest import Run
 
 RFC_POLICY = (
     "version: STSv1\r\n"
@@ -61,7 +61,7 @@ class TestLintPolicyJson:
 
     def test_coverage_maps_each_host_to_covered_or_not(self, run: Run, policy_file: Path) -> None:
         hosts = ["mail.example.com", "mx1.example.net", "backupmx.example.com"]
-        args = ["lint", "policy", policy_file, "--json"]
+        args: list[str | Path] = ["lint", "policy", policy_file, "--json"]
         for h in hosts:
             args += ["--host", h]
         r = run(args)

@@ -97,6 +97,22 @@ class TestValidation:
         assert result
         assert all(isinstance(m, str) and m for m in result)
 
+    def test_a_domain_too_long_for_its_record_names_is_refused(self) -> None:
+        # 245 characters: valid for mail, but _mta-sts.<domain> would be 254.
+        domain = ".".join(["a" * 63] * 3 + ["b" * 45, "example"])
+        assert len(domain) == 245
+        result = spec(domain=domain)
+        assert isinstance(result, list)
+        assert any("_mta-sts." in m and "254 characters" in m for m in result)
+
+    def test_a_domain_too_long_only_for_tls_rpt_exports_without_rua(self) -> None:
+        domain = ".".join(["a" * 63] * 3 + ["b" * 43, "example"])
+        assert len(domain) == 243
+        result = spec(domain=domain)
+        assert isinstance(result, list)
+        assert any("_smtp._tls." in m and "leave out the rua" in m for m in result)
+        assert good(domain=domain, rua=()).domain.ascii == domain
+
     def test_every_problem_is_listed_at_once(self) -> None:
         result = spec(domain="a/b", mode="off", max_age=-1, policy_id="x-y")
         assert isinstance(result, list)

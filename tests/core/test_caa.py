@@ -15,6 +15,7 @@ from mtasts_tui.core.caa import (
     issuer_caa_domains,
     issuer_label,
 )
+
 from tests.core.helpers import codes, severity_of
 
 LE = (("C", "US"), ("O", "Let's Encrypt"), ("CN", "R11"))

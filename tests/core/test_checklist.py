@@ -6,7 +6,7 @@ import itertools
 from datetime import date, timedelta
 
 from mtasts_tui.core.checklist import MAX_AGE_LADDER, ChecklistItem, checklist_items, ramp
-from mtasts_tui.core.policy import MAX_AGE_LIMIT, Policy
+from mtasts_tui.core.policy import MAX_AGE_LIMIT, Mode, Policy
 
 START = date(2026, 1, 5)
 
@@ -51,7 +51,7 @@ def test_the_ladder_ends_at_the_rfc_maximum() -> None:
 
 
 class TestChecklistItems:
-    def items(self, mode: str = "testing", has_rua: bool = True) -> list[ChecklistItem]:
+    def items(self, mode: Mode = "testing", has_rua: bool = True) -> list[ChecklistItem]:
         mx = () if mode == "none" else ("mail.example.com",)
         return checklist_items("example.com", Policy(mode, mx, 86400), "ID1", has_rua, START)
 
@@ -77,7 +77,7 @@ class TestChecklistItems:
         items = self.items()
         assert any(i.key == "watch-reports" for i in items)
         ramp_items = [i for i in items if i.step is not None]
-        assert [i.step.max_age for i in ramp_items] == list(MAX_AGE_LADDER)
+        assert [i.step.max_age for i in ramp_items if i.step is not None] == list(MAX_AGE_LADDER)
         assert all("new id" in i.text for i in ramp_items)
 
     def test_missing_tlsrpt_is_called_out(self) -> None:

@@ -29,6 +29,7 @@ from mtasts_tui.core.dane import (
     tlsa_name,
 )
 from mtasts_tui.lab.certs import CertStore
+
 from tests.core.helpers import codes, severity_of
 
 HOST = "mx1.dane.test"

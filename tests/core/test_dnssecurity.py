@@ -17,7 +17,8 @@ from mtasts_tui.core.dnssecurity import caa_lines_to_add
 from mtasts_tui.core.facts import DomainFacts, MxAddressProbe, MxProbe, ResolverInfo
 from mtasts_tui.core.judge import judge
 from mtasts_tui.lab.certs import CertStore
-from tests.core.test_judge import facts
+
+from tests.core.test_judge import facts, good_policy
 
 HOST = "mx1.example.com"
 
@@ -100,7 +101,8 @@ def test_unsigned_tlsa_is_a_warning_and_does_not_block(chain: tuple[bytes, ...])
     f = dane_facts(chain, signed=False)
     assert by_code(f) == {"dane-unsigned": "warning"}
     assert judge(f).enforce_ready is True
-    assert judge(f).dns_security.mx == "unsigned"  # type: ignore[union-attr]
+    sec = judge(f).dns_security
+    assert sec is not None and sec.mx == "unsigned"
 
 
 def test_a_resolver_that_never_sets_ad_leaves_everything_unknown(
@@ -109,7 +111,9 @@ def test_a_resolver_that_never_sets_ad_leaves_everything_unknown(
     f = dane_facts(chain, signed=False, resolver=ResolverInfo("10.0.0.1:53", validates=False))
     sec = judge(f).dns_security
     assert sec is not None and sec.validates is False
-    assert (sec.mx, sec.tlsa_for(HOST).dnssec) == ("unknown", "unknown")  # type: ignore[union-attr]
+    verdict = sec.tlsa_for(HOST)
+    assert verdict is not None
+    assert (sec.mx, verdict.dnssec) == ("unknown", "unknown")
     message = next(x for x in judge(f).findings if x.code == "dane-unsigned").message
     assert "10.0.0.1:53" in message and "does not validate" in message
 
@@ -131,7 +135,7 @@ def test_an_mx_that_is_a_cname_is_a_warning_naming_the_target() -> None:
 
 
 def test_caa_that_forbids_the_policy_hosts_ca_is_reported() -> None:
-    policy = replace(facts().policy, cert_issuer=(("O", "Let's Encrypt"), ("CN", "R11")))  # type: ignore[type-var]
+    policy = replace(good_policy(), cert_issuer=(("O", "Let's Encrypt"), ("CN", "R11")))
     caa = CaaLookup(
         "mta-sts.example.com", "ok", "example.com", (CaaRecord(0, "issue", "pki.goog"),)
     )
@@ -139,13 +143,13 @@ def test_caa_that_forbids_the_policy_hosts_ca_is_reported() -> None:
     allowed = replace(caa, records=(CaaRecord(0, "issue", "letsencrypt.org"),))
     assert by_code(facts(policy=policy, caa=allowed)) == {}
     # A policy host that answered nothing has no certificate to renew.
-    dead = replace(policy, status=None, error="refused")  # type: ignore[type-var]
+    dead = replace(policy, status=None, error="refused")
     assert "caa-blocks-issuer" not in by_code(facts(policy=dead, caa=caa))
 
 
 def test_the_bundle_gets_a_caa_line_only_when_a_set_blocks_a_known_ca() -> None:
     le = (("O", "Let's Encrypt"), ("CN", "R11"))
-    policy = replace(facts().policy, cert_issuer=le)  # type: ignore[type-var]
+    policy = replace(good_policy(), cert_issuer=le)
     blocking = CaaLookup(
         "mta-sts.example.com", "ok", "example.com", (CaaRecord(0, "issue", "pki.goog"),)
     )

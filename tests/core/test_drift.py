@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,24 +13,27 @@ from mtasts_tui.core import judge
 from mtasts_tui.core.drift import (
     DRIFT_CODES,
     EXPIRY_THRESHOLDS,
+    DriftFinding,
+    Result,
     drift_findings,
     got_worse,
     policy_diff,
     stamp,
     timeline,
 )
+
 from tests.monitor.results import POLICY, T0, edit, result
 
 NOW = T0 + timedelta(days=1)
 
 
-def drift(old, new, **kw):  # type: ignore[no-untyped-def]
+def drift(old: Result, new: Result, **kw: Any) -> list[DriftFinding]:
     return drift_findings(
         old, new, baseline_at=kw.pop("baseline_at", T0), now=kw.pop("now", NOW), **kw
     )
 
 
-def codes(findings) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def codes(findings: Iterable[DriftFinding]) -> list[tuple[str, str]]:
     return sorted((f.code, f.severity) for f in findings)
 
 
@@ -108,7 +113,7 @@ def test_a_policy_no_longer_served_is_policy_host_lost() -> None:
 
 
 def test_cert_expiring_fires_once_per_threshold_crossed() -> None:
-    def expiring_in(days: int, at=NOW):  # type: ignore[no-untyped-def]
+    def expiring_in(days: int, at: datetime = NOW) -> dict[str, Any]:
         return edit(result(), "mx_tls.0.cert_not_after", stamp(at + timedelta(days=days, hours=1)))
 
     far = expiring_in(40, T0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,13 +41,17 @@ def good_probe(host: str = "mx1.example.com") -> MxProbe:
     )
 
 
+def good_policy() -> PolicyFetch:
+    return PolicyFetch(url=URL, status=200, content_type="text/plain", body=policy_body())
+
+
 def facts(**changes: object) -> DomainFacts:
     base = DomainFacts(
         domain=D,
         mx=MxLookup("ok", (MxRecord("mx1.example.com", 10),)),
         sts=TxtLookup(f"_mta-sts.{D}", "ok", (("v=STSv1; id=20260101T000000Z",),)),
         tlsrpt=TxtLookup(f"_smtp._tls.{D}", "ok", (("v=TLSRPTv1; rua=mailto:r@example.com",),)),
-        policy=PolicyFetch(url=URL, status=200, content_type="text/plain", body=policy_body()),
+        policy=good_policy(),
         mx_probes=(good_probe(),),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -63,9 +68,41 @@ def test_everything_valid_is_enforce_ready_with_no_findings() -> None:
 
 
 def test_testing_mode_that_would_pass_says_safe_to_enforce() -> None:
-    j = judge(facts(policy=replace(facts().policy, body=policy_body("testing"))))
+    j = judge(facts(policy=replace(good_policy(), body=policy_body("testing"))))
     assert j.enforce_ready
     assert j.verdict.startswith("Safe to enforce")
+
+
+def long_domain(length: int) -> str:
+    """A valid host name of exactly ``length`` characters (labels of at most 63)."""
+    labels, left = [], length - len(".example")
+    while left > 0:
+        take = min(63, left - 1 if left > 63 else left)
+        labels.append("a" * take)
+        left -= take + 1
+    name = ".".join(labels) + ".example"
+    assert len(name) == length, (len(name), length)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [(242, None), (243, "warning"), (244, "warning"), (245, "error"), (253, "error")],
+)
+def test_a_domain_whose_record_names_cannot_exist_says_so(
+    length: int, expected: str | None
+) -> None:
+    # _smtp._tls.<domain> passes 253 characters from 243 on, _mta-sts.<domain> from 245 on.
+    j = judge(facts(domain=long_domain(length)))
+    found = {f.code: f for f in j.findings}.get("domain-too-long")
+    assert (found and found.severity) == expected
+    if found is not None:
+        assert f"_smtp._tls.<domain> ({length + 11})" in found.message
+    if expected == "error":
+        assert found is not None and f"_mta-sts.<domain> ({length + 9})" in found.message
+        assert j.enforce_ready is False
+    else:
+        assert j.enforce_ready is True
 
 
 def test_a_null_mx_is_reported_as_accepting_no_mail() -> None:
@@ -93,7 +130,7 @@ def test_an_unfetchable_policy_matters_only_when_a_record_points_to_it() -> None
 
 
 def test_html_content_type_blocks_enforce_even_with_a_valid_body() -> None:
-    j = judge(facts(policy=replace(facts().policy, content_type="text/html")))
+    j = judge(facts(policy=replace(good_policy(), content_type="text/html")))
     assert {x.code for x in j.findings} == {"policy-content-type"}
     assert j.policy is not None and j.policy.valid  # the text itself is fine
     assert not j.policy_valid  # but senders would not accept it as served
@@ -112,7 +149,7 @@ def test_an_unreachable_mx_is_inconclusive_so_enforce_ready_cannot_tell() -> Non
 def test_mx_tls_problems_are_errors_in_enforce_and_warnings_in_testing() -> None:
     no_tls = replace(good_probe(), starttls=False, tls_version=None, cert_valid=None)
     assert codes(facts(mx_probes=(no_tls,)))["mx-no-starttls"] == "error"
-    testing = replace(facts().policy, body=policy_body("testing"))
+    testing = replace(good_policy(), body=policy_body("testing"))
     assert codes(facts(policy=testing, mx_probes=(no_tls,)))["mx-no-starttls"] == "warning"
 
 
@@ -154,14 +191,14 @@ def test_an_uncovered_mx_is_named_in_the_verdict() -> None:
 
 def test_mode_none_without_mx_does_not_complain_about_coverage() -> None:
     body = b"version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n"
-    j = judge(facts(policy=replace(facts().policy, body=body)))
+    j = judge(facts(policy=replace(good_policy(), body=body)))
     assert "mx-not-covered" not in {x.code for x in j.findings}
     assert not j.enforce_ready
 
 
 def test_coverage_is_still_shown_for_an_invalid_policy() -> None:
     body = policy_body() + b"x: \x1b[31m\r\n"
-    j = judge(facts(policy=replace(facts().policy, body=body)))
+    j = judge(facts(policy=replace(good_policy(), body=body)))
     assert j.policy is not None and not j.policy.valid
     assert dict(j.coverage)["mx1.example.com"] == ("mx1.example.com",)
 
@@ -176,7 +213,7 @@ def test_findings_come_sorted_errors_first() -> None:
 def test_mx_hosts_left_unprobed_are_named_and_block_enforce() -> None:
     many = MxLookup("ok", tuple(MxRecord(f"mx{i}.example.com", i) for i in range(1, 4)))
     body = policy_body(mx=("*.example.com",))
-    j = judge(facts(mx=many, policy=replace(facts().policy, body=body)))
+    j = judge(facts(mx=many, policy=replace(good_policy(), body=body)))
     finding = next(x for x in j.findings if x.code == "mx-not-checked")
     assert "mx2.example.com" in finding.message and "mx3.example.com" in finding.message
     assert j.enforce_ready is None
@@ -195,7 +232,7 @@ def test_a_certificate_close_to_expiry_gets_a_warning() -> None:
 
 def test_a_policy_host_certificate_close_to_expiry_gets_a_warning() -> None:
     now = datetime(2026, 11, 28, tzinfo=UTC)
-    fetch = replace(facts().policy, cert_not_after="2026-12-01T00:00:00Z")
+    fetch = replace(good_policy(), cert_not_after="2026-12-01T00:00:00Z")
     finding = next(x for x in judge(facts(policy=fetch), now=now).findings)
     assert finding.code == "policy-cert-expiring" and finding.severity == "warning"
     assert f"mta-sts.{D}" in finding.message
@@ -266,7 +303,7 @@ def test_one_failing_address_beside_a_passing_one_is_mx_address_failed() -> None
 
 
 def test_mx_address_failed_is_a_warning_outside_enforce() -> None:
-    testing = replace(facts().policy, body=policy_body("testing"))
+    testing = replace(good_policy(), body=policy_body("testing"))
     bad = good_address("192.0.2.2", starttls=False, tls_version=None, cert_valid=None)
     found = codes(facts(policy=testing, mx_probes=(host_of(good_address("192.0.2.1"), bad),)))
     assert found["mx-address-failed"] == "warning"
@@ -314,7 +351,7 @@ def test_a_blocker_outranks_what_cannot_be_told() -> None:
     j = judge(
         facts(
             mx=mx,
-            policy=replace(facts().policy, body=body),
+            policy=replace(good_policy(), body=body),
             mx_probes=(host_of(good_address("192.0.2.1"), bad), silent),
         )
     )
@@ -413,7 +450,7 @@ def test_enforce_ready_is_false_with_a_blocker_null_when_unverified_else_true(
     probes = tuple(MxProbe.from_addresses(n, a) for n, a in zip(names, hosts, strict=True))
     mx = MxLookup("ok", tuple(MxRecord(n, 10 * i) for i, n in enumerate(names)))
     body = policy_body(mode, mx=("*.example.com",))
-    j = judge(facts(mx=mx, mx_probes=probes, policy=replace(facts().policy, body=body)))
+    j = judge(facts(mx=mx, mx_probes=probes, policy=replace(good_policy(), body=body)))
     if j.blockers:
         assert j.enforce_ready is False and j.verdict.startswith("Not safe")
     elif j.unverified:

@@ -15,8 +15,9 @@ from mtasts_tui.core.mxpattern import (
     mx_pattern_findings,
     mx_pattern_problem,
 )
+from mtasts_tui.core.policy import Mode
 
-from .helpers import codes, severity_of
+from tests.core.helpers import codes, severity_of
 
 
 class TestIpAddresses:
@@ -201,7 +202,7 @@ class TestCoverageFindings:
     @pytest.mark.parametrize(
         ("mode", "severity"), [("enforce", "error"), ("testing", "warning"), ("none", "info")]
     )
-    def test_uncovered_mx_severity_depends_on_mode(self, mode: str, severity: str) -> None:
+    def test_uncovered_mx_severity_depends_on_mode(self, mode: Mode, severity: str) -> None:
         hosts = [
             *("mail.example.com", "mx1.example.net", "backupmx.example.com"),
             "new.example.org",

@@ -15,7 +15,7 @@ from mtasts_tui.core.policy import (
     render_policy,
 )
 
-from .helpers import codes, policy_text, severity_of
+from tests.core.helpers import codes, policy_text, severity_of
 
 RFC_EXAMPLE = policy_text(
     "version: STSv1",

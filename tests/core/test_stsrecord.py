@@ -6,7 +6,7 @@ import pytest
 
 from mtasts_tui.core.stsrecord import check_sts_records, sts_record_value
 
-from .helpers import codes, severity_of
+from tests.core.helpers import codes, severity_of
 
 RFC_EXAMPLE = "v=STSv1; id=20160831085700Z;"
 

@@ -12,7 +12,7 @@ from mtasts_tui.core.tlsrpt import (
     tlsrpt_record_value,
 )
 
-from .helpers import codes, severity_of
+from tests.core.helpers import codes, severity_of
 
 
 class TestRfcExamples:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab
 from mtasts_tui.lab.scenarios import STS_ID, healthy
 
-from .servers import DOMAIN, MX_HOSTS, POLICY_HOST, run_cli
+from tests.conftest import Labs
+from tests.deploy.servers import DOMAIN, MX_HOSTS, POLICY_HOST, run_cli
 
 MAX_AGE = 604800
 RUA = f"mailto:tlsrpt@{DOMAIN}"
@@ -58,12 +58,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     return Bundle(out)
 
 
-@pytest.fixture(scope="module")
-def deploy_lab() -> Iterator[Lab]:
-    """Started per module, like the web servers, so that no lab thread outlives the module
-    (tests/lab checks that a stopped lab leaves none behind).
-
-    The lab's DNS serves deploy.test (MX, _mta-sts, _smtp._tls) like a correctly set-up
+@pytest.fixture(scope="session")
+def deploy_lab(labs: Labs) -> Lab:
+    """The lab's DNS serves deploy.test (MX, _mta-sts, _smtp._tls) like a correctly set-up
     domain, except that mta-sts.deploy.test points at 127.0.0.1, where the test's web server
     listens, instead of at the lab's own HTTPS server."""
     scenario = healthy(
@@ -74,5 +71,4 @@ def deploy_lab() -> Iterator[Lab]:
         with_policy_host=False,
         extra_records=[(POLICY_HOST, "A", "127.0.0.1")],
     )
-    with Lab([scenario]) as lab:
-        yield lab
+    return labs.get([scenario])

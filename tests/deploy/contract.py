@@ -15,8 +15,8 @@ import pytest
 
 from mtasts_tui.lab import Lab
 
-from .conftest import Bundle
-from .servers import (
+from tests.deploy.conftest import Bundle
+from tests.deploy.servers import (
     DOMAIN,
     OTHER_PATHS,
     POLICY_HOST,

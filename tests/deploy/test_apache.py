@@ -16,15 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Bundle
-from .contract import Served, ServesThePolicy, stage_site
-from .servers import (
-    POLICY_HOST,
-    require_program,
-    running,
-    shared_dir,
-    substitute,
-)
+from mtasts_tui.lab import Lab
+
+from tests.deploy.conftest import Bundle
+from tests.deploy.contract import Served, ServesThePolicy, stage_site
+from tests.deploy.servers import POLICY_HOST, require_program, running, shared_dir, substitute
 
 APACHE_TIMEOUT = 30
 MODULE_DIRS = (Path("/usr/lib/apache2/modules"), Path("/usr/lib64/httpd/modules"))
@@ -85,7 +81,7 @@ Include {site}
 
 
 @pytest.fixture(scope="module")
-def apache_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, Served]]:
+def apache_setup(bundle: Bundle, deploy_lab: Lab) -> Iterator[tuple[str, Path, Path, Served]]:
     apache = require_program("apache2", "apache2")
     modules = next((d for d in MODULE_DIRS if (d / "mod_ssl.so").is_file()), None)
     if modules is None:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Bundle
-from .contract import Served, ServesThePolicy, stage_site
-from .servers import (
+from mtasts_tui.lab import Lab
+
+from tests.deploy.conftest import Bundle
+from tests.deploy.contract import Served, ServesThePolicy, stage_site
+from tests.deploy.servers import (
     POLICY_HOST,
     free_port,
     require_program,
@@ -62,7 +64,7 @@ def caddy_env(workdir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def caddy_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, Served]]:
+def caddy_setup(bundle: Bundle, deploy_lab: Lab) -> Iterator[tuple[str, Path, Path, Served]]:
     caddy = require_program("caddy", "caddy")
     folder = shared_dir("mtasts-caddy-")
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import DOMAIN, find_program, run_cli
+from tests.deploy.servers import DOMAIN, find_program, run_cli
 
 NODE_TIMEOUT = 30
 STS = "v=STSv1; id=20260302T101500Z"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .servers import require_program, substitute
+from tests.deploy.servers import require_program, substitute
 
 
 def test_a_missing_program_skips_with_the_package_to_install() -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import Bundle
-from .servers import (
+from tests.deploy.conftest import Bundle
+from tests.deploy.servers import (
     POLICY_HOST,
     POLICY_PATH,
     free_port,
@@ -26,10 +26,12 @@ from .servers import (
 
 MANIFEST = "hosting/kubernetes/mta-sts.yaml"
 NAME = "mta-sts-deploy-test"
+Docs = dict[str, dict[str, Any]]
+"""The manifest's objects by kind."""
 
 
 @pytest.fixture(scope="module")
-def docs(bundle: Bundle) -> dict[str, dict[str, Any]]:
+def docs(bundle: Bundle) -> Docs:
     loaded = list(yaml.safe_load_all(bundle.text(MANIFEST)))
     by_kind = {doc["kind"]: doc for doc in loaded}
     assert len(by_kind) == len(loaded) == 4
@@ -37,7 +39,9 @@ def docs(bundle: Bundle) -> dict[str, dict[str, Any]]:
 
 
 class TestKubernetes:
-    def test_four_objects_of_the_right_api_versions_share_one_name_and_label(self, docs) -> None:
+    def test_four_objects_of_the_right_api_versions_share_one_name_and_label(
+        self, docs: Docs
+    ) -> None:
         assert {kind: doc["apiVersion"] for kind, doc in docs.items()} == {
             "ConfigMap": "v1",
             "Deployment": "apps/v1",
@@ -48,10 +52,12 @@ class TestKubernetes:
             assert doc["metadata"]["name"] == NAME
             assert doc["metadata"]["labels"] == {"app.kubernetes.io/name": NAME}
 
-    def test_the_configmap_holds_the_policy_byte_for_byte(self, docs, bundle: Bundle) -> None:
+    def test_the_configmap_holds_the_policy_byte_for_byte(self, docs: Docs, bundle: Bundle) -> None:
         assert docs["ConfigMap"]["data"]["mta-sts.txt"].encode() == bundle.policy
 
-    def test_the_deployment_mounts_policy_and_server_config_from_the_configmap(self, docs) -> None:
+    def test_the_deployment_mounts_policy_and_server_config_from_the_configmap(
+        self, docs: Docs
+    ) -> None:
         spec = docs["Deployment"]["spec"]
         labels = {"app.kubernetes.io/name": NAME}
         assert spec["selector"]["matchLabels"] == labels
@@ -68,7 +74,9 @@ class TestKubernetes:
         assert container["ports"] == [{"name": "http", "containerPort": 8080}]
         assert container["readinessProbe"]["httpGet"]["path"] == POLICY_PATH
 
-    def test_service_and_ingress_route_only_the_policy_path_of_the_policy_host(self, docs) -> None:
+    def test_service_and_ingress_route_only_the_policy_path_of_the_policy_host(
+        self, docs: Docs
+    ) -> None:
         service = docs["Service"]["spec"]
         assert service["selector"] == {"app.kubernetes.io/name": NAME}
         assert service["ports"] == [{"name": "http", "port": 80, "targetPort": "http"}]
@@ -82,7 +90,7 @@ class TestKubernetes:
 
 
 @pytest.fixture(scope="module")
-def pod_nginx(docs, bundle: Bundle) -> Iterator[int]:
+def pod_nginx(docs: Docs, bundle: Bundle) -> Iterator[int]:
     """The ConfigMap's default.conf on the installed nginx, files laid out as the pod mounts
     them; only the root path and the listen address change."""
     nginx = require_program("nginx", "nginx-light")

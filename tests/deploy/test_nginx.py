@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Bundle
-from .contract import Served, ServesThePolicy, stage_site
-from .servers import (
+from mtasts_tui.lab import Lab
+
+from tests.deploy.conftest import Bundle
+from tests.deploy.contract import Served, ServesThePolicy, stage_site
+from tests.deploy.servers import (
     POLICY_HOST,
     nginx_main_config,
     require_program,
@@ -49,7 +51,7 @@ def nginx_version(nginx: str) -> tuple[int, ...]:
 
 
 @pytest.fixture(scope="module")
-def nginx_setup(bundle: Bundle, deploy_lab) -> Iterator[tuple[str, Path, Path, Served]]:
+def nginx_setup(bundle: Bundle, deploy_lab: Lab) -> Iterator[tuple[str, Path, Path, Served]]:
     nginx = require_program("nginx", "nginx-light")
     folder = shared_dir("mtasts-nginx-")
     try:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import Bundle
-from .servers import OTHER_PATHS, POLICY_HOST, find_program
+from tests.deploy.conftest import Bundle
+from tests.deploy.servers import OTHER_PATHS, POLICY_HOST, find_program
 
 NODE_TIMEOUT = 30
 
@@ -46,8 +46,12 @@ CASES = [
 ]
 
 
+Answers = dict[tuple[str, str], Any]
+"""What the worker answered, by (method, URL)."""
+
+
 @pytest.fixture(scope="module")
-def answers(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Any]:
+def answers(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> Answers:
     node = find_program("node")
     if node is None:
         pytest.skip("node is not installed: the Worker test runs worker.js under Node.js")
@@ -67,7 +71,7 @@ def answers(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> dict[tu
     return {(r["method"], r["url"]): r for r in json.loads(done.stdout)}
 
 
-def test_get_answers_the_policy_as_text_plain(answers, bundle: Bundle) -> None:
+def test_get_answers_the_policy_as_text_plain(answers: Answers, bundle: Bundle) -> None:
     for url in (f"{BASE}/.well-known/mta-sts.txt", f"{BASE}/.well-known/mta-sts.txt?x=1"):
         answer = answers[("GET", url)]
         assert answer["status"] == 200
@@ -77,19 +81,19 @@ def test_get_answers_the_policy_as_text_plain(answers, bundle: Bundle) -> None:
         assert answer["body"].encode() == bundle.policy  # CRLF and all
 
 
-def test_head_answers_200_without_a_body(answers) -> None:
+def test_head_answers_200_without_a_body(answers: Answers) -> None:
     answer = answers[("HEAD", f"{BASE}/.well-known/mta-sts.txt")]
     assert (answer["status"], answer["body"]) == (200, "")
     assert answer["headers"]["content-type"] == "text/plain"
 
 
-def test_other_methods_are_refused(answers) -> None:
+def test_other_methods_are_refused(answers: Answers) -> None:
     answer = answers[("POST", f"{BASE}/.well-known/mta-sts.txt")]
     assert answer["status"] == 405
     assert answer["headers"]["allow"] == "GET, HEAD"
 
 
-def test_every_other_path_is_a_plain_404(answers) -> None:
+def test_every_other_path_is_a_plain_404(answers: Answers) -> None:
     for url in OTHER_URLS:
         answer = answers[("GET", url)]
         assert answer["status"] == 404, answer

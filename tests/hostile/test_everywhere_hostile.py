@@ -3,11 +3,16 @@ JSON output cannot restyle or reorder a terminal."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import select
 import socket
+import struct
+import termios
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
@@ -15,8 +20,8 @@ import pytest
 
 from mtasts_tui.core.bundle import BundleSpec, build_bundle, make_bundle_spec
 
-from .bounded import run_cli
-from .inputs import raw_zip, report_bytes
+from tests.hostile.bounded import run_cli
+from tests.hostile.inputs import raw_zip, report_bytes
 
 INTERRUPTED = "mtasts-tui: interrupted\n"
 EXPORT = ["export", "--domain", "example.com", "--mode", "none", "--max-age", "86400"]
@@ -29,29 +34,48 @@ def complete_bundle_names() -> list[str]:
     return sorted(PurePosixPath(rel).name for rel in build_bundle(spec))
 
 
+def unread_bytes(fifo_fd: int) -> int:
+    """How many bytes written to a FIFO nobody has read yet."""
+    count: int = struct.unpack("i", fcntl.ioctl(fifo_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    return count
+
+
 def line_complete(text: str) -> bool:
     return text == "" or text.endswith("\n")
 
 
-@pytest.fixture
-def silent_resolver() -> Iterator[str]:
+@dataclass(frozen=True)
+class SilentResolver:
     """A UDP port that receives DNS queries and never answers: every lookup stalls."""
+
+    sock: socket.socket
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def asked(self) -> bool:
+        """Whether a query has arrived (the caller is now waiting for an answer)."""
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+
+@pytest.fixture
+def silent_resolver() -> Iterator[SilentResolver]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+        yield SilentResolver(sock)
     finally:
         sock.close()
 
 
 class TestCtrlC:
-    def test_check_stalled_on_dns(self, tmp_path: Path, silent_resolver: str) -> None:
+    def test_check_stalled_on_dns(self, tmp_path: Path, silent_resolver: SilentResolver) -> None:
         args = ["check", "example.com", "example.org", "--json", "--timeout", "30"]
-        started = time.monotonic()
         ran = run_cli(
-            [*args, "--resolver", silent_resolver, "--no-smtp"],
+            [*args, "--resolver", silent_resolver.address, "--no-smtp"],
             tmp_path,
-            interrupt_after=lambda _out: time.monotonic() - started > 3,  # stalled on DNS by now
+            interrupt_after=lambda _out: silent_resolver.asked(),  # waiting for an answer
             timeout=25,
         ).within()
         assert ran.code == 130
@@ -59,17 +83,17 @@ class TestCtrlC:
         assert line_complete(ran.out)
 
     def test_lint_waiting_on_stdin(self, tmp_path: Path) -> None:
-        fifo = tmp_path / "never-written"
+        fifo = tmp_path / "never-finished"
         os.mkfifo(fifo)
-        # stdin is a FIFO nobody writes to: lint blocks reading it until Ctrl-C.
+        # stdin is a FIFO that never ends: lint blocks reading it until Ctrl-C.
         writer = os.open(fifo, os.O_RDWR)  # keeps the FIFO open so the child's read blocks
-        started = time.monotonic()
+        os.write(writer, b"version: STSv1\n")  # once lint has taken this line, it is reading
         try:
             ran = run_cli(
                 ["lint", "policy", "-", "--json"],
                 tmp_path / "run",
                 stdin=fifo,
-                interrupt_after=lambda _out: time.monotonic() - started > 3,  # blocked by now
+                interrupt_after=lambda _out: unread_bytes(writer) == 0,
                 timeout=20,
             ).within()
         finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .bounded import Ran, run_cli
+from tests.hostile.bounded import Ran, run_cli
 
 OLD_ID = "20260301T000000Z"
 NEW_ID = "20260302T000000Z"
@@ -216,11 +216,22 @@ class TestSymlinks:
 
 
 class TestLongNames:
-    def test_a_253_character_domain_gets_a_short_folder_recorded_in_the_bundle(
+    def test_a_253_character_domain_is_refused_since_its_record_names_cannot_exist(
         self, tmp_path: Path
     ) -> None:
         domain = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 56, "test"])
         assert len(domain) == 253
+        out = tmp_path / "bundle"
+        ran = export(tmp_path, out, domain=domain)
+        assert ran.code == 2
+        assert "_mta-sts." in ran.err and "262 characters" in ran.err
+        assert not out.exists()
+
+    def test_a_242_character_domain_gets_a_short_folder_recorded_in_the_bundle(
+        self, tmp_path: Path
+    ) -> None:
+        domain = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 45, "test"])
+        assert len(domain) == 242
         out = tmp_path / "bundle"
         ran = export(tmp_path, out, domain=domain)
         assert ran.code == 0, ran.err

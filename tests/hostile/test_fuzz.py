@@ -35,7 +35,7 @@ from mtasts_tui.reports.sources import (
     gunzip_capped,
 )
 
-from .inputs import mime_message, report
+from tests.hostile.inputs import mime_message, report
 
 EXAMPLES = int(os.environ.get("MTASTS_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(

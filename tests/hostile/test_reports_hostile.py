@@ -10,11 +10,12 @@ import gzip
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .bounded import Ran, run_cli
-from .inputs import (
+from tests.hostile.bounded import Ran, run_cli
+from tests.hostile.inputs import (
     gzip_bomb,
     gzip_wrapped,
     mbox,
@@ -27,13 +28,15 @@ from .inputs import (
 MiB = 1024 * 1024
 
 
-def reports(tmp_path: Path, *paths: Path | str, json_out: bool = True) -> tuple[Ran, dict]:
+def reports(
+    tmp_path: Path, *paths: Path | str, json_out: bool = True
+) -> tuple[Ran, dict[str, Any]]:
     args = ["reports", *paths] + (["--json"] if json_out else [])
     ran = run_cli(args, tmp_path / "run").within()
     return ran, (json.loads(ran.out) if json_out else {})
 
 
-def problems(doc: dict) -> dict[str, list[str]]:
+def problems(doc: dict[str, Any]) -> dict[str, list[str]]:
     """file name -> messages of the problems about it (and its members, attachments, messages)."""
     out: dict[str, list[str]] = {}
     for p in doc["problems"]:
@@ -49,7 +52,7 @@ def good(tmp_path: Path, name: str = "good.json") -> Path:
     return path
 
 
-def read_ids(doc: dict) -> list[str]:
+def read_ids(doc: dict[str, Any]) -> list[str]:
     return [r["report_id"] for r in doc["reports"]]
 
 

@@ -8,22 +8,23 @@ carry C1 controls (U+009B is a one-byte CSI), bidi overrides and ESC sequences. 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mtasts_tui.lab import Lab, scenarios
-from mtasts_tui.lab.scenarios import MxServer, PolicyHost, healthy, policy_text
+from mtasts_tui.lab.model import MxServer, PolicyHost
+from mtasts_tui.lab.scenarios import healthy, policy_text
 
-from .bounded import run_cli
+from tests.conftest import Labs
+from tests.hostile.bounded import run_cli
 
 NASTY = "\u009b31m\u202eevil\u2066\x1b[2J\x1b]0;title\x07\u0085"
 RAW = ("\u009b", "\u202e", "\u2066", "\x1b", "\x07", "\u0085")
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
+def lab(labs: Labs) -> Lab:
     domain = "bidi.test"
     scenario = healthy(
         "bidi",
@@ -35,8 +36,7 @@ def lab() -> Iterator[Lab]:
         ),
         mx_server=MxServer(banner=f"ESMTP {NASTY}"),
     )
-    with Lab([scenario]) as running:
-        yield running
+    return labs.get([scenario])
 
 
 def network(lab: Lab) -> list[str]:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import trustme
-from dovecot import Dovecot, dovecot_missing_reason, make_dovecot
-from mailgen import Mailbox, write_mailbox
 
 from mtasts_tui.reports.store import ReportStore
+
+from tests.intake.dovecot import Dovecot, dovecot_missing_reason, make_dovecot
+from tests.intake.mailgen import Mailbox, write_mailbox
 
 BIG = {"reports": 880, "duplicates": 40, "spam": 50, "broken": 30}
 """1,000 messages in all."""

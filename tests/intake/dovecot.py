@@ -16,9 +16,10 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import trustme
+
+from tests.intake.mailgen import Mailbox
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "reports@example.net"
@@ -49,8 +50,8 @@ class Dovecot:
     mail_uid: int
     mail_gid: int
     proc: subprocess.Popen[bytes] | None = None
-    mailbox: Any = None
-    """What the test wrote into INBOX (a ``mailgen.Mailbox``), if anything."""
+    mailbox: Mailbox | None = None
+    """What the test wrote into INBOX, if anything."""
 
     def own_mail(self) -> None:
         """Hand the mail files written by the test to the mailbox's user (when we are root)."""

@@ -13,16 +13,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import trustme
-from mailgen import report
 
 from mtasts_tui.reports.serve import IntakeConfig, IntakeServer
 from mtasts_tui.reports.store import ReportStore
+
+from tests.intake.mailgen import report
+from tests.waiting import wait_until
 
 GZ = {"Content-Type": "application/tlsrpt+gzip"}
 JS = {"Content-Type": "application/tlsrpt+json"}
@@ -144,13 +146,6 @@ def test_paths_hosts_and_methods_outside_the_allow_list(intake: Running) -> None
     assert get.status_code == 405
     assert options.status_code == 204 and "POST" in options.headers["Allow"]
     assert intake.store.count() == 0
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 def _tls_socket(intake: Running) -> ssl.SSLSocket:
@@ -283,7 +278,11 @@ def test_past_the_workers_and_queue_connections_are_closed_at_once(tmp_path: Pat
                 sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
                 sock.sendall(b"POST / HTTP/1.1\r\n")
                 stalled.append(sock)
-                _wait_for(lambda n=n: server.in_flight == n)  # accepted, in this order
+
+                def accepted(n: int = n) -> bool:
+                    return server.in_flight == n
+
+                wait_until(accepted, timeout=5)  # accepted, in this order
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as third:
                 third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")
                 assert third.recv(100) == b""  # closed without a word

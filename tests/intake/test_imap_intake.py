@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dovecot import PASSWORD, USER, Dovecot
-from mailgen import DOMAINS, Mailbox, report_mail, spam_mail
 
-from mtasts_tui.reports.imap import ImapCursor, ImapRunResult, parse_imap_url, run_imap_intake
+from mtasts_tui.reports.imap import ImapRunResult, parse_imap_url, run_imap_intake
 from mtasts_tui.reports.sources import summarise_paths
-from mtasts_tui.reports.store import ReportStore
+from mtasts_tui.reports.store import ImapCursor, ReportStore
 from mtasts_tui.store.db import transaction
+
+from tests.intake.dovecot import PASSWORD, USER, Dovecot
+from tests.intake.mailgen import DOMAINS, Mailbox, report_mail, spam_mail
 
 
 def _context(server: Dovecot) -> ssl.SSLContext:

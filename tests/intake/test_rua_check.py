@@ -4,23 +4,23 @@ endpoints must answer over valid TLS. Against the loopback lab's DNS and HTTPS s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
-from mtasts_tui.core.domain import parse_domain
+from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.core.rua import RuaProbe, RuaTarget, is_same_domain, rua_findings, rua_target
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network, ProbeConfig
 
+from tests.conftest import Labs
+
 RUA = [s for s in scenarios.ALL if s.name.startswith("rua-") or s.name == "good"]
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    with Lab(RUA) as running:
-        yield running
+def lab(labs: Labs) -> Lab:
+    return labs.get(RUA)
 
 
 def _inspect(lab: Lab, name: str) -> Inspection:
@@ -34,6 +34,7 @@ def _inspect(lab: Lab, name: str) -> Inspection:
         smtp=False,
     )
     domain = parse_domain(lab.domain(name))
+    assert isinstance(domain, DomainName), domain
     return asyncio.run(inspect_domain(domain, Network.from_config(config)))
 
 

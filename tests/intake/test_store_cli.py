@@ -11,13 +11,14 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from mailgen import report
 
 from mtasts_tui.cli import main
 from mtasts_tui.reports.store import ReportStore
+
+from tests.intake.mailgen import report
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -88,7 +89,7 @@ def test_an_empty_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]]
+    received: ClassVar[list[dict[str, Any]]]
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -102,7 +103,10 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    handler = type("Receiver", (_Receiver,), {"received": []})
+    class Receiver(_Receiver):
+        received: ClassVar[list[dict[str, Any]]] = []  # one list per test
+
+    handler = Receiver
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
@@ -161,7 +165,7 @@ def test_an_undelivered_alert_is_tried_again_next_run(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
-    from mtasts_tui.reports import intake_cli
+    from mtasts_tui.commands import reports_intake as intake_cli
 
     assert _run([str(folder), "--store", "--db", db], capsys)[0] == 1
     with ReportStore.open(Path(db)) as store:
@@ -189,7 +193,7 @@ def test_alert_webhook_with_files_alone_remembers_in_the_store(
 
 
 def test_the_imap_cursor_never_moves_back_within_one_uidvalidity(tmp_path: Path) -> None:
-    from mtasts_tui.reports.imap import ImapCursor
+    from mtasts_tui.reports.store import ImapCursor
     from mtasts_tui.store.db import transaction
 
     with ReportStore.open(tmp_path / "s.sqlite3") as store:

@@ -15,7 +15,7 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 
-from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.lab import Lab
 
 
 def ask(
@@ -168,11 +168,10 @@ def test_idn_domain_is_served_in_a_label_form(lab: Lab) -> None:
     assert lab.resolver().resolve("_mta-sts.xn--bcher-kva.test", "TXT")
 
 
-def test_dropped_queries_time_out() -> None:
-    with Lab(scenarios.SLOW) as slow:
-        with pytest.raises(dns.exception.Timeout):
-            ask_timeout = dns.message.make_query("_mta-sts.dns-timeout.test", "TXT")
-            host, port = slow.dns_address
-            dns.query.udp(ask_timeout, host, port=port, timeout=0.3)
-        # the other types of that name still answer
-        assert slow.resolver().resolve("dns-timeout.test", "MX")
+def test_dropped_queries_time_out(slow_lab: Lab) -> None:
+    with pytest.raises(dns.exception.Timeout):
+        ask_timeout = dns.message.make_query("_mta-sts.dns-timeout.test", "TXT")
+        host, port = slow_lab.dns_address
+        dns.query.udp(ask_timeout, host, port=port, timeout=0.3)
+    # the other types of that name still answer
+    assert slow_lab.resolver().resolve("dns-timeout.test", "MX")

@@ -12,6 +12,8 @@ import pytest
 
 from mtasts_tui.lab import Lab, MxServer, Scenario
 
+from tests.conftest import Labs
+
 POLICY_PATH = "/.well-known/mta-sts.txt"
 
 
@@ -216,11 +218,11 @@ def test_each_mx_has_its_own_loopback_address(lab: Lab) -> None:
     assert all(a.startswith("127.") and a != "127.0.0.1" for a in addresses)
 
 
-def test_idle_smtp_connections_time_out() -> None:
+def test_idle_smtp_connections_time_out(labs: Labs) -> None:
     scenario = Scenario("idle", "idle.test", "idle", mx_servers={"mx.idle.test": MxServer()})
-    with Lab([scenario], smtp_idle_timeout=0.3) as lab:
-        address = lab.address_of("mx.idle.test")
-        with socket.create_connection((address, lab.smtp_port), timeout=2) as sock:
-            sock.recv(4096)
-            assert sock.recv(4096).startswith(b"421 ")
-            assert sock.recv(4096) == b""
+    lab = labs.get([scenario], smtp_idle_timeout=0.3)
+    address = lab.address_of("mx.idle.test")
+    with socket.create_connection((address, lab.smtp_port), timeout=2) as sock:
+        sock.recv(4096)
+        assert sock.recv(4096).startswith(b"421 ")
+        assert sock.recv(4096) == b""

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from mtasts_tui.commands.formats import Report, md, xml_text
 from mtasts_tui.commands.monitor import Outcome
+
 from tests.monitor.results import result
 
 HOSTILE = "[click](https://evil.test) ![img](x) `code` <b>|cell|</b> *bold* \x1b[31m\n# heading"
@@ -45,7 +46,9 @@ def test_junit_survives_control_characters_and_markup() -> None:
     ready=st.sampled_from([True, False, None, "yes", 3]),
     mx_tls=st.sampled_from([None, True, "x", [1, "a"], [{"addresses": "no"}]]),
 )
-def test_the_textfile_parses_whatever_the_result_holds(domain, host, ready, mx_tls) -> None:
+def test_the_textfile_parses_whatever_the_result_holds(
+    domain: str, host: str, ready: object, mx_tls: object
+) -> None:
     from prometheus_client.parser import text_string_to_metric_families
 
     from mtasts_tui.alerts.prometheus import render

@@ -14,6 +14,8 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -21,11 +23,20 @@ from typing import ClassVar
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from mtasts_tui.alerts import webhook
 from mtasts_tui.cli import main
 from mtasts_tui.lab import Lab, scenarios
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import runs
-from tests.conftest import lab_network_args
+
+from tests.conftest import Labs, lab_network_args
+from tests.waiting import wait_until
+
+
+@pytest.fixture(autouse=True)
+def _quick_webhook_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries really wait 0.5 s, 1 s, ...; what is checked here is how many and what is said."""
+    monkeypatch.setattr(webhook, "post_webhook", partial(webhook.post_webhook, backoff=0.01))
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -34,7 +45,9 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_check_records_each_result_and_repeats_add_only_a_run(lab: Lab, capsys, tmp_path) -> None:
+def test_check_records_each_result_and_repeats_add_only_a_run(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db = tmp_path / "h.sqlite3"
     good = lab.domain("good")
     for _ in range(2):
@@ -48,7 +61,7 @@ def test_check_records_each_result_and_repeats_add_only_a_run(lab: Lab, capsys, 
 
 
 def test_no_history_records_nothing_and_the_env_var_moves_the_store(
-    lab: Lab, capsys, tmp_path, monkeypatch
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "env.sqlite3"
     monkeypatch.setenv("MTASTS_TUI_DB", str(db))
@@ -59,7 +72,7 @@ def test_no_history_records_nothing_and_the_env_var_moves_the_store(
 
 
 def test_watch_once_prints_first_checks_then_nothing_when_nothing_changed(
-    lab: Lab, capsys, tmp_path
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = str(tmp_path / "h.sqlite3")
     domains = [lab.domain("good"), lab.domain("demo")]
@@ -83,20 +96,21 @@ def test_watch_once_prints_first_checks_then_nothing_when_nothing_changed(
     assert (code, out) == (0, "")
 
 
-def _drift_lab(mode: str) -> Lab:
-    return Lab(
-        [scenarios.healthy("drift", "a domain that changes", domain="drift.test", mode=mode)]
-    )
+def _drift_lab(labs: Labs, mode: str) -> AbstractContextManager[Lab]:
+    """The session's lab for drift.test serving its policy in ``mode`` (a ``with`` block reads
+    as the time that policy was up)."""
+    scenario = scenarios.healthy("drift", "a domain that changes", domain="drift.test", mode=mode)
+    return nullcontext(labs.get([scenario]))
 
 
 def test_a_policy_edited_without_a_new_id_makes_watch_exit_1_and_history_shows_it(
-    capsys, tmp_path
+    labs: Labs, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = str(tmp_path / "h.sqlite3")
-    with _drift_lab("enforce") as before:
+    with _drift_lab(labs, "enforce") as before:
         code, _, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(before))
         assert code == 0
-    with _drift_lab("testing") as after:
+    with _drift_lab(labs, "testing") as after:
         code, out, _ = cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(after))
         assert code == 1
         assert "[policy-changed-same-id]" in out and "[mode-downgraded]" in out
@@ -122,7 +136,9 @@ def test_a_policy_edited_without_a_new_id_makes_watch_exit_1_and_history_shows_i
     assert json.loads(out)["runs"] == 0
 
 
-def _baseline_file(lab: Lab, capsys, tmp_path: Path, **policy: object) -> Path:
+def _baseline_file(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path, **policy: object
+) -> Path:
     """`check --json` output for the good domain, edited to say the policy used to differ."""
     _, out, _ = cli(
         capsys, "check", "--json", "--no-history", lab.domain("good"), *lab_network_args(lab)
@@ -134,7 +150,9 @@ def _baseline_file(lab: Lab, capsys, tmp_path: Path, **policy: object) -> Path:
     return path
 
 
-def test_a_check_json_file_serves_as_the_baseline(lab: Lab, capsys, tmp_path) -> None:
+def test_a_check_json_file_serves_as_the_baseline(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
     code, out, _ = cli(
         capsys,
@@ -154,7 +172,9 @@ def test_a_check_json_file_serves_as_the_baseline(lab: Lab, capsys, tmp_path) ->
     assert (drift["code"], drift["was"], drift["now"]) == ("mode-upgraded", "testing", "enforce")
 
 
-def test_check_with_a_baseline_adds_drift_to_its_json(lab: Lab, capsys, tmp_path) -> None:
+def test_check_with_a_baseline_adds_drift_to_its_json(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     baseline = _baseline_file(lab, capsys, tmp_path, max_age=86400)
     code, out, _ = cli(
         capsys,
@@ -174,7 +194,9 @@ def test_check_with_a_baseline_adds_drift_to_its_json(lab: Lab, capsys, tmp_path
     assert "changed since the baseline:" in out and "[max-age-changed] max_age went from" in out
 
 
-def test_a_bad_baseline_is_a_clear_error(lab: Lab, capsys, tmp_path) -> None:
+def test_a_bad_baseline_is_a_clear_error(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("not json\n")
     code, _, err = cli(
@@ -201,11 +223,17 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
+Receiver = tuple[str, type[_Receiver]]
+"""The webhook URL and the handler class that records what was posted to it."""
+
+
 @pytest.fixture
-def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
+def receiver() -> Iterator[Receiver]:
     handler = type("Handler", (_Receiver,), {"statuses": [500], "bodies": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
@@ -216,7 +244,7 @@ def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
 
 @pytest.mark.parametrize("fmt", ["generic", "slack"])
 def test_the_webhook_is_posted_and_retried_after_a_500(
-    lab: Lab, capsys, tmp_path, receiver, fmt
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path, receiver: Receiver, fmt: str
 ) -> None:
     url, handler = receiver
     baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
@@ -244,7 +272,9 @@ def test_the_webhook_is_posted_and_retried_after_a_500(
         assert domain["drift"][0]["code"] == "mode-upgraded"
 
 
-def test_a_webhook_that_keeps_failing_is_reported(lab: Lab, capsys, tmp_path, receiver) -> None:
+def test_a_webhook_that_keeps_failing_is_reported(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path, receiver: Receiver
+) -> None:
     url, handler = receiver
     handler.statuses = [500, 500, 500]
     baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
@@ -264,7 +294,9 @@ def test_a_webhook_that_keeps_failing_is_reported(lab: Lab, capsys, tmp_path, re
     assert len(handler.bodies) == 3 and "webhook failed after 3 attempt(s): HTTP 500" in err
 
 
-def test_the_prometheus_textfile_parses_and_carries_the_metrics(lab: Lab, capsys, tmp_path) -> None:
+def test_the_prometheus_textfile_parses_and_carries_the_metrics(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     prom = tmp_path / "mtasts.prom"
     good, bad = lab.domain("good"), lab.domain("no-starttls")
     cli(
@@ -295,7 +327,9 @@ def test_the_prometheus_textfile_parses_and_carries_the_metrics(lab: Lab, capsys
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".mtasts-")] == []
 
 
-def test_check_junit_has_one_testcase_per_domain(lab: Lab, capsys) -> None:
+def test_check_junit_has_one_testcase_per_domain(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     good, bad = lab.domain("good"), lab.domain("no-starttls")
     code, out, _ = cli(capsys, "check", "--format", "junit", good, bad, *lab_network_args(lab))
     root = ET.fromstring(out.encode())
@@ -303,10 +337,11 @@ def test_check_junit_has_one_testcase_per_domain(lab: Lab, capsys) -> None:
     assert set(cases) == {good, bad} and code == 1
     assert cases[good].find("failure") is None
     assert cases[bad].find("failure") is not None
-    assert root.find("testsuite").get("failures") == "1"
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
 
 
-def test_check_csv_and_markdown(lab: Lab, capsys) -> None:
+def test_check_csv_and_markdown(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     good, hostile = lab.domain("good"), lab.domain("hostile")
     _, out, _ = cli(capsys, "check", "--format", "csv", good, *lab_network_args(lab))
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -320,7 +355,9 @@ def test_check_csv_and_markdown(lab: Lab, capsys) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
+def test_watch_every_stops_cleanly_on_a_signal(
+    lab: Lab, tmp_path: Path, sig: signal.Signals
+) -> None:
     env = {**os.environ, "MTASTS_TUI_DB": str(tmp_path / "h.sqlite3")}
     proc = subprocess.Popen(
         [
@@ -342,7 +379,7 @@ def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert "[first-check]" in first
-        time.sleep(1.5)  # at least one more round
+        wait_until(lambda: recorded_rounds(tmp_path / "h.sqlite3", lab.domain("good")) >= 2)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=15)
     finally:
@@ -355,7 +392,18 @@ def test_watch_every_stops_cleanly_on_a_signal(lab: Lab, tmp_path, sig) -> None:
     assert len(runs(conn, lab.domain("good"))) >= 2
 
 
-def test_two_check_processes_at_once_both_record_everything(lab: Lab, tmp_path) -> None:
+def recorded_rounds(db: Path, domain: str) -> int:
+    """How many runs the store holds for ``domain`` (0 before the store exists)."""
+    if not db.exists():
+        return 0
+    conn = open_store(db)
+    try:
+        return len(runs(conn, domain))
+    finally:
+        conn.close()
+
+
+def test_two_check_processes_at_once_both_record_everything(lab: Lab, tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     domains = [lab.domain(n) for n in ("good", "demo", "no-sts", "no-starttls")]
     procs = [
@@ -391,7 +439,7 @@ def test_two_check_processes_at_once_both_record_everything(lab: Lab, tmp_path) 
 
 
 def test_a_check_whose_default_store_cannot_be_opened_still_checks(
-    lab: Lab, capsys, tmp_path, monkeypatch
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -405,7 +453,9 @@ def test_a_check_whose_default_store_cannot_be_opened_still_checks(
     assert code == 2 and "cannot open the history database" in err
 
 
-def test_history_without_a_database_or_runs(capsys, tmp_path) -> None:
+def test_history_without_a_database_or_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = cli(capsys, "history", "--db", str(tmp_path / "none.sqlite3"), "ex.test")
     assert code == 2 and "no history database" in err
     open_store(tmp_path / "empty.sqlite3").close()
@@ -415,7 +465,9 @@ def test_history_without_a_database_or_runs(capsys, tmp_path) -> None:
     assert code == 2 and "--since" in err
 
 
-def test_watch_junit_markdown_and_csv_report_what_changed(lab: Lab, capsys, tmp_path) -> None:
+def test_watch_junit_markdown_and_csv_report_what_changed(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     baseline = _baseline_file(lab, capsys, tmp_path, mode="testing")
     common = ["--no-history", "--baseline", str(baseline), lab.domain("good"), lab.domain("demo")]
     code, out, _ = cli(capsys, "watch", "--format", "junit", *common, *lab_network_args(lab))
@@ -437,11 +489,13 @@ def test_watch_junit_markdown_and_csv_report_what_changed(lab: Lab, capsys, tmp_
     }
 
 
-def test_watch_junit_fails_the_domain_that_got_worse(capsys, tmp_path) -> None:
+def test_watch_junit_fails_the_domain_that_got_worse(
+    labs: Labs, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db = str(tmp_path / "h.sqlite3")
-    with _drift_lab("enforce") as before:
+    with _drift_lab(labs, "enforce") as before:
         cli(capsys, "watch", "--db", db, "drift.test", *lab_network_args(before))
-    with _drift_lab("testing") as after:
+    with _drift_lab(labs, "testing") as after:
         code, out, _ = cli(
             capsys, "watch", "--db", db, "--format", "junit", "drift.test", *lab_network_args(after)
         )
@@ -451,7 +505,9 @@ def test_watch_junit_fails_the_domain_that_got_worse(capsys, tmp_path) -> None:
     assert "policy-changed-same-id" in (failure.get("message") or "")
 
 
-def test_a_webhook_that_hangs_times_out(lab: Lab, capsys, tmp_path) -> None:
+def test_a_webhook_that_hangs_times_out(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     import socket
 
     listener = socket.socket()
@@ -481,7 +537,7 @@ def test_a_webhook_that_hangs_times_out(lab: Lab, capsys, tmp_path) -> None:
         listener.close()
 
 
-def test_bad_watch_options_are_usage_errors(capsys) -> None:
+def test_bad_watch_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     for args, text in [
         (["--every", "soon", "x.test"], "--every"),
         (["--webhook", "file:///etc/passwd", "x.test"], "--webhook"),
@@ -493,7 +549,7 @@ def test_bad_watch_options_are_usage_errors(capsys) -> None:
 
 
 def test_a_date_baseline_compares_with_that_day_and_dates_the_change(
-    lab: Lab, capsys, tmp_path
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -531,7 +587,9 @@ def test_a_date_baseline_compares_with_that_day_and_dates_the_change(
     assert (code, out) == (0, "")
 
 
-def test_a_new_error_finding_is_printed_and_makes_watch_exit_1(lab: Lab, capsys, tmp_path) -> None:
+def test_a_new_error_finding_is_printed_and_makes_watch_exit_1(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     broken = lab.domain("no-starttls")
     _, out, _ = cli(capsys, "check", "--json", "--no-history", broken, *lab_network_args(lab))
     before = json.loads(out)
@@ -551,7 +609,7 @@ def test_a_new_error_finding_is_printed_and_makes_watch_exit_1(lab: Lab, capsys,
 
 
 @pytest.mark.parametrize("command", ["watch", "check"])
-def test_ctrl_c_during_a_round_exits_130_with_one_line(tmp_path, command) -> None:
+def test_ctrl_c_during_a_round_exits_130_with_one_line(tmp_path: Path, command: str) -> None:
     import socket
 
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -594,7 +652,9 @@ def test_ctrl_c_during_a_round_exits_130_with_one_line(tmp_path, command) -> Non
     assert err == "mtasts-tui: interrupted\n"  # one line, the same for every command
 
 
-def test_a_db_that_is_not_a_database_is_a_clear_error(capsys, tmp_path) -> None:
+def test_a_db_that_is_not_a_database_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("these are my notes, not a database\n" * 100)
     for command in (["watch", "x.test"], ["check", "x.test"], ["history", "x.test"]):

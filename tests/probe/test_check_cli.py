@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import get_type_hints
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from mtasts_tui.cli import main
 from mtasts_tui.commands.check_json import CheckJson, CheckJsonKeys, MxTlsJson, PolicyJson
 from mtasts_tui.lab import Lab
+
 from tests.conftest import lab_network_args
 
 JSON_KEYS = {
@@ -33,7 +35,9 @@ def run_check(lab: Lab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
     return code, captured.out, captured.err
 
 
-def test_json_is_one_object_per_domain_per_line_with_the_contract_keys(lab, capsys) -> None:
+def test_json_is_one_object_per_domain_per_line_with_the_contract_keys(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     domains = [lab.domain("good"), lab.domain("demo"), lab.domain("no-sts")]
     code, out, _ = run_check(lab, capsys, "--json", *domains)
     lines = out.splitlines()
@@ -71,13 +75,17 @@ def test_json_is_one_object_per_domain_per_line_with_the_contract_keys(lab, caps
     assert code == 1  # no-sts carries an error finding
 
 
-def test_exit_code_is_0_without_error_findings(lab, capsys) -> None:
+def test_exit_code_is_0_without_error_findings(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_check(lab, capsys, lab.domain("good"))
     assert code == 0
     assert "Enforcing" in out
 
 
-def test_exit_code_is_1_with_any_error_finding(lab, capsys) -> None:
+def test_exit_code_is_1_with_any_error_finding(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, _ = run_check(lab, capsys, "--json", lab.domain("no-starttls"))
     assert code == 1
 
@@ -92,14 +100,16 @@ def test_exit_code_is_1_with_any_error_finding(lab, capsys) -> None:
         ["check", "example.com", "--concurrency", "0"],
     ],
 )
-def test_usage_errors_exit_2(bad: list[str], capsys) -> None:
+def test_usage_errors_exit_2(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         raise SystemExit(main(bad))
     assert exc.value.code == 2
     assert capsys.readouterr().err
 
 
-def test_idn_uppercase_and_trailing_dot_are_folded_and_shown_both_ways(lab, capsys) -> None:
+def test_idn_uppercase_and_trailing_dot_are_folded_and_shown_both_ways(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     idn = lab.domain("idn")  # the A-label form
     unicode_name = lab.scenario("idn").domain
     typed = ("bücher.test" if "bcher" in idn else unicode_name).upper() + "."
@@ -110,7 +120,9 @@ def test_idn_uppercase_and_trailing_dot_are_folded_and_shown_both_ways(lab, caps
     assert code == 0
 
 
-def test_remote_markup_and_escapes_come_out_literally(lab, capsys) -> None:
+def test_remote_markup_and_escapes_come_out_literally(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_check(lab, capsys, "--json", lab.domain("hostile"))
     obj = json.loads(out)
     assert "[bold red]pwned[/]" in obj["policy"]["raw"]
@@ -122,7 +134,9 @@ def test_remote_markup_and_escapes_come_out_literally(lab, capsys) -> None:
     assert "[bold red]pwned[/]" in human
 
 
-def test_a_failing_domain_does_not_stop_the_others(lab, capsys) -> None:
+def test_a_failing_domain_does_not_stop_the_others(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     names = ["hang", "good", "servfail", "testing"]
     code, out, _ = run_check(
         lab, capsys, "--json", "--concurrency", "2", *[lab.domain(n) for n in names]
@@ -132,7 +146,7 @@ def test_a_failing_domain_does_not_stop_the_others(lab, capsys) -> None:
     assert code == 1
 
 
-def test_python_dash_m_runs_the_same_command(lab) -> None:
+def test_python_dash_m_runs_the_same_command(lab: Lab) -> None:
     proc = subprocess.run(
         [
             sys.executable,
@@ -151,7 +165,9 @@ def test_python_dash_m_runs_the_same_command(lab) -> None:
     assert json.loads(proc.stdout)["enforce_ready"] is True
 
 
-def test_a_policy_served_as_html_was_fetched_but_is_not_valid(lab, capsys) -> None:
+def test_a_policy_served_as_html_was_fetched_but_is_not_valid(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_check(lab, capsys, "--json", lab.domain("html"))
     policy = json.loads(out)["policy"]
     assert policy["fetched"] is True
@@ -160,14 +176,16 @@ def test_a_policy_served_as_html_was_fetched_but_is_not_valid(lab, capsys) -> No
     assert code == 1
 
 
-def test_a_redirect_is_not_fetched(lab, capsys) -> None:
+def test_a_redirect_is_not_fetched(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_check(lab, capsys, "--json", lab.domain("redirect"))
     policy = json.loads(out)["policy"]
     assert policy["fetched"] is False and policy["valid"] is False
     assert policy["raw"] is None and policy["status"] == 301
 
 
-def test_domains_can_come_from_stdin_one_per_line(lab, capsys, monkeypatch) -> None:
+def test_domains_can_come_from_stdin_one_per_line(
+    lab: Lab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = f"# batch\n{lab.domain('good')}\n\n{lab.domain('testing')}  # trailing note\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     code, out, _ = run_check(lab, capsys, "--json", "-", lab.domain("good"))
@@ -176,7 +194,9 @@ def test_domains_can_come_from_stdin_one_per_line(lab, capsys, monkeypatch) -> N
     assert code == 0
 
 
-def test_an_empty_stdin_is_a_usage_error(capsys, monkeypatch) -> None:
+def test_an_empty_stdin_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("# nothing\n"))
     assert main(["check", "-"]) == 2
     assert "no domain" in capsys.readouterr().err
@@ -222,7 +242,7 @@ def _report(domain: str, failed: int) -> dict[str, object]:
 
 
 def test_reports_with_sts_failures_join_the_verdict_and_the_exit_code(
-    lab, capsys, tmp_path
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     good, testing = lab.domain("good"), lab.domain("testing")
     (tmp_path / "a.json").write_text(json.dumps(_report(good, 12)))
@@ -242,7 +262,9 @@ def test_reports_with_sts_failures_join_the_verdict_and_the_exit_code(
     assert code == 1
 
 
-def test_a_missing_reports_path_is_a_usage_error(lab, capsys, tmp_path) -> None:
+def test_a_missing_reports_path_is_a_usage_error(
+    lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = run_check(lab, capsys, "--reports", str(tmp_path / "nope"), lab.domain("good"))
     assert code == 2 and "no such file" in err
 
@@ -276,7 +298,9 @@ POLICY_ADDRESS_KEYS = {
 }
 
 
-def test_json_lists_every_mx_and_policy_address_with_exactly_the_contract_keys(lab, capsys) -> None:
+def test_json_lists_every_mx_and_policy_address_with_exactly_the_contract_keys(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_check(lab, capsys, "--json", lab.domain("mx-address-failed"))
     obj = json.loads(out)
     for mx in obj["mx_tls"]:
@@ -298,7 +322,9 @@ def test_json_lists_every_mx_and_policy_address_with_exactly_the_contract_keys(l
     assert code == 1
 
 
-def test_json_policy_addresses_show_the_odd_body_out(lab, capsys) -> None:
+def test_json_policy_addresses_show_the_odd_body_out(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, out, _ = run_check(lab, capsys, "--json", lab.domain("policy-inconsistent"))
     obj = json.loads(out)
     first, second = obj["policy"]["addresses"]
@@ -308,7 +334,9 @@ def test_json_policy_addresses_show_the_odd_body_out(lab, capsys) -> None:
     assert second["address"] in finding["message"]
 
 
-def test_enforce_ready_is_null_when_it_cannot_tell_and_the_exit_code_stays_0(lab, capsys) -> None:
+def test_enforce_ready_is_null_when_it_cannot_tell_and_the_exit_code_stays_0(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_check(lab, capsys, "--json", "--no-smtp", lab.domain("good"))
     obj = json.loads(out)
     assert obj["enforce_ready"] is None
@@ -316,7 +344,9 @@ def test_enforce_ready_is_null_when_it_cannot_tell_and_the_exit_code_stays_0(lab
     assert code == 0  # only an error finding makes it 1
 
 
-def test_the_human_verdict_says_which_of_the_three_it_is(lab, capsys) -> None:
+def test_the_human_verdict_says_which_of_the_three_it_is(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, ready, _ = run_check(lab, capsys, lab.domain("good"))
     _, blocked, _ = run_check(lab, capsys, lab.domain("mx-address-failed"))
     _, unknown, _ = run_check(lab, capsys, "--no-smtp", lab.domain("good"))
@@ -326,14 +356,18 @@ def test_the_human_verdict_says_which_of_the_three_it_is(lab, capsys) -> None:
     assert "FAILS" in blocked  # one line per address of a host with several
 
 
-def test_a_failed_lookup_is_not_shown_as_a_missing_record(lab, capsys) -> None:
+def test_a_failed_lookup_is_not_shown_as_a_missing_record(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, out, _ = run_check(lab, capsys, lab.domain("dns-truncated"), lab.domain("servfail-mx"))
     assert "_mta-sts    (lookup failed: the answer was truncated (TC) even over TCP)" in out
     assert "MX lookup failed: SERVFAIL" in out
     assert "no MX records" not in out
 
 
-def test_network_options_work_before_the_subcommand(lab, capsys) -> None:
+def test_network_options_work_before_the_subcommand(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = main([*lab_network_args(lab), "check", "--json", lab.domain("good")])
     captured = capsys.readouterr()
     assert before == 0, captured.err

@@ -14,7 +14,8 @@ from mtasts_tui.lab import DnsFault, Lab, Scenario, scenarios
 from mtasts_tui.probe.dane import certificate_issuer, probe_resolver
 from mtasts_tui.probe.inspect import Inspection, inspect_domain
 from mtasts_tui.probe.network import Network
-from tests.conftest import lab_network_args
+
+from tests.conftest import Labs, lab_network_args
 
 TLSA_KEYS = {"present", "dnssec", "records", "matches"}
 DNSSEC_KEYS = {"resolver", "validating", "mx", "sts_record"}
@@ -49,7 +50,8 @@ def test_matching_signed_tlsa_is_dane_present_for_each_host(lab: Lab) -> None:
     for host in ("mx1.dane-good.test", "mx2.dane-good.test"):
         verdict = sec.tlsa_for(host)
         assert verdict is not None and verdict.matches is True and verdict.dnssec == "signed"
-    assert len(sec.tlsa_for("mx1.dane-good.test").records) == 2  # type: ignore[union-attr]
+    first = sec.tlsa_for("mx1.dane-good.test")
+    assert first is not None and len(first.records) == 2
     assert set(by_code(result)) == {"dane-present"}
     assert result.judgement.enforce_ready is True
 
@@ -58,7 +60,9 @@ def test_dane_ta_matches_the_intermediate_the_server_sends(lab: Lab) -> None:
     result = inspect(lab, "dane-ta")
     probe = next(p for p in result.facts.mx_probes if p.host == "mx1.dane-ta.test")
     assert all(len(a.cert_chain_der) == 2 for a in probe.address_probes())
-    verdict = result.judgement.dns_security.tlsa_for("mx1.dane-ta.test")  # type: ignore[union-attr]
+    sec = result.judgement.dns_security
+    assert sec is not None
+    verdict = sec.tlsa_for("mx1.dane-ta.test")
     assert verdict is not None and verdict.records[0].startswith("2 1 1 ")
     assert verdict.matches is True
     assert "dane-tlsa-mismatch" not in by_code(result)
@@ -79,10 +83,9 @@ def test_tlsa_in_an_unsigned_zone_is_a_warning(lab: Lab) -> None:
     assert sec is not None and sec.mx == "unsigned" and sec.validates is True
 
 
-def test_a_resolver_that_does_not_validate_makes_everything_unknown() -> None:
+def test_a_resolver_that_does_not_validate_makes_everything_unknown(labs: Labs) -> None:
     chosen = [s for s in scenarios.ALL if s.name == "dane-good"]
-    with Lab(chosen, validating=False) as lab:
-        result = inspect(lab, "dane-good")
+    result = inspect(labs.get(chosen, validating=False), "dane-good")
     sec = result.judgement.dns_security
     assert sec is not None and sec.validates is False
     assert (sec.mx, sec.sts) == ("unknown", "unknown")
@@ -144,17 +147,17 @@ def test_the_human_output_names_the_resolver_and_shows_a_dane_column(
     assert "resolver {}:{}".format(*lab.dns_address) in out and "validating" in out
 
 
-def test_a_failed_signed_name_probe_leaves_validation_unknown_not_false() -> None:
+def test_a_failed_signed_name_probe_leaves_validation_unknown_not_false(labs: Labs) -> None:
     broken_root = Scenario(
         name="root-fails",
         domain="root-fails.test",
         description="The resolver answers SERVFAIL for the root",
         dns_faults=(DnsFault(".", "servfail"),),
     )
-    with Lab([broken_root]) as lab:
-        net = Network.from_config(lab.probe_config(timeout=2))
-        info = asyncio.run(probe_resolver(net.resolver, 2.0))
-        configured = "{}:{}".format(*lab.dns_address)
+    lab = labs.get([broken_root])
+    net = Network.from_config(lab.probe_config(timeout=2))
+    info = asyncio.run(probe_resolver(net.resolver, 2.0))
+    configured = "{}:{}".format(*lab.dns_address)
     assert info.validates is None
     assert info.name == configured  # no answer came, so the configured resolver is named
     assert dnssec_state(False, info.validates) == "unknown"
@@ -170,7 +173,9 @@ def test_a_failing_tlsa_lookup_in_a_signed_zone_is_a_dns_warning(lab: Lab) -> No
 def test_dane_ee_pins_a_private_ca_certificate_that_mta_sts_rejects(lab: Lab) -> None:
     # DANE-EE ignores the CA, so DANE senders deliver; MTA-STS senders still need a public CA.
     result = inspect(lab, "dane-private-ca")
-    verdict = result.judgement.dns_security.tlsa_for("mx2.dane-private-ca.test")  # type: ignore[union-attr]
+    sec = result.judgement.dns_security
+    assert sec is not None
+    verdict = sec.tlsa_for("mx2.dane-private-ca.test")
     assert verdict is not None and verdict.matches is True
     assert "dane-tlsa-mismatch" not in by_code(result)
     assert "mx-cert-invalid" in by_code(result)
@@ -180,7 +185,9 @@ def test_an_aliased_mx_finds_its_tlsa_records_at_the_alias_target(lab: Lab) -> N
     result = inspect(lab, "mx-cname")
     lookup = next(t for t in result.facts.tlsa if t.host == "mx1.mx-cname.test")
     assert lookup.base == "smtp.mx-cname.test" and lookup.name == "_25._tcp.smtp.mx-cname.test"
-    verdict = result.judgement.dns_security.tlsa_for("mx1.mx-cname.test")  # type: ignore[union-attr]
+    sec = result.judgement.dns_security
+    assert sec is not None
+    verdict = sec.tlsa_for("mx1.mx-cname.test")
     assert verdict is not None and verdict.present and verdict.matches is True
     (message,) = by_code(result)["dane-present"]
     assert "_25._tcp.smtp.mx-cname.test" in message

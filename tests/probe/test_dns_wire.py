@@ -57,7 +57,9 @@ def test_a_query_is_written_as_dnspython_writes_it(
 
 def test_an_unusual_resolver_gets_dnspythons_own_request() -> None:
     resolver = _resolver(0, dns.flags.DO, 1232)
-    resolver.use_edns(0, 0, 1232, options=[dns.edns.GenericOption(65001, b"x")])
+    resolver.use_edns(
+        0, 0, 1232, options=[dns.edns.GenericOption(dns.edns.OptionType.make(65001), b"x")]
+    )
     request, _ = _Resolution(
         resolver, "example.com", "MX", dns.rdataclass.IN, False, True, False
     ).next_request()

@@ -10,22 +10,25 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
 from mtasts_tui.commands.check import _run
 from mtasts_tui.core.domain import DomainName, parse_domain
-from mtasts_tui.lab import Lab, MxServer, scenarios
+from mtasts_tui.lab import Lab, MxServer, Scenario, scenarios
 from mtasts_tui.probe.cache import RunCache
 from mtasts_tui.probe.inspect import inspect_domain
 from mtasts_tui.probe.network import Network
+
+from tests.conftest import Labs
 
 SHARED = "mx.provider.test"
 FLEET = [f"shop{i}.fleet.test" for i in range(1, 6)]
 
 
-def _fleet() -> list[scenarios.Scenario]:
+def _fleet() -> list[Scenario]:
     """Five domains on one provider MX (two addresses), each with its own policy body."""
     provider = MxServer(more=(MxServer(),))
     return [
@@ -43,9 +46,8 @@ def _fleet() -> list[scenarios.Scenario]:
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    with Lab(_fleet()) as running:
-        yield running
+def lab(labs: Labs) -> Lab:
+    return labs.get(_fleet())
 
 
 def _domain(name: str) -> DomainName:
@@ -54,7 +56,7 @@ def _domain(name: str) -> DomainName:
     return parsed
 
 
-def _check(lab: Lab, names: list[str], concurrency: int = 5) -> list[dict[str, object]]:
+def _check(lab: Lab, names: list[str], concurrency: int = 5) -> list[dict[str, Any]]:
     out = io.StringIO()
     config = lab.probe_config(timeout=5.0)
     asyncio.run(_run([_domain(n) for n in names], config, concurrency, True, out))
@@ -74,7 +76,7 @@ def test_a_shared_mx_is_probed_once_per_address_for_the_whole_run(lab: Lab) -> N
     assert {a: after[a] - before[a] for a in after} == {a: 1 for a in after}
     assert sorted(r["domain"] for r in results) == sorted(FLEET)
     for result in results:
-        (probe,) = result["mx_tls"]  # type: ignore[misc]
+        (probe,) = result["mx_tls"]
         assert probe["host"] == SHARED and probe["cert_valid"] is True
         # The shared result still carries every address, in full, for every domain.
         assert [a["address"] for a in probe["addresses"]] == lab.addresses_of(SHARED)
@@ -221,8 +223,10 @@ def test_tlsa_and_aliases_of_a_shared_mx_are_asked_once_for_the_run(lab: Lab) ->
         cache = net.cache = RunCache()
         real_get = cache.records.get
 
-        async def counting(key, make):  # type: ignore[no-untyped-def]
-            async def counted():  # type: ignore[no-untyped-def]
+        async def counting(
+            key: tuple[str, str], make: Callable[[], Awaitable[tuple[object, float]]]
+        ) -> object:
+            async def counted() -> tuple[object, float]:
                 asked.append(key)
                 return await make()
 

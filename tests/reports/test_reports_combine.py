@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from mtasts_tui.reports import Verdict, combine_with_inspection
+from mtasts_tui.reports.verdict import Status
 
 
-def verdict(status: str, failures: int = 0, days: int = 14) -> Verdict:
+def verdict(status: Status, failures: int = 0, days: int = 14) -> Verdict:
     return Verdict(
         domain="example.com",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         safe_to_enforce=status == "safe",
         days_covered=days,
         sessions=100,

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tlsrpt_samples import clean_report, gz, rfc_report
 
-from mtasts_tui.reports.command import add_arguments, run
+from mtasts_tui.commands.reports import add_arguments, run
+
+from tests.reports.tlsrpt_samples import clean_report, gz, rfc_report
 
 Write = Callable[[str, bytes | dict[str, Any]], Path]
 

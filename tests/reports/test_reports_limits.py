@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tlsrpt_samples import clean_report
 
 from mtasts_tui.core.findings import Finding
 from mtasts_tui.reports.mail import MAX_PARTS, MailError, MessageReader
@@ -33,6 +32,8 @@ from mtasts_tui.reports.sources import (
     iter_reports,
     open_regular,
 )
+
+from tests.reports.tlsrpt_samples import clean_report
 
 
 def codes(report: Any) -> set[str]:
@@ -179,8 +180,10 @@ class TestFiles:
         items = list(iter_reports([path]))
         assert all(isinstance(i, Finding) for i in items)
         assert len(items) == MAX_NOTES_PER_FILE + 1
-        assert items[-1].code == "report-problems-truncated"  # type: ignore[union-attr]
-        assert "30 more" in items[-1].message  # type: ignore[union-attr]
+        last = items[-1]
+        assert isinstance(last, Finding)
+        assert last.code == "report-problems-truncated"
+        assert "30 more" in last.message
 
 
 class TestSummaryCaps:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tlsrpt_samples import clean_report, rfc_report
 
 from mtasts_tui.reports.parse import ReportParseError, domain_from_filename, parse_report
+
+from tests.reports.tlsrpt_samples import clean_report, rfc_report
 
 
 def codes(report: Any) -> set[str]:

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tlsrpt_samples import clean_report, gz, report_email, rfc_report
-
 from mtasts_tui.core.findings import Finding
 from mtasts_tui.reports.model import ParsedReport
 from mtasts_tui.reports.sources import (
@@ -23,6 +21,8 @@ from mtasts_tui.reports.sources import (
     iter_report_sources,
     iter_reports,
 )
+
+from tests.reports.tlsrpt_samples import clean_report, gz, report_email, rfc_report
 
 Write = Callable[[str, bytes | dict[str, Any]], Path]
 

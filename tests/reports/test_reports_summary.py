@@ -7,8 +7,6 @@ import gc
 from datetime import date
 from typing import Any
 
-from tlsrpt_samples import clean_report, rfc_report
-
 from mtasts_tui.reports.model import FailureDetail, ParsedReport, PolicyResult
 from mtasts_tui.reports.parse import parse_report
 from mtasts_tui.reports.summary import ReportSummary
@@ -19,6 +17,8 @@ from mtasts_tui.reports.verdict import (
     no_sts_failures_in_last,
     verdict_for,
 )
+
+from tests.reports.tlsrpt_samples import clean_report, rfc_report
 
 
 def add(summary: ReportSummary, doc: dict[str, Any], source: str = "x") -> bool:

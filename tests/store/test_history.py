@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from mtasts_tui.store.db import open_store
 from mtasts_tui.store.history import latest, recent_domains, record, runs
+
 from tests.monitor.results import T0, edit, result
 
 
@@ -61,7 +62,10 @@ def test_an_unchanged_result_adds_only_a_run_row_and_bodies_are_stored_once(tmp_
         record(conn, result(elapsed=day / 10), checked_at=T0 + timedelta(days=day))
     changed = edit(result(), "mx_tls.0.banner", "mx1 ESMTP new banner")
     record(conn, changed, checked_at=T0 + timedelta(days=5))
-    count = lambda table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
+
+    def count(table: str) -> int:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
     assert count("runs") == 6 and count("results") == 2
     assert conn.execute("SELECT COUNT(*) FROM blobs WHERE kind = 'policy'").fetchone()[0] == 1
     history = runs(conn, "ex.test")

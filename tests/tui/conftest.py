@@ -1,27 +1,34 @@
-"""One loopback lab for every wizard test; each app gets its own data dir and a fixed clock."""
+"""Every wizard test uses the session lab (tests/conftest.py); each app gets its own data dir
+and a fixed clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
+from textual.pilot import Pilot
 
-from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.lab import Lab
 from mtasts_tui.probe.network import ProbeConfig
 from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.store import Store
 
+if TYPE_CHECKING:
+    from mtasts_tui.tui.screens.edit import EditScreen
+
 SIZE = (100, 32)
 
 
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Lab]:
-    lab = Lab(scenarios.ALL).start()
-    try:
-        yield lab
-    finally:
-        lab.stop()
+class MakeApp(Protocol):
+    """The ``make_app`` fixture: a wizard on the lab, opened on ``domain`` when one is given."""
+
+    def __call__(self, domain: str | None = None) -> WizardApp: ...
+
+
+SnapCompare = Callable[..., bool]
+"""The ``snap_compare`` fixture (the plugin's own annotation leaves out the keyword arguments)."""
 
 
 @pytest.fixture
@@ -37,14 +44,14 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def make_app(config: ProbeConfig, data_dir: Path):  # type: ignore[no-untyped-def]
+def make_app(config: ProbeConfig, data_dir: Path) -> MakeApp:
     def make(domain: str | None = None) -> WizardApp:
         return WizardApp(config, domain, store=Store(data_dir), deterministic=True)
 
     return make
 
 
-async def open_editor(pilot):  # type: ignore[no-untyped-def]
+async def open_editor(pilot: Pilot[None]) -> EditScreen:
     """From a finished inspection, press e and return the edit screen."""
     from mtasts_tui.tui.screens.edit import EditScreen
 
@@ -56,24 +63,14 @@ async def open_editor(pilot):  # type: ignore[no-untyped-def]
     return screen
 
 
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+async def settle(pilot: Pilot[Any]) -> None:
     """Let every worker finish and the screen repaint."""
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Pause until ``condition()`` holds (fails after ``timeout`` seconds): no fixed sleeps."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the UI"
-        await pilot.pause(0.01)
-
-
-def screen_text(app) -> list[str]:  # type: ignore[no-untyped-def]
+def screen_text(app: WizardApp) -> list[str]:
     """The screen as the terminal shows it: one string per row, styles dropped."""
     import io
 

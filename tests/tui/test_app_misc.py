@@ -17,10 +17,11 @@ from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, settle, wait_until
+from tests.tui.conftest import SIZE, MakeApp, settle
+from tests.waiting import pilot_wait_until
 
 
-async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
+async def test_escape_walks_back_and_palette_reviews(make_app: MakeApp) -> None:
     app = make_app(scenarios.DEMO_DOMAIN)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -30,7 +31,7 @@ async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Review the draft")
-        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
+        await pilot_wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
@@ -42,7 +43,7 @@ async def test_escape_walks_back_and_palette_reviews(make_app) -> None:
         assert isinstance(app.screen, DomainScreen)
 
 
-async def test_theme_toggle(make_app) -> None:
+async def test_theme_toggle(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -51,7 +52,7 @@ async def test_theme_toggle(make_app) -> None:
         assert app.theme != before
 
 
-def test_run_wizard_reports_bad_network_options(capsys) -> None:
+def test_run_wizard_reports_bad_network_options(capsys: pytest.CaptureFixture[str]) -> None:
     from mtasts_tui.wizard import run_wizard
 
     args = argparse.Namespace(
@@ -76,7 +77,7 @@ def test_cli_and_wizard_import_without_textual() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-async def test_a_failing_save_is_reported_not_fatal(make_app) -> None:
+async def test_a_failing_save_is_reported_not_fatal(make_app: MakeApp) -> None:
     app = make_app()
 
     def broken() -> None:

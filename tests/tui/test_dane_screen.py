@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 from mtasts_tui.lab import Lab
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, MakeApp, settle
 
 
 def plain(widget: Static) -> str:
@@ -25,7 +25,7 @@ def dane_column(screen: InspectionScreen) -> dict[str, str]:
     }
 
 
-async def test_the_dane_column_and_detail_show_a_mismatch(make_app, lab: Lab) -> None:
+async def test_the_dane_column_and_detail_show_a_mismatch(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(lab.domain("dane-mismatch"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -46,7 +46,7 @@ async def test_the_dane_column_and_detail_show_a_mismatch(make_app, lab: Lab) ->
         assert "resolver 127.0.0.1 (validating)" in records
 
 
-async def test_unsigned_tlsa_and_caa_are_shown(make_app, lab: Lab) -> None:
+async def test_unsigned_tlsa_and_caa_are_shown(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(lab.domain("dane-unsigned"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -9,13 +9,13 @@ from textual.widgets import Input, SelectionList, Static, TextArea
 from mtasts_tui.lab import scenarios
 from mtasts_tui.tui.screens.export import ExportScreen
 
-from .conftest import SIZE, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 
 
 async def test_unticked_targets_are_not_written_and_ticked_ones_are(
-    make_app, tmp_path: Path
+    make_app: MakeApp, tmp_path: Path
 ) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:

@@ -9,17 +9,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.probe.network import ProbeConfig
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.wizard import start_demo_lab
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle
+from tests.waiting import wait_until
 
 HEAVY = ("httpx", "dns", "cryptography", "mtasts_tui.lab", "mtasts_tui.probe.inspect")
 
@@ -76,8 +78,8 @@ def slow_lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldLab]:
 
 
 async def test_demo_draws_the_domain_screen_then_starts_the_lab_and_inspects(
-    data_dir, config, slow_lab
-) -> None:  # type: ignore[no-untyped-def]
+    data_dir: Path, config: ProbeConfig, slow_lab: HeldLab
+) -> None:
     from mtasts_tui.tui.app import DEMO_STARTING, WizardApp
     from mtasts_tui.tui.store import Store
 
@@ -107,8 +109,8 @@ async def test_demo_draws_the_domain_screen_then_starts_the_lab_and_inspects(
 
 
 async def test_a_domain_asked_for_while_the_lab_starts_is_inspected_once_it_is_up(
-    data_dir, config, slow_lab
-) -> None:  # type: ignore[no-untyped-def]
+    data_dir: Path, config: ProbeConfig, slow_lab: HeldLab
+) -> None:
     from mtasts_tui.tui.app import WizardApp
     from mtasts_tui.tui.store import Store
 
@@ -133,8 +135,8 @@ async def test_a_domain_asked_for_while_the_lab_starts_is_inspected_once_it_is_u
 
 
 async def test_quitting_while_the_lab_starts_leaves_no_lab_running(
-    data_dir, config, slow_lab
-) -> None:  # type: ignore[no-untyped-def]
+    data_dir: Path, config: ProbeConfig, slow_lab: HeldLab
+) -> None:
     from mtasts_tui.tui.app import WizardApp
     from mtasts_tui.tui.store import Store
 
@@ -144,11 +146,7 @@ async def test_quitting_while_the_lab_starts_leaves_no_lab_running(
         assert app.lab_state == "starting"
     app.stop_demo()  # what the wizard does once the app has returned
     slow_lab.go.set()  # the lab comes up only now, after the quit
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (
-        slow_lab.started and not slow_lab.started[0].running
-    ):
-        time.sleep(0.05)
-    assert slow_lab.started, "the held lab never started"
+    wait_until(lambda: slow_lab.started, 30, "the held lab to start")
+    wait_until(lambda: not slow_lab.started[0].running, 30, "the worker to stop the lab")
     assert not slow_lab.started[0].running  # stopped by the worker that started it
     assert app.demo_lab is None

@@ -12,18 +12,21 @@ import pytest
 from textual.command import CommandList
 from textual.widgets import DataTable, Input, Label, RadioButton, Static, TextArea
 
+from mtasts_tui.core.policy import Mode
 from mtasts_tui.lab import scenarios
+from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen, ModeSet
 from mtasts_tui.tui.screens.export import ExportScreen
 
-from .conftest import SIZE, screen_text, settle
+from tests.tui.conftest import SIZE, MakeApp, screen_text, settle
+from tests.waiting import pilot_wait_until
 
 DEMO = scenarios.DEMO_DOMAIN
 FIELD_WIDTH_FOR = {80: 24, 100: 32}
 
 
-def footer_entries(app) -> list[set[str]]:  # type: ignore[no-untyped-def]
+def footer_entries(app: WizardApp) -> list[set[str]]:
     """What the footer should show: per shown action, its 'key description' for each key
     (the footer shows one key of an action bound to several, e.g. escape and e)."""
     entries: dict[tuple[int, str], set[str]] = {}
@@ -37,7 +40,12 @@ def footer_entries(app) -> list[set[str]]:  # type: ignore[no-untyped-def]
     return list(entries.values())
 
 
-def assert_nothing_cut(app, name: str) -> None:  # type: ignore[no-untyped-def]
+def chosen_mode(screen: EditScreen) -> Mode:
+    """The draft's mode now (a call: mypy would keep an earlier assert's narrowing of it)."""
+    return screen.draft.mode
+
+
+def assert_nothing_cut(app: WizardApp, name: str) -> None:
     rows = screen_text(app)
     footer = rows[-1]
     for entry in footer_entries(app):
@@ -53,7 +61,7 @@ def assert_nothing_cut(app, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("width", [80, 100])
-async def test_no_screen_cuts_a_label_or_its_footer(make_app, width: int) -> None:
+async def test_no_screen_cuts_a_label_or_its_footer(make_app: MakeApp, width: int) -> None:
     size = (width, FIELD_WIDTH_FOR[width])
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -78,7 +86,7 @@ async def test_no_screen_cuts_a_label_or_its_footer(make_app, width: int) -> Non
 
 
 @pytest.mark.parametrize("width", [80, 100])
-async def test_the_txt_preview_keeps_every_value_on_one_line(make_app, width: int) -> None:
+async def test_the_txt_preview_keeps_every_value_on_one_line(make_app: MakeApp, width: int) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=(width, FIELD_WIDTH_FOR[width])) as pilot:
         await settle(pilot)
@@ -96,7 +104,9 @@ async def test_the_txt_preview_keeps_every_value_on_one_line(make_app, width: in
         assert "rua=mailto:tls-reports@example-shop.test" in rua_line
 
 
-async def test_the_mode_selector_highlights_the_chosen_mode_and_takes_1_2_3(make_app) -> None:
+async def test_the_mode_selector_highlights_the_chosen_mode_and_takes_1_2_3(
+    make_app: MakeApp,
+) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -108,14 +118,15 @@ async def test_the_mode_selector_highlights_the_chosen_mode_and_takes_1_2_3(make
         modes = screen.query_one("#mode", ModeSet)
         modes.focus()
         await pilot.pause()
-        highlighted = list(modes.query(RadioButton))[modes._selected or 0]
+        # The highlight is what RadioSet draws with its -selected class.
+        [highlighted] = modes.query(RadioButton).filter(".-selected")
         assert highlighted.id == "mode-testing"
         await pilot.press("left", "enter")  # one to the left of the chosen mode: enforce
         await pilot.pause()
-        assert screen.draft.mode == "enforce"
+        assert chosen_mode(screen) == "enforce"
         await pilot.press("right", "enter")  # and back: the highlight moved with the choice
         await pilot.pause()
-        assert screen.draft.mode == "testing"
+        assert chosen_mode(screen) == "testing"
         shown = " ".join(screen_text(app))
         assert "1 enforce" in shown and "2 testing" in shown and "3 none" in shown
         assert_nothing_cut(app, "edit, mode focused")
@@ -126,7 +137,7 @@ async def test_the_mode_selector_highlights_the_chosen_mode_and_takes_1_2_3(make
             assert "mode: " + mode in str(screen.query_one("#preview", Static).visual)
 
 
-async def test_export_offers_copy_only_where_c_does_not_type(make_app) -> None:
+async def test_export_offers_copy_only_where_c_does_not_type(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -150,20 +161,22 @@ async def test_export_offers_copy_only_where_c_does_not_type(make_app) -> None:
         assert "c Copy record" in screen_text(app)[-1]
 
 
-async def test_the_palette_lists_theme_switching_once(make_app) -> None:
+async def test_the_palette_lists_theme_switching_once(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"theme")
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search is a worker: wait for it, not for a time
         results = app.screen.query_one(CommandList)
         titles = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
         assert len([t for t in titles if "heme" in t]) == 1, titles
 
 
-async def test_preview_and_coverage_follow_keys_typed_as_the_editor_appears(make_app) -> None:
+async def test_preview_and_coverage_follow_keys_typed_as_the_editor_appears(
+    make_app: MakeApp,
+) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -179,11 +192,15 @@ async def test_preview_and_coverage_follow_keys_typed_as_the_editor_appears(make
         coverage = str(screen.query_one("#mx-status", Static).visual)
         assert "mx: mx9.example-shop.test" in preview
         assert "mx9.example-shop.test covers no current MX" in coverage
-        assert f"id={screen.draft.policy_id}" in str(screen.query_one("#txt-preview").visual)
+        assert f"id={screen.draft.policy_id}" in str(
+            screen.query_one("#txt-preview", Static).visual
+        )
         assert screen.draft.policy_id != "20261101T093000"  # the change bumped the id
 
 
-async def test_leaving_the_editor_saves_the_draft_at_once(make_app, data_dir: Path) -> None:
+async def test_leaving_the_editor_saves_the_draft_at_once(
+    make_app: MakeApp, data_dir: Path
+) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -196,7 +213,7 @@ async def test_leaving_the_editor_saves_the_draft_at_once(make_app, data_dir: Pa
         assert '"mx9.example-shop.test"' in saved
 
 
-async def test_the_domain_footer_says_how_to_inspect(make_app) -> None:
+async def test_the_domain_footer_says_how_to_inspect(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -205,7 +222,9 @@ async def test_the_domain_footer_says_how_to_inspect(make_app) -> None:
         assert "enter Inspect" in footer and "^q Quit" in footer
 
 
-async def test_a_save_failing_at_quit_is_said_on_the_terminal(make_app, capsys) -> None:
+async def test_a_save_failing_at_quit_is_said_on_the_terminal(
+    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     app = make_app()
 
     def broken() -> None:
@@ -215,13 +234,13 @@ async def test_a_save_failing_at_quit_is_said_on_the_terminal(make_app, capsys) 
         await settle(pilot)
         app.store.flush = broken  # type: ignore[method-assign]
         await pilot.press("ctrl+q")
-        await pilot.pause(0.2)
+        await pilot_wait_until(pilot, lambda: app.return_code is not None, what="the app to quit")
     assert app.return_code == 1
     captured = capsys.readouterr()
     assert "mtasts-tui: Could not save: [Errno 28] No space left" in captured.out + captured.err
 
 
-async def test_the_help_fits_80_columns_without_folding_a_line(make_app) -> None:
+async def test_the_help_fits_80_columns_without_folding_a_line(make_app: MakeApp) -> None:
     from mtasts_tui.tui.screens.help import HELP
 
     app = make_app()

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from rich.text import Text
-from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, RadioButton, SelectionList, Static, TextArea
 
-from mtasts_tui.core.bundle import POLICY_PATH, BundleSpec
+from mtasts_tui.core.bundle import BundleSpec
+from mtasts_tui.core.hosting import POLICY_PATH
 from mtasts_tui.lab import Lab, scenarios
+from mtasts_tui.probe.inspect import StepEvent, inspect_domain
 from mtasts_tui.tui.draft import Draft
 from mtasts_tui.tui.messages import InspectionDone, StepUpdate
+from mtasts_tui.tui.screens import inspection as inspection_screen
 from mtasts_tui.tui.screens.confirm import ConfirmScreen
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.edit import EditScreen
@@ -19,7 +25,7 @@ from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from .conftest import SIZE, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 BACKUP = "backup.mailhost-legacy.test"
@@ -32,7 +38,7 @@ def plain(widget: Static) -> str:
     return str(widget.render())
 
 
-async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
+async def test_domain_screen_validates_and_shows_idn(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -47,7 +53,7 @@ async def test_domain_screen_validates_and_shows_idn(make_app) -> None:
         assert isinstance(app.screen, DomainScreen)
 
 
-async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
+async def test_inspect_edit_review_export(make_app: MakeApp, tmp_path: Path) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -155,11 +161,11 @@ async def test_inspect_edit_review_export(make_app, tmp_path: Path) -> None:
         ]
 
 
-async def test_unchanged_id_is_refused(make_app) -> None:
+async def test_unchanged_id_is_refused(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
-        edit.query_one("#mode-enforce").value = True
+        edit.query_one("#mode-enforce", RadioButton).value = True
         await pilot.pause()
         assert edit.draft.policy_id != edit.live.policy_id
         edit.query_one("#policy-id", Input).value = edit.live.policy_id or ""
@@ -172,7 +178,7 @@ async def test_unchanged_id_is_refused(make_app) -> None:
         assert isinstance(app.screen, ReviewScreen)  # export refused
 
 
-async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
+async def test_hostile_content_shown_literally(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(lab.domain("hostile"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -197,7 +203,7 @@ async def test_hostile_content_shown_literally(make_app, lab: Lab) -> None:
         assert "[bold red]pwned[/]" in lines
 
 
-async def test_killed_session_draft_comes_back(make_app) -> None:
+async def test_the_next_session_resumes_the_draft(make_app: MakeApp) -> None:
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         edit = await open_editor(pilot)
@@ -205,7 +211,8 @@ async def test_killed_session_draft_comes_back(make_app) -> None:
         await pilot.pause()
         await settle(pilot)
         saved = edit.draft
-    # A new app instance (the first one is gone, as if killed) resumes the draft.
+    # A new app instance on the same data folder resumes the draft (a SIGKILLed session's
+    # draft coming back is tests/tui/test_kill.py's test).
     app2 = make_app(DEMO)
     async with app2.run_test(size=SIZE) as pilot:
         edit2 = await open_editor(pilot)
@@ -215,7 +222,19 @@ async def test_killed_session_draft_comes_back(make_app) -> None:
         assert "1 week" in plain(edit2.query_one("#max-age-status", Static))
 
 
-async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
+async def test_stale_results_are_dropped(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Re-runs are held at a gate before the probe, so they are still going when an old reply
+    # arrives, however slow or fast the machine is.
+    gate = asyncio.Event()
+    gate.set()  # the first run goes straight through
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        await gate.wait()
+        return await inspect_domain(*args, **kwargs)
+
+    monkeypatch.setattr(inspection_screen, "inspect_domain", held)
     app = make_app(DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -224,35 +243,31 @@ async def test_stale_results_are_dropped(make_app, lab: Lab) -> None:
         first = screen.inspection
         assert first is not None
         old_generation = screen.generation
-        # Slow DNS: the re-run is still going when an old reply arrives.
-        lab.set_dns_delay(0.3)
-        try:
-            await pilot.press("r")
-            await pilot.pause()
-            assert screen.generation == old_generation + 1
-            screen.post_message(InspectionDone(old_generation, first))
-            screen.post_message(StepUpdate(old_generation, _event("dns-mx", "stale-only row")))
-            await pilot.pause()
-            assert screen.inspection is None  # the stale result was not shown
-            assert "stale-only" not in " ".join(
-                plain(row) for row in screen.query(".check-row").results(Static)
-            )
-            # Two quick re-runs: only the newest survives (exclusive worker + generation).
-            await pilot.press("r")
-            await settle(pilot)
-        finally:
-            lab.set_dns_delay(0)
+        gate.clear()
+        await pilot.press("r")
+        await pilot.pause()
+        assert screen.generation == old_generation + 1
+        screen.post_message(InspectionDone(old_generation, first))
+        screen.post_message(StepUpdate(old_generation, _event("dns-mx", "stale-only row")))
+        await pilot.pause()
+        assert screen.inspection is None  # the stale result was not shown
+        assert "stale-only" not in " ".join(
+            plain(row) for row in screen.query(".check-row").results(Static)
+        )
+        # Two quick re-runs: only the newest survives (exclusive worker + generation).
+        await pilot.press("r")
+        gate.set()
+        await settle(pilot)
         assert screen.inspection is not None
+        assert screen.inspection is not first
         assert screen.generation == old_generation + 2
 
 
-def _event(step: str, detail: str):  # type: ignore[no-untyped-def]
-    from mtasts_tui.probe.inspect import StepEvent
-
+def _event(step: str, detail: str) -> StepEvent:
     return StepEvent(DEMO, step, "MX " + DEMO, "ok", 0.1, detail)
 
 
-async def test_offline_draft_and_help(make_app) -> None:
+async def test_offline_draft_and_help(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -286,7 +301,7 @@ def test_store_recent_keeps_queued_entries(data_dir: Path) -> None:
     assert Store(data_dir).recent() == ["c.test", "a.test", "b.test"]
 
 
-async def test_export_shows_the_caa_line_the_inspection_found(make_app, lab: Lab) -> None:
+async def test_export_shows_the_caa_line_the_inspection_found(make_app: MakeApp, lab: Lab) -> None:
     """A CAA set that does not allow the policy host's CA: the bundle says what to add."""
     domain = lab.domain("caa-blocks")
     app = make_app(domain)

@@ -18,9 +18,9 @@ from mtasts_tui.tui.clock import FIXED_NOW
 from mtasts_tui.tui.screens.domain import DomainScreen
 from mtasts_tui.tui.screens.history import HistoryScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
-from tests.monitor.results import POLICY, edit, result
 
-from .conftest import SIZE, settle
+from tests.monitor.results import POLICY, edit, result
+from tests.tui.conftest import SIZE, MakeApp, settle
 
 
 def plain(widget: Static) -> str:
@@ -32,7 +32,9 @@ def db() -> Path:
     return Path(os.environ["MTASTS_TUI_DB"])
 
 
-async def test_an_inspection_is_recorded_and_a_rerun_says_unchanged(make_app, lab: Lab) -> None:
+async def test_an_inspection_is_recorded_and_a_rerun_says_unchanged(
+    make_app: MakeApp, lab: Lab
+) -> None:
     good = lab.domain("good")
     app = make_app(good)
     async with app.run_test(size=SIZE) as pilot:
@@ -46,7 +48,9 @@ async def test_an_inspection_is_recorded_and_a_rerun_says_unchanged(make_app, la
     assert len(runs(open_store(db()), good)) == 2
 
 
-async def test_the_inspection_marks_what_changed_since_the_last_check(make_app, lab: Lab) -> None:
+async def test_the_inspection_marks_what_changed_since_the_last_check(
+    make_app: MakeApp, lab: Lab
+) -> None:
     good = lab.domain("good")
     conn = open_store(db())
     app = make_app(good)
@@ -63,7 +67,7 @@ async def test_the_inspection_marks_what_changed_since_the_last_check(make_app, 
         assert "mode-upgraded" in line
 
 
-async def test_the_history_screen_shows_the_timeline_and_a_policy_diff(make_app) -> None:
+async def test_the_history_screen_shows_the_timeline_and_a_policy_diff(make_app: MakeApp) -> None:
     conn = open_store(db())
     record(conn, result(), checked_at=FIXED_NOW - timedelta(days=2))
     changed = edit(result(), "policy.raw", POLICY.replace("enforce", "testing"))
@@ -88,7 +92,7 @@ async def test_the_history_screen_shows_the_timeline_and_a_policy_diff(make_app)
         assert isinstance(app.screen, DomainScreen)
 
 
-async def test_h_opens_the_history_from_the_inspection(make_app, lab: Lab) -> None:
+async def test_h_opens_the_history_from_the_inspection(make_app: MakeApp, lab: Lab) -> None:
     app = make_app(lab.domain("good"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -98,7 +102,9 @@ async def test_h_opens_the_history_from_the_inspection(make_app, lab: Lab) -> No
         assert "[first-check]" in plain(app.screen.query_one("#timeline", Static))
 
 
-async def test_the_domain_screen_lists_checked_domains_with_their_last_verdict(make_app) -> None:
+async def test_the_domain_screen_lists_checked_domains_with_their_last_verdict(
+    make_app: MakeApp,
+) -> None:
     conn = open_store(db())
     record(conn, result("checked.test"), checked_at=FIXED_NOW - timedelta(days=3))
     app = make_app()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from mtasts_tui.core.domain import DomainName, parse_domain
@@ -13,14 +15,14 @@ from mtasts_tui.tui.app import WizardApp
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.store import Store
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle
 
 
 def plain(widget: Static) -> str:
     return str(widget.visual)
 
 
-async def _inspect(app: WizardApp, pilot, lab: Lab, name: str) -> InspectionScreen:  # type: ignore[no-untyped-def]
+async def _inspect(app: WizardApp, pilot: Pilot[None], lab: Lab, name: str) -> InspectionScreen:
     domain = parse_domain(lab.domain(name))
     assert isinstance(domain, DomainName)
     app.open_inspection(domain)
@@ -31,7 +33,7 @@ async def _inspect(app: WizardApp, pilot, lab: Lab, name: str) -> InspectionScre
 
 
 async def test_one_row_per_host_with_a_count_and_every_address_in_the_detail(
-    config: ProbeConfig, data_dir, lab: Lab
+    config: ProbeConfig, data_dir: Path, lab: Lab
 ) -> None:
     app = WizardApp(config, None, store=Store(data_dir), deterministic=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -54,7 +56,7 @@ async def test_one_row_per_host_with_a_count_and_every_address_in_the_detail(
 
 
 async def test_the_verdict_says_cannot_tell_and_why(
-    config: ProbeConfig, data_dir, lab: Lab
+    config: ProbeConfig, data_dir: Path, lab: Lab
 ) -> None:
     app = WizardApp(replace(config, smtp=False), None, store=Store(data_dir), deterministic=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -19,14 +19,14 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mtasts_tui.lab import scenarios
 
-from .conftest import SIZE, open_editor
+from tests.tui.conftest import SIZE, MakeApp, open_editor
+from tests.waiting import wait_until
 
 DEMO = scenarios.DEMO_DOMAIN
 LIVE_ID = "20261101T093000"
@@ -81,33 +81,27 @@ class Terminal:
         raise AssertionError("the wizard did not quit")
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for the wizard")
-
-
 def saved_id(path: Path) -> str | None:
     try:
-        return json.loads(path.read_text()).get("policy_id")
+        saved: str | None = json.loads(path.read_text()).get("policy_id")
+        return saved
     except (OSError, ValueError):
         return None
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the lab binds 127.x addresses (Linux)")
-async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app) -> None:
+async def test_a_killed_wizard_keeps_the_draft(data_dir: Path, make_app: MakeApp) -> None:
     env = {**os.environ, "MTASTS_TUI_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
     draft_file = data_dir / "drafts" / f"{DEMO}.json"
     term = Terminal(env)
     try:
-        wait_for(lambda: "Not safe to enforce" in term.output)  # the inspection finished
+        wait_until(
+            lambda: "Not safe to enforce" in term.output, timeout=30
+        )  # the inspection finished
         term.press("e")
-        wait_for(lambda: "Policy file preview" in term.output)  # the editor is open
+        wait_until(lambda: "Policy file preview" in term.output, 30, "the editor")
         term.press("\x0e")  # ctrl+n: a new policy id, a change to the draft
-        wait_for(lambda: saved_id(draft_file) not in (None, LIVE_ID))
+        wait_until(lambda: saved_id(draft_file) not in (None, LIVE_ID), timeout=30)
     finally:
         term.kill()
     killed_with = saved_id(draft_file)
@@ -134,10 +128,11 @@ def test_keys_typed_just_before_ctrl_q_are_saved(data_dir: Path) -> None:
     draft_file = data_dir / "drafts" / f"{DEMO}.json"
     term = Terminal(env)
     try:
-        wait_for(lambda: "Not safe to enforce" in term.output)
+        wait_until(lambda: "Not safe to enforce" in term.output, timeout=30)
         term.press("e")
-        wait_for(lambda: "Policy file preview" in term.output)
-        time.sleep(0.3)  # the editor has focus; nothing typed yet, nothing saved yet
+        wait_until(lambda: "Policy file preview" in term.output, timeout=30)
+        # The editor is drawn; nothing typed yet, so nothing saved yet. (Keys that arrive before
+        # it is drawn: test_keys_typed_while_the_editor_opens_land_in_the_draft.)
         assert not draft_file.exists()
         # A pattern and enter (the cursor starts on the first line), then ctrl+q, in one burst.
         term.press("mx9.example-shop.test\r\x11")
@@ -156,7 +151,7 @@ def test_keys_typed_while_the_editor_opens_land_in_the_draft(data_dir: Path) -> 
     draft_file = data_dir / "drafts" / f"{DEMO}.json"
     term = Terminal(env)
     try:
-        wait_for(lambda: "Not safe to enforce" in term.output)
+        wait_until(lambda: "Not safe to enforce" in term.output, timeout=30)
         # e opens the editor; the pattern, enter and ctrl+q follow in the same burst, before
         # the editor has been drawn, let alone focused.
         term.press("emx9.example-shop.test\r\x11")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from mtasts_tui.lab import Lab
 from mtasts_tui.tui.screens.reports import ReportsScreen
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, MakeApp, SnapCompare, settle
 
-REPORT = {
+REPORT: dict[str, Any] = {
     "organization-name": "Company-X [bold]x[/]",
     "date-range": {
         "start-datetime": "2026-11-01T00:00:00Z",
@@ -62,7 +65,7 @@ def _write_reports(folder: Path) -> None:
     (folder / "r2.json").write_text(json.dumps(second))
 
 
-async def test_reports_screen_summarises_a_folder(make_app, tmp_path: Path) -> None:
+async def test_reports_screen_summarises_a_folder(make_app: MakeApp, tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     _write_reports(folder)
     app = make_app()
@@ -88,11 +91,11 @@ async def test_reports_screen_summarises_a_folder(make_app, tmp_path: Path) -> N
         assert "No such file" in str(screen.query_one("#report-summary", Static).visual)
 
 
-def test_reports_snapshot(snap_compare, make_app, tmp_path: Path) -> None:
+def test_reports_snapshot(snap_compare: SnapCompare, make_app: MakeApp, tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     _write_reports(folder)
 
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("f3")
         await pilot.pause()
@@ -107,7 +110,7 @@ def test_reports_snapshot(snap_compare, make_app, tmp_path: Path) -> None:
 
 
 async def test_reports_with_sts_failures_overrule_a_clean_inspection(
-    make_app, lab, tmp_path: Path
+    make_app: MakeApp, lab: Lab, tmp_path: Path
 ) -> None:
     good = lab.domain("good")
     report = copy.deepcopy(REPORT)
@@ -136,7 +139,7 @@ async def test_reports_with_sts_failures_overrule_a_clean_inspection(
         assert "TLS-RPT reports show 10 failed sessions" in text
 
 
-async def test_the_reports_path_input_completes_folders(make_app, tmp_path: Path) -> None:
+async def test_the_reports_path_input_completes_folders(make_app: MakeApp, tmp_path: Path) -> None:
     (tmp_path / "tlsrpt-archive").mkdir()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -147,8 +150,7 @@ async def test_the_reports_path_input_completes_folders(make_app, tmp_path: Path
         field.focus()
         field.value = str(tmp_path / "tlsrpt-a")
         field.cursor_position = len(field.value)
-        await settle(pilot)
-        await pilot.pause(0.2)
+        await settle(pilot)  # the suggester is a worker; its answer is a message settle delivers
         await pilot.press("right")
         assert field.value == str(tmp_path / "tlsrpt-archive") + "/"
 
@@ -174,7 +176,7 @@ def _store_reports(domain: str) -> None:
 
 
 async def test_the_store_is_the_default_source_when_it_holds_the_domain(
-    make_app, lab, data_dir: Path
+    make_app: MakeApp, lab: Lab, data_dir: Path
 ) -> None:
     good = lab.domain("good")
     _store_reports(good)
@@ -198,7 +200,7 @@ async def test_the_store_is_the_default_source_when_it_holds_the_domain(
 
 
 async def test_files_stay_the_source_when_the_store_lacks_the_domain(
-    make_app, lab, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, lab: Lab, data_dir: Path, tmp_path: Path
 ) -> None:
     _store_reports("elsewhere.test")
     app = make_app(lab.domain("good"))
@@ -225,7 +227,7 @@ async def test_files_stay_the_source_when_the_store_lacks_the_domain(
         )
 
 
-async def test_the_store_button_says_when_the_store_is_empty(make_app) -> None:
+async def test_the_store_button_says_when_the_store_is_empty(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -8,27 +8,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, TextArea
+from textual.pilot import Pilot
+from textual.widgets import Input, RadioButton, TextArea
 
-from mtasts_tui.lab import scenarios
+from mtasts_tui.lab import Lab, scenarios
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, MakeApp, SnapCompare, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 NARROW = (80, 24)
 
 
-async def _open_editor(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _open_editor(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("e")
     await settle(pilot)
 
 
 class TestDomainScreen:
-    def test_empty(self, snap_compare, make_app) -> None:
+    def test_empty(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle)
 
-    def test_recent_with_draft(self, snap_compare, make_app, data_dir: Path) -> None:
+    def test_recent_with_draft(
+        self, snap_compare: SnapCompare, make_app: MakeApp, data_dir: Path
+    ) -> None:
         from mtasts_tui.tui.draft import Draft
         from mtasts_tui.tui.store import Store
 
@@ -39,19 +42,19 @@ class TestDomainScreen:
         store.flush()
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle)
 
-    def test_idn_typed(self, snap_compare, make_app) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    def test_idn_typed(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
             await settle(pilot)
             await pilot.press(*"Bücher.test")
             await pilot.pause()
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
-    def test_empty_80x24(self, snap_compare, make_app) -> None:
+    def test_empty_80x24(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(make_app(), terminal_size=NARROW, run_before=settle)
 
-    def test_invalid(self, snap_compare, make_app) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    def test_invalid(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
             await settle(pilot)
             await pilot.press(*"-bad-.test")
             await pilot.pause()
@@ -59,33 +62,33 @@ class TestDomainScreen:
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
-def _need_ipv6(lab) -> None:  # type: ignore[no-untyped-def]
+def _need_ipv6(lab: Lab) -> None:
     if not lab.ipv6:
         pytest.skip("the demo's IPv6 MX address needs ::1, which cannot be bound here")
 
 
 class TestInspectionScreen:
-    def test_demo(self, snap_compare, make_app, lab) -> None:
+    def test_demo(self, snap_compare: SnapCompare, make_app: MakeApp, lab: Lab) -> None:
         _need_ipv6(lab)
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=settle)
 
-    def test_hostile(self, snap_compare, make_app, lab) -> None:
+    def test_hostile(self, snap_compare: SnapCompare, make_app: MakeApp, lab: Lab) -> None:
         app = make_app(lab.domain("hostile"))
         assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
-    def test_good_80x24(self, snap_compare, make_app, lab) -> None:
+    def test_good_80x24(self, snap_compare: SnapCompare, make_app: MakeApp, lab: Lab) -> None:
         assert snap_compare(make_app(lab.domain("good")), terminal_size=NARROW, run_before=settle)
 
 
 class TestEditScreen:
-    def test_from_live(self, snap_compare, make_app) -> None:
+    def test_from_live(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=_open_editor)
 
-    def test_from_live_80x24(self, snap_compare, make_app) -> None:
+    def test_from_live_80x24(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(make_app(DEMO), terminal_size=NARROW, run_before=_open_editor)
 
-    def test_invalid_fields(self, snap_compare, make_app) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    def test_invalid_fields(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
             await _open_editor(pilot)
             screen = pilot.app.screen
             screen.query_one("#mx", TextArea).text = "mx1.example-shop.test\n*.*.bad"
@@ -95,8 +98,8 @@ class TestEditScreen:
 
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
-    def test_ready_to_enforce(self, snap_compare, make_app) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    def test_ready_to_enforce(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
             await _open_editor(pilot)
             screen = pilot.app.screen
             screen.query_one(
@@ -109,35 +112,35 @@ class TestEditScreen:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
 
-async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _ready(pilot: Pilot[None]) -> None:
     await _open_editor(pilot)
     screen = pilot.app.screen
     screen.query_one(
         "#mx", TextArea
     ).text = "mx1.example-shop.test\nmx2.example-shop.test\nbackup.mailhost-legacy.test"
-    screen.query_one("#mode-enforce").value = True
+    screen.query_one("#mode-enforce", RadioButton).value = True
     await pilot.pause()
     await pilot.press("ctrl+r")
     await settle(pilot)
 
 
 class TestReviewExport:
-    def test_review(self, snap_compare, make_app) -> None:
+    def test_review(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=_ready)
 
-    def test_review_80x24(self, snap_compare, make_app) -> None:
+    def test_review_80x24(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(make_app(DEMO), terminal_size=NARROW, run_before=_ready)
 
-    def test_export_80x24(self, snap_compare, make_app) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    def test_export_80x24(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
             await _ready(pilot)
             await pilot.press("x")
             await settle(pilot)
 
         assert snap_compare(make_app(DEMO), terminal_size=NARROW, run_before=run_before)
 
-    def test_export_before_write(self, snap_compare, make_app) -> None:
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    def test_export_before_write(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
             await _ready(pilot)
             await pilot.press("x")
             await settle(pilot)
@@ -145,11 +148,15 @@ class TestReviewExport:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
     def test_export_written(
-        self, snap_compare, make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         monkeypatch.chdir(tmp_path)
 
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot[None]) -> None:
             await _ready(pilot)
             await pilot.press("x")
             await settle(pilot)
@@ -161,11 +168,15 @@ class TestReviewExport:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
     def test_export_asks_before_writing_into_a_non_empty_folder(
-        self, snap_compare, make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         monkeypatch.chdir(tmp_path)
 
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot[None]) -> None:
             await _ready(pilot)
             await pilot.press("x")
             await settle(pilot)
@@ -179,8 +190,8 @@ class TestReviewExport:
         assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
 
-def test_help(snap_compare, make_app) -> None:
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+def test_help(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("f1")
         await pilot.pause()
@@ -188,10 +199,10 @@ def test_help(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
-def test_light_theme(snap_compare, make_app, lab) -> None:
+def test_light_theme(snap_compare: SnapCompare, make_app: MakeApp, lab: Lab) -> None:
     _need_ipv6(lab)
 
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         pilot.app.theme = "textual-light"
         await pilot.pause()
@@ -199,7 +210,7 @@ def test_light_theme(snap_compare, make_app, lab) -> None:
     assert snap_compare(make_app(DEMO), terminal_size=SIZE, run_before=run_before)
 
 
-def test_history(snap_compare, make_app) -> None:
+def test_history(snap_compare: SnapCompare, make_app: MakeApp) -> None:
     import os
     from datetime import timedelta
     from pathlib import Path
@@ -209,6 +220,7 @@ def test_history(snap_compare, make_app) -> None:
     from mtasts_tui.store.history import record
     from mtasts_tui.tui.clock import FIXED_NOW
     from mtasts_tui.tui.screens.history import HistoryScreen
+
     from tests.monitor.results import POLICY, edit, result
 
     conn = open_store(Path(os.environ["MTASTS_TUI_DB"]))
@@ -220,7 +232,7 @@ def test_history(snap_compare, make_app) -> None:
     record(conn, no_tlsrpt, checked_at=FIXED_NOW - timedelta(days=1))
     conn.close()
 
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         domain = parse_domain("ex.test")
         assert not isinstance(domain, str)

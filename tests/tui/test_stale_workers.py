@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from mtasts_tui.lab import scenarios
@@ -23,8 +26,9 @@ from mtasts_tui.tui.screens import reports as reports_screen
 from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.reports import ReportsScreen
 
-from .conftest import SIZE, open_editor, settle
-from .test_reports_screen import REPORT
+from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
+from tests.tui.test_reports_screen import REPORT
+from tests.waiting import pilot_wait_until
 
 
 class Gate:
@@ -33,23 +37,31 @@ class Gate:
     def __init__(self, real: Callable[..., Any], slow: str) -> None:
         self.real, self.slow = real, slow
         self.release = threading.Event()
-        self.slow_done = threading.Event()
+        self.slow_thread: int | None = None
+        self.slow_caller: CodeType | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.slow not in str(args[0]):
             return self.real(*args, **kwargs)
+        self.slow_thread = threading.get_ident()
+        self.slow_caller = sys._getframe(1).f_code  # the worker function that called us
         self.release.wait(30)
-        try:
-            return self.real(*args, **kwargs)
-        finally:
-            self.slow_done.set()
+        return self.real(*args, **kwargs)
+
+    def slow_run_over(self) -> bool:
+        """Whether the worker that made the held call has returned: all it posts is posted."""
+        assert self.slow_thread is not None, "the slow run never reached the gate"
+        frame = sys._current_frames().get(self.slow_thread)
+        while frame is not None:
+            if frame.f_code is self.slow_caller:
+                return False
+            frame = frame.f_back
+        return True
 
 
-async def finish_slow_run(pilot, gate: Gate) -> None:  # type: ignore[no-untyped-def]
+async def finish_slow_run(pilot: Pilot[None], gate: Gate) -> None:
     gate.release.set()
-    assert gate.slow_done.wait(30)
-    for _ in range(3):  # let whatever it posts arrive
-        await pilot.pause(0.05)
+    await pilot_wait_until(pilot, gate.slow_run_over, timeout=30, what="the held run to end")
     await settle(pilot)
 
 
@@ -61,7 +73,7 @@ def report_for(folder: Path, domain: str) -> None:
 
 
 async def test_an_older_summary_never_replaces_a_newer_one(
-    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report_for(tmp_path / "old", "old.test")
     report_for(tmp_path / "new", "new.test")
@@ -91,9 +103,10 @@ async def test_an_older_summary_never_replaces_a_newer_one(
 
 
 async def test_an_older_write_never_replaces_the_newer_outcome(
-    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gate = Gate(export_screen.write_bundle, slow=str(tmp_path / "first"))
+    # The screen's own reference is the one replaced below; mypy wants it re-exported to read it.
+    gate = Gate(export_screen.write_bundle, slow=str(tmp_path / "first"))  # type: ignore[attr-defined]
     monkeypatch.setattr(export_screen, "write_bundle", gate)
     app = make_app(scenarios.DEMO_DOMAIN)
     async with app.run_test(size=SIZE) as pilot:

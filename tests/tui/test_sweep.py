@@ -20,7 +20,7 @@ from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.store import Store
 
-from .conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle
 
 EDGY = (
     "no-mx",

@@ -24,7 +24,7 @@ from textual.widgets import (
 )
 
 from mtasts_tui.core.domain import DomainName
-from mtasts_tui.core.policy import MODE_EXPLANATIONS, MODES, describe_duration
+from mtasts_tui.core.policy import MODE_EXPLANATIONS, MODES, describe_duration, parse_mode
 from mtasts_tui.core.policyid import new_policy_id
 from mtasts_tui.core.stsrecord import sts_record_value
 from mtasts_tui.core.text import one_line, printable
@@ -187,7 +187,7 @@ class EditScreen(WizardScreen):
 
     @on(RadioSet.Changed, "#mode")
     def _mode_changed(self, event: RadioSet.Changed) -> None:
-        self.mode = (event.pressed.id or "").removeprefix("mode-") or self.mode
+        self.mode = parse_mode((event.pressed.id or "").removeprefix("mode-")) or self.mode
         self._field_changed()
 
     @on(TextArea.Changed)
@@ -221,9 +221,7 @@ class EditScreen(WizardScreen):
     def _refresh(self, save: bool) -> None:
         d = self.draft
         self.check = c = check_draft(d, self.live)
-        self.query_one("#mode-help", Static).update(
-            Text(MODE_EXPLANATIONS.get(d.mode, ""), style="italic")
-        )
+        self.query_one("#mode-help", Static).update(Text(MODE_EXPLANATIONS[d.mode], style="italic"))
         self.query_one("#mx-status", Static).update(self._mx_status(c))
         age = d.max_age_int()
         if c.max_age:

@@ -35,7 +35,7 @@ from mtasts_tui.core.checklist import REPORT_WATCH_DAYS, checklist_items
 from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.hosting import HOSTING_TARGETS
 from mtasts_tui.core.text import one_line
-from mtasts_tui.export import BundleExistsError, ExportError, write_bundle
+from mtasts_tui.fs.bundle import BundleExistsError, ExportError, write_bundle
 from mtasts_tui.tui.draft import Draft, Live, bundle_spec, check_draft
 from mtasts_tui.tui.screens.base import WizardScreen
 from mtasts_tui.tui.screens.confirm import ConfirmScreen

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from mtasts_tui.core.domain import DomainName
 from mtasts_tui.core.drift import policy_diff
-from mtasts_tui.core.text import one_line
+from mtasts_tui.core.text import QUOTE_LIMIT, clip, one_line
 from mtasts_tui.tui.history import DomainHistory, db_path, load_history
 from mtasts_tui.tui.screens.base import WizardScreen
 
@@ -67,7 +67,11 @@ class HistoryScreen(WizardScreen):
         versions.clear_options()
         for n, (at, body) in enumerate(history.points):
             fields = [ln.strip() for ln in (body or "").splitlines()[1:] if ln.strip()]
-            label = "no policy served" if body is None else one_line("; ".join(fields))[:200]
+            label = (
+                "no policy served"
+                if body is None
+                else clip(one_line("; ".join(fields)), QUOTE_LIMIT)
+            )
             versions.add_option(Option(Text(f"{at}  {label}"), id=str(n)))
         if len(history.points) >= 2:
             self.picked = [len(history.points) - 2, len(history.points) - 1]

@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="last day of the --days window (default: today, UTC)",
     )
-    from mtasts_tui.reports.intake_cli import add_intake_arguments
+    from mtasts_tui.commands.reports_intake import add_intake_arguments
 
     add_intake_arguments(parser)
 
@@ -113,11 +113,11 @@ def _path_problem(path: str) -> str | None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """Run ``reports`` with parsed ``args``, writing to ``out``; returns the exit code."""
     err = err if err is not None else sys.stderr
-    from mtasts_tui.reports import intake_cli
+    from mtasts_tui.commands import reports_intake
 
-    if intake_cli.wants_store(args):
-        # No PATH (read the store), --imap, or --store: the store-backed run; see intake_cli.
-        return intake_cli.run(args, out, err)
+    if reports_intake.wants_store(args):
+        # No PATH (read the store), --imap, or --store: the store-backed run; see reports_intake.
+        return reports_intake.run(args, out, err)
     paths: list[str] = list(args.paths)
     unusable = [(p, why) for p in paths if (why := _path_problem(p)) is not None]
     if unusable:
@@ -211,7 +211,7 @@ def finish(
     warning_codes: Counter[str],
 ) -> int:
     """Write the per-domain verdicts (the JSON tail after the reports list, or the text) and
-    return the exit code. Shared by the file reader and the store (``intake_cli``).
+    return the exit code. Shared by the file reader and the store (``reports_intake``).
 
     ``results`` is consumed once, one domain at a time: with thousands of domains, no list of
     them all is built.

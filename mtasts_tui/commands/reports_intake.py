@@ -2,7 +2,7 @@
 
 ``reports PATH...`` alone reads files as it always did. ``--store`` also imports them; ``--imap``
 fetches a mailbox into the store; with no PATH the summary comes from the store. The output and
-the verdict are the file reader's own (``command.finish``), fed from the store's aggregates.
+the verdict are the file reader's own (``reports.finish``), fed from the store's aggregates.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from mtasts_tui.reports import command
+    from mtasts_tui.commands import reports as command
 
     paths: list[str] = list(args.paths or [])
     if paths and paths[0] == "serve":
@@ -254,7 +254,7 @@ def store_results(
 
 
 def summarise_store(store: ReportStore, args: argparse.Namespace, out: TextIO) -> int:
-    from mtasts_tui.reports import command
+    from mtasts_tui.commands import reports as command
 
     since, until = _window(args)
     domain = _domain(args)

@@ -345,18 +345,3 @@ def _remove_made(made_parents: list[Path], *temps: Path | None) -> None:
             folder.rmdir()
         except OSError:
             pass
-
-
-def atomic_write_text(path: Path, content: str) -> None:
-    """Replace ``path`` with ``content`` in one rename (used for drafts and settings)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
