@@ -54,7 +54,8 @@ RECORD_KEEP = 60.0
 """Seconds a TLSA/CNAME answer of an MX host is kept: the DANE lookups do not report their TTL,
 and a minute is below any TTL a zone would sensibly set."""
 RUN_LONG = 24 * 3600.0
-"""Whether the resolver validates DNSSEC is asked once per run (a `watch` cycle is a new run)."""
+"""Kept for the whole run: STARTTLS probe results, and whether the resolver validates DNSSEC
+(a `watch` cycle starts a new cache)."""
 NEGATIVE_TTL = 30.0
 """Seconds a failed or empty address lookup is kept (it has no TTL of its own to honour)."""
 

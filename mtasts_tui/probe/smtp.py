@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, replace
 
 from mtasts_tui.core.facts import MxAddressProbe
-from mtasts_tui.probe.cache import RunCache
+from mtasts_tui.probe.cache import RUN_LONG, RunCache
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -82,10 +82,6 @@ async def shared_probe(
             error=f"timed out after {round(timeout, 1):g} s waiting for the shared probe",
             timed_out=True,
         )
-
-
-RUN_LONG = 24 * 3600.0
-"""A probe result is kept for the whole run (a `watch` cycle starts a new cache)."""
 
 
 async def probe_address(net: Network, host: str, address: str, timeout: float) -> MxAddressProbe:
