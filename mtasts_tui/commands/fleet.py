@@ -70,7 +70,9 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
         import uvloop
     except ImportError:
         return None
-    return uvloop.new_event_loop
+    # Typed here: without the extra installed, type checkers see uvloop as Any.
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def digest(name: str) -> bytes:
