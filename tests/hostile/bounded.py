@@ -12,6 +12,7 @@ a pytest worker that just built a 200 MB input would inherit that figure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -110,7 +111,8 @@ def run_cli(
                 child = int(pid_file.read_text()) if pid_file.exists() else None
                 if time.monotonic() - start > timeout:
                     if child:
-                        os.kill(child, signal.SIGKILL)
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(child, signal.SIGKILL)
                     proc.kill()
                     proc.wait()
                     raise AssertionError(f"still running after {timeout} s: {args!r:.300}")
@@ -120,7 +122,9 @@ def run_cli(
                     and not interrupted
                     and interrupt_after(out_path)
                 ):
-                    os.kill(child, signal.SIGINT)
+                    # It may have finished first, the launcher only writing its rusage.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGINT)
                     interrupted = True
                 time.sleep(0.01)
         finally:
