@@ -472,6 +472,8 @@ def _judge_host(
             )
         )
         unverified.append(f"{len(probe.skipped)} address(es) of {host} were not probed")
+        if not probe.addresses:  # the cap left none of its addresses: not checked, not unreachable
+            return Assessment(tuple(findings), tuple(blockers), tuple(unverified))
     if not reached:
         if unreached or not addresses[0].address:
             why = "; ".join(dict.fromkeys(_unreachable_words(a) for a in unreached)) or "no answer"

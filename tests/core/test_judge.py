@@ -343,6 +343,17 @@ def test_addresses_beyond_the_cap_are_named_and_make_it_cannot_tell() -> None:
     assert j.enforce_ready is None
 
 
+def test_a_host_whose_every_address_is_past_the_cap_is_not_called_unreachable() -> None:
+    # The per-domain address cap can leave a low-preference host with no address probed at all:
+    # that is "not checked", not "could not reach it on port 25".
+    probe = host_of(skipped=("192.0.2.60", "2001:db8::60"))
+    j = judge(facts(mx_probes=(probe,)))
+    found = {x.code for x in j.findings}
+    assert "mx-not-checked" in found and "mx-unreachable" not in found
+    assert any("2 address(es) of mx1.example.com were not probed" in u for u in j.unverified)
+    assert j.enforce_ready is None
+
+
 def test_a_blocker_outranks_what_cannot_be_told() -> None:
     silent = MxProbe(host="mx2.example.com", error="connection refused")
     bad = good_address("192.0.2.2", starttls=False, tls_version=None, cert_valid=None)
