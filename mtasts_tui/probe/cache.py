@@ -50,9 +50,6 @@ MAX_ENTRIES = 1024
 """Entries per table; enough for every shared host of a fleet, small enough to stay flat."""
 MAX_POOLS = 64
 """Open HTTPS pools (address, SNI name) kept for reuse; the oldest is closed first."""
-RECORD_KEEP = 60.0
-"""Seconds a TLSA/CNAME answer of an MX host is kept: the DANE lookups do not report their TTL,
-and a minute is below any TTL a zone would sensibly set."""
 RUN_LONG = 24 * 3600.0
 """Kept for the whole run: STARTTLS probe results, and whether the resolver validates DNSSEC
 (a `watch` cycle starts a new cache)."""
@@ -322,7 +319,7 @@ async def mx_host_records(
 ) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
     """TLSA records and aliases of the MX hosts (``probe.dane.lookup_mx_hosts``), each host's
     asked once per run-cache lifetime and shared by every domain using it."""
-    from mtasts_tui.probe.dane import lookup_mx_hosts
+    from mtasts_tui.probe.dane import lookup_mx_hosts, mx_hosts_kept
 
     cache = net.cache
     if cache is None:
@@ -331,9 +328,10 @@ async def mx_host_records(
     async def one(host: str) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...]]:
         async def ask() -> tuple[object, float]:
             plain = [host] if cache.owns_addresses(host) else []
-            found = await lookup_mx_hosts(net.resolver, [host], timeout, plain=plain)
-            failed = any(t.status == "error" for t in found[0])
-            return found, 0.0 if failed else RECORD_KEEP
+            tlsa, cnames, keep = await mx_hosts_kept(net.resolver, [host], timeout, plain=plain)
+            failed = any(t.status == "error" for t in tlsa)
+            # Kept while every answer behind it lives (its TTL), never past the run's horizon.
+            return (tlsa, cnames), 0.0 if failed else min(keep, RUN_LONG)
 
         return await cache.records.get((host.lower(), "TLSA+CNAME"), ask)  # type: ignore[return-value]
 

@@ -26,11 +26,9 @@ from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
 from mtasts_tui.probe.dns import (
-    _no_nameservers_reason,
     _resolve,
     _resolve_full,
     negative_ttl,
-    resolve,
 )
 
 MAX_PARALLEL_CAA = 6
@@ -101,50 +99,65 @@ async def lookup_tlsa(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> TlsaLookup:
     """The TLSA records at ``_25._tcp.<host>`` (RFC 7672 §2.2), with the answer's AD bit."""
+    return (await _tlsa_kept(resolver, host, timeout))[0]
+
+
+async def _tlsa_kept(
+    resolver: dns.asyncresolver.Resolver, host: str, timeout: float
+) -> tuple[TlsaLookup, float]:
+    """:func:`lookup_tlsa`, and how long its answer may be kept (0: a failure, not at all)."""
     name = normalize_host(host)
-    try:
-        async with asyncio.timeout(timeout + 0.5):
-            answer = await resolve(resolver, tlsa_name(name), "TLSA", timeout)
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer) as exc:
+    status, answer, why, response = await _resolve_full(resolver, tlsa_name(name), "TLSA", timeout)
+    if status == "error":
+        return TlsaLookup(host=name, status="error", error=why), 0.0
+    if answer is None:
         # A validated denial matters too: "signed, no TLSA" tells DANE senders to skip DANE.
-        status: LookupStatus = "nxdomain" if isinstance(exc, dns.resolver.NXDOMAIN) else "nodata"
-        return TlsaLookup(host=name, status=status, authenticated=_denial_ad(exc))
-    except dns.resolver.NoNameservers as exc:
-        return TlsaLookup(host=name, status="error", error=_no_nameservers_reason(exc))
-    except (dns.exception.Timeout, TimeoutError):
-        return TlsaLookup(host=name, status="error", error=f"timed out after {timeout:g} s")
-    except dns.exception.DNSException as exc:
-        return TlsaLookup(host=name, status="error", error=f"{type(exc).__name__}: {exc}")
+        ad = None if response is None else bool(response.flags & dns.flags.AD)
+        return TlsaLookup(host=name, status=status, authenticated=ad), negative_ttl(response)
     records = tuple(
         TlsaRecord(rdata.usage, rdata.selector, rdata.mtype, bytes(rdata.cert))
         for rdata in answer
         if rdata.rdtype == dns.rdatatype.TLSA
     )[:MAX_RECORDS]
-    return TlsaLookup(
+    found = TlsaLookup(
         host=name,
         status="ok" if records else "nodata",
         records=records,
         authenticated=authenticated(answer),
     )
+    return found, _answer_ttl(answer)
+
+
+def _answer_ttl(answer: dns.resolver.Answer) -> float:
+    return float(answer.rrset.ttl) if answer.rrset is not None else 0.0
 
 
 async def lookup_cname(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> str | None:
     """The CNAME target when ``host`` is an alias; None when it is not (or the lookup failed)."""
-    status, answer, _ = await _resolve(resolver, host.rstrip("."), "CNAME", timeout)
-    if status != "ok" or answer is None:
-        return None
+    return (await _cname_kept(resolver, host, timeout))[0]
+
+
+async def _cname_kept(
+    resolver: dns.asyncresolver.Resolver, host: str, timeout: float
+) -> tuple[str | None, float]:
+    status, answer, _, response = await _resolve_full(resolver, host.rstrip("."), "CNAME", timeout)
+    if status == "error":
+        return None, 0.0
+    if answer is None:
+        return None, negative_ttl(response)
     for rdata in answer:
         if rdata.rdtype == dns.rdatatype.CNAME:
-            return str(rdata.target.to_text(omit_final_dot=True))
-    return None
+            return str(rdata.target.to_text(omit_final_dot=True)), _answer_ttl(answer)
+    return None, _answer_ttl(answer)
 
 
 async def _alias(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float, plain: bool
-) -> str | None:
-    return None if plain else await lookup_cname(resolver, host, timeout)
+) -> tuple[str | None, float]:
+    # A host that owns address records is no alias: nothing asked, nothing to expire.
+    return (None, float("inf")) if plain else await _cname_kept(resolver, host, timeout)
 
 
 CaaAnswer = tuple[LookupStatus, tuple[CaaRecord, ...], str | None]
@@ -246,16 +259,30 @@ async def lookup_mx_hosts(
     Hosts in ``plain`` are known to be no alias (they own address records), so their CNAME
     query is not sent.
     """
-    tlsa, targets = await asyncio.gather(
-        asyncio.gather(*(lookup_tlsa(resolver, h, timeout) for h in hosts)),
+    tlsa, cnames, _ = await mx_hosts_kept(resolver, hosts, timeout, plain=plain)
+    return tlsa, cnames
+
+
+async def mx_hosts_kept(
+    resolver: dns.asyncresolver.Resolver,
+    hosts: list[str],
+    timeout: float,
+    *,
+    plain: Collection[str] = (),
+) -> tuple[tuple[TlsaLookup, ...], tuple[tuple[str, str], ...], float]:
+    """:func:`lookup_mx_hosts`, and how long the whole answer may be kept: the shortest TTL of
+    the answers it was built from (negative ones as their SOA says; 0 after a failure)."""
+    tlsa, aliases = await asyncio.gather(
+        asyncio.gather(*(_tlsa_kept(resolver, h, timeout) for h in hosts)),
         asyncio.gather(*(_alias(resolver, h, timeout, h in plain) for h in hosts)),
     )
-    cnames = tuple((h, t) for h, t in zip(hosts, targets, strict=True) if t is not None)
+    cnames = tuple((h, t) for h, (t, _) in zip(hosts, aliases, strict=True) if t is not None)
     # RFC 7672 §2.2.2: for an MX that is an alias, DANE senders look for TLSA records at the
     # alias's target first, and at the MX name only when the target has none.
-    at_target = await asyncio.gather(*(lookup_tlsa(resolver, t, timeout) for _, t in cnames))
+    at_target = await asyncio.gather(*(_tlsa_kept(resolver, t, timeout) for _, t in cnames))
     found = {
-        h: replace(t, host=h, base=t.host) for (h, _), t in zip(cnames, at_target, strict=True)
+        h: replace(t, host=h, base=t.host) for (h, _), (t, _) in zip(cnames, at_target, strict=True)
     }
-    chosen = [found[t.host] if t.host in found and found[t.host].records else t for t in tlsa]
-    return tuple(chosen), cnames
+    chosen = [found[t.host] if t.host in found and found[t.host].records else t for t, _ in tlsa]
+    keep = min((k for _, k in (*tlsa, *aliases, *at_target)), default=0.0)
+    return tuple(chosen), cnames, keep

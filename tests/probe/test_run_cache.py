@@ -308,3 +308,28 @@ def test_a_shared_caa_answer_is_kept_only_while_its_ttl_lasts(lab: Lab) -> None:
     asyncio.run(twice(clock))
     assert lab.dns_queries("fleet.test", "CAA") - before == 2
     assert 55 < clock[0] <= 60
+
+
+def test_a_shared_tlsa_answer_is_kept_for_its_ttl_and_a_missing_one_as_its_soa_says(
+    labs: Labs, lab: Lab
+) -> None:
+    """TLSA and CNAME answers of an MX host are kept as long as the shortest TTL behind them:
+    the demo's signed TLSA record has the lab's 300 s TTL (its MX answer carries mx1's
+    addresses, so no CNAME is asked); the provider MX has no TLSA, a "no" the lab's SOA allows
+    60 s."""
+    demo = labs.get(scenarios.DEMO)
+
+    async def kept(on: Lab, domain: str, host: str) -> float:
+        net = Network.from_config(on.probe_config(timeout=5.0))
+        cache = net.cache = RunCache()
+        try:
+            await inspect_domain(_domain(domain), net)
+            expires, _ = cache.records._done[(host, "TLSA+CNAME")]
+            return expires - time.monotonic()
+        finally:
+            await cache.aclose()
+
+    signed = asyncio.run(kept(demo, scenarios.DEMO_DOMAIN, f"mx1.{scenarios.DEMO_DOMAIN}"))
+    assert 290 < signed <= 300
+    missing = asyncio.run(kept(lab, FLEET[0], SHARED))
+    assert 50 < missing <= 60
