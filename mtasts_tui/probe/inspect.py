@@ -233,7 +233,11 @@ async def _inspect(
     async def tlsrpt() -> None:
         seen.tlsrpt = await txt("dns-tlsrpt", f"_smtp._tls.{d}", f"TXT _smtp._tls.{d}")
         # Beside the MX chain, not after it: TXT → rua MX → its addresses is no longer a path.
+        if seen.tlsrpt.status != "ok" or not seen.tlsrpt.records:
+            return
+        t = steps.start("rua", "TLS-RPT destinations")
         seen.rua = await probe_rua(net, seen.tlsrpt, deadline.for_step())
+        steps.finish("rua", "TLS-RPT destinations", t, *_rua_row(seen.rua))
 
     async def policy() -> None:
         label = f"HTTPS policy {policy_url(d)}"
@@ -352,7 +356,10 @@ async def _inspect(
         await asyncio.gather(mx_dns(hosts_seen[:MAX_MX_PROBES]), mx_probes(hosts_seen))
 
     async def mx_dns(hosts: list[str]) -> None:
+        label = f"TLSA _25._tcp of {len(hosts)} MX host(s)"
+        t = steps.start("dns-tlsa", label)
         seen.tlsa, seen.mx_cnames = await mx_host_records(net, hosts, deadline.for_step())
+        steps.finish("dns-tlsa", label, t, *_tlsa_row(seen.tlsa))
 
     async def mx_probes(hosts_seen: list[str]) -> None:
         if not net.config.smtp:
@@ -365,10 +372,30 @@ async def _inspect(
         seen.probes = tuple(probes)
 
     async def dnssec() -> None:
-        seen.resolver = await resolver_of(net, deadline.for_step())
+        label = "DNSSEC validation by the resolver"
+        t = steps.start("dnssec", label)
+        seen.resolver = info = await resolver_of(net, deadline.for_step())
+        # The resolver's name is in the DNSSEC block below; the row says only what it found.
+        if info.validates is None:
+            steps.finish("dnssec", label, t, "warning", "not known: the probe got no answer")
+        elif info.validates:
+            steps.finish("dnssec", label, t, "ok", "validating")
+        else:
+            steps.finish("dnssec", label, t, "warning", "not validating")
 
     async def caa() -> None:
-        seen.caa = await caa_of(net, f"mta-sts.{d}", deadline.for_step())
+        name = f"mta-sts.{d}"
+        label = f"CAA {name}"
+        t = steps.start("dns-caa", label)
+        seen.caa = found = await caa_of(net, name, deadline.for_step())
+        if found.status == "error":
+            steps.finish("dns-caa", label, t, "warning", found.error or "lookup failed")
+        elif found.status == "none":
+            steps.finish("dns-caa", label, t, "ok", "none: any CA may issue")
+        else:
+            steps.finish(
+                "dns-caa", label, t, "ok", f"{len(found.records)} record(s) at {found.owner}"
+            )
 
     try:
         async with asyncio.timeout(deadline.remaining() + GRACE):
@@ -380,6 +407,24 @@ async def _inspect(
     facts = _facts(d, net, seen)
     judgement = judge(facts, now=datetime.now(UTC))
     return Inspection(domain, facts, judgement, time.monotonic() - started)
+
+
+def _tlsa_row(found: tuple[TlsaLookup, ...]) -> tuple[StepState, str]:
+    failed = [t for t in found if t.status == "error"]
+    if failed:
+        return "warning", f"{len(failed)} lookup(s) failed: {failed[0].error or 'no answer'}"
+    hosts = [t.host for t in found if t.records]
+    return "ok", f"records for {', '.join(hosts)}" if hosts else "none (no DANE)"
+
+
+def _rua_row(probes: tuple[RuaProbe, ...]) -> tuple[StepState, str]:
+    if not probes:
+        return "warning", "no usable destination"
+    good = sum(1 for p in probes if p.deliverable)
+    detail = f"{good}/{len(probes)} can receive reports"
+    if any(p.deliverable is False for p in probes):
+        return "failed", detail
+    return ("ok" if good == len(probes) else "warning"), detail
 
 
 HEAD_START = 12

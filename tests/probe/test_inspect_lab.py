@@ -146,6 +146,32 @@ def test_independent_lookups_start_before_the_mx_lookup_finishes(lab: Lab) -> No
     assert len(smtp_rows) == 2 and all(e.elapsed is not None for e in smtp_rows)
 
 
+def rows(lab: Lab, scenario: str) -> dict[str, StepEvent]:
+    """The finished step rows of one inspection, by step."""
+    events: list[StepEvent] = []
+    net = Network.from_config(config_from_args(lab_namespace(lab)))
+    asyncio.run(inspect_domain(_domain(lab.domain(scenario)), net, events.append))
+    running = {e.step for e in events if e.state == "running"}
+    done = {e.step: e for e in events if e.state != "running"}
+    assert running == set(done), "every row that started also finished"
+    return done
+
+
+def test_dnssec_tlsa_caa_and_rua_each_have_a_live_row(lab: Lab) -> None:
+    good = rows(lab, "good")
+    assert (good["dnssec"].state, good["dnssec"].detail) == ("ok", "validating")
+    assert (good["dns-tlsa"].state, good["dns-tlsa"].detail) == ("ok", "none (no DANE)")
+    assert (good["dns-caa"].state, good["dns-caa"].detail) == ("ok", "none: any CA may issue")
+    assert (good["rua"].state, good["rua"].detail) == ("ok", "1/1 can receive reports")
+    dane = rows(lab, "dane-good")["dns-tlsa"]
+    assert dane.state == "ok" and dane.detail.startswith("records for mx1.")
+    caa = rows(lab, "caa-blocks")["dns-caa"]
+    assert caa.state == "ok" and caa.detail == "1 record(s) at caa-blocks.test"
+    sink = rows(lab, "rua-null-mx")["rua"]
+    assert (sink.state, sink.detail) == ("failed", "0/1 can receive reports")
+    assert "rua" not in rows(lab, "tlsrpt-missing")  # nothing to probe, no row
+
+
 def test_a_name_server_that_drops_queries_gives_dns_error_within_the_deadline(
     slow_lab: Lab,
 ) -> None:

@@ -172,7 +172,10 @@ class InspectionScreen(WizardScreen):
             row = rows[0]
         else:
             row = CheckRow(event.step)
-            checks.mount(row)
+            # Rows keep one order whatever step starts first (the TLS-RPT destinations wait
+            # for their TXT record, which races the MX answer).
+            later = [r for r in self.query(CheckRow) if _rank(r.step) > _rank(event.step)]
+            checks.mount(row, before=later[0] if later else None)
         row.show(event, self._frame, self.wizard.clock.elapsed(event.elapsed))
 
     @on(InspectionFailed)
@@ -422,3 +425,11 @@ def _address_line(a: MxAddressProbe) -> Text:
         line.append(" ✗ ", style="bold red")
         line.append(one_line(a.error or "STARTTLS not offered"), style="red")
     return line
+
+
+_ROW_ORDER = ("dns-mx", "dns-sts", "dns-tlsrpt", "policy", "dnssec", "dns-caa", "rua", "dns-tlsa")
+"""The step rows in reading order; the STARTTLS rows (``smtp:<host>``) follow in MX order."""
+
+
+def _rank(step: str) -> int:
+    return _ROW_ORDER.index(step) if step in _ROW_ORDER else len(_ROW_ORDER)
