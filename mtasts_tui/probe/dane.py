@@ -28,7 +28,7 @@ from mtasts_tui.core.facts import LookupStatus, ResolverInfo
 from mtasts_tui.probe.dns import (
     _resolve,
     _resolve_full,
-    negative_ttl,
+    kept_for,
 )
 
 MAX_PARALLEL_CAA = 6
@@ -108,12 +108,13 @@ async def _tlsa_kept(
     """:func:`lookup_tlsa`, and how long its answer may be kept (0: a failure, not at all)."""
     name = normalize_host(host)
     status, answer, why, response = await _resolve_full(resolver, tlsa_name(name), "TLSA", timeout)
+    keep = kept_for(status, answer, response)
     if status == "error":
-        return TlsaLookup(host=name, status="error", error=why), 0.0
+        return TlsaLookup(host=name, status="error", error=why), keep
     if answer is None:
         # A validated denial matters too: "signed, no TLSA" tells DANE senders to skip DANE.
         ad = None if response is None else bool(response.flags & dns.flags.AD)
-        return TlsaLookup(host=name, status=status, authenticated=ad), negative_ttl(response)
+        return TlsaLookup(host=name, status=status, authenticated=ad), keep
     records = tuple(
         TlsaRecord(rdata.usage, rdata.selector, rdata.mtype, bytes(rdata.cert))
         for rdata in answer
@@ -125,11 +126,7 @@ async def _tlsa_kept(
         records=records,
         authenticated=authenticated(answer),
     )
-    return found, _answer_ttl(answer)
-
-
-def _answer_ttl(answer: dns.resolver.Answer) -> float:
-    return float(answer.rrset.ttl) if answer.rrset is not None else 0.0
+    return found, keep
 
 
 async def lookup_cname(
@@ -143,14 +140,12 @@ async def _cname_kept(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> tuple[str | None, float]:
     status, answer, _, response = await _resolve_full(resolver, host.rstrip("."), "CNAME", timeout)
-    if status == "error":
-        return None, 0.0
-    if answer is None:
-        return None, negative_ttl(response)
-    for rdata in answer:
-        if rdata.rdtype == dns.rdatatype.CNAME:
-            return str(rdata.target.to_text(omit_final_dot=True)), _answer_ttl(answer)
-    return None, _answer_ttl(answer)
+    targets = [
+        str(rdata.target.to_text(omit_final_dot=True))
+        for rdata in answer or ()
+        if rdata.rdtype == dns.rdatatype.CNAME
+    ]
+    return (targets[0] if targets else None), kept_for(status, answer, response)
 
 
 async def _alias(
@@ -177,13 +172,7 @@ async def caa_at(
         for rdata in answer or ()
         if rdata.rdtype == dns.rdatatype.CAA
     )
-    if status == "error":
-        keep = 0.0
-    elif answer is not None and answer.rrset is not None:
-        keep = float(answer.rrset.ttl)
-    else:
-        keep = negative_ttl(response)
-    return (status, records, why), keep
+    return (status, records, why), kept_for(status, answer, response)
 
 
 async def lookup_caa(

@@ -88,6 +88,16 @@ def negative_ttl(response: object) -> float:
     return NEGATIVE_TTL
 
 
+def kept_for(status: LookupStatus, answer: dns.resolver.Answer | None, response: object) -> float:
+    """How long the outcome of one lookup (``_resolve_full``) may be kept: an answer for its TTL,
+    a "no such record" as its SOA says (RFC 2308 §5), a failure not at all."""
+    if status == "error":
+        return 0.0
+    if answer is not None and answer.rrset is not None:
+        return float(answer.rrset.ttl)
+    return negative_ttl(response)
+
+
 TRUNCATED = "the answer was truncated (TC) even over TCP"
 
 MAX_QUERIES_PER_SOCKET = 256
