@@ -18,8 +18,8 @@ from mtasts_tui.core.domain import (
     NAME_LIMIT,
     TLSRPT_PREFIX,
     DomainName,
-    names_too_long,
     parse_domain,
+    prefixes_too_long,
 )
 from mtasts_tui.core.draft import DraftFields, validate_draft
 from mtasts_tui.core.hosting import HOSTING_TARGETS, POLICY_PATH, hosting_files
@@ -80,10 +80,10 @@ def make_bundle_spec(
 def _unpublishable_names(domain: DomainName, with_tlsrpt: bool) -> list[str]:
     prefixes = MTA_STS_PREFIXES + ((TLSRPT_PREFIX,) if with_tlsrpt else ())
     return [
-        f"{clip(name, 40)} would be {len(name)} characters, longer than the {NAME_LIMIT} a "
-        "DNS name may have, so this domain cannot publish it"
-        + ("; leave out the rua destinations to skip TLS-RPT." if name[0:5] == "_smtp" else ".")
-        for name in names_too_long(domain.ascii, prefixes)
+        f"{clip(p + domain.ascii, 40)} would be {len(p + domain.ascii)} characters, longer than "
+        f"the {NAME_LIMIT} a DNS name may have, so this domain cannot publish it"
+        + ("; leave out the rua destinations to skip TLS-RPT." if p == TLSRPT_PREFIX else ".")
+        for p in prefixes_too_long(domain.ascii, prefixes)
     ]
 
 

@@ -62,14 +62,14 @@ TLSRPT_PREFIX = "_smtp._tls."
 """The TLS-RPT record's name under the domain (RFC 8460 3)."""
 
 
-def names_too_long(domain: str, prefixes: tuple[str, ...]) -> tuple[str, ...]:
-    """The ``prefix + domain`` names that DNS cannot hold.
+def prefixes_too_long(domain: str, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``prefixes`` whose ``prefix + domain`` name DNS cannot hold.
 
     A domain of 243 to 253 characters is a valid mail domain, yet ``_smtp._tls.<domain>`` (from
     243) and ``_mta-sts.<domain>`` (from 245) are longer than a DNS name may be, so those records
     can never be published.
     """
-    return tuple(p + domain for p in prefixes if len(p) + len(domain) > NAME_LIMIT)
+    return tuple(p for p in prefixes if len(p) + len(domain) > NAME_LIMIT)
 
 
 def is_hostname(name: str) -> bool:

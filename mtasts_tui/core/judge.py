@@ -11,8 +11,8 @@ from mtasts_tui.core.domain import (
     MTA_STS_PREFIXES,
     NAME_LIMIT,
     TLSRPT_PREFIX,
-    names_too_long,
     normalize_host,
+    prefixes_too_long,
 )
 from mtasts_tui.core.facts import (
     MODERN_TLS_VERSIONS,
@@ -215,7 +215,7 @@ def _dns_error(what: str, name: str, why: str | None, severity: Severity) -> Fin
 
 
 def _names_too_long(domain: str) -> Finding | None:
-    prefixes = [p for p in (*MTA_STS_PREFIXES, TLSRPT_PREFIX) if names_too_long(domain, (p,))]
+    prefixes = prefixes_too_long(domain, (*MTA_STS_PREFIXES, TLSRPT_PREFIX))
     if not prefixes:
         return None
     listed = ", ".join(f"{p}<domain> ({len(p) + len(domain)})" for p in prefixes)
@@ -223,7 +223,7 @@ def _names_too_long(domain: str) -> Finding | None:
         f"The domain is {len(domain)} characters, so {listed} would be longer than the "
         f"{NAME_LIMIT} characters a DNS name may have: "
     )
-    if prefixes == [TLSRPT_PREFIX]:  # the longest prefix, so the first to be too long
+    if prefixes == (TLSRPT_PREFIX,):  # the longest prefix, so the first to be too long
         return warning(
             "domain-too-long", text + "no TLS-RPT record can be published for this domain."
         )
