@@ -12,12 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 import dns.asyncresolver
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.rdatatype
-import dns.resolver
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
@@ -25,7 +19,9 @@ from mtasts_tui.core.caa import CaaLookup, CaaRecord, caa_search_names
 from mtasts_tui.core.dane import MAX_RECORDS, TlsaLookup, TlsaRecord, tlsa_name
 from mtasts_tui.core.domain import normalize_host
 from mtasts_tui.core.facts import LookupStatus, ResolverInfo
+from mtasts_tui.probe import dnswire
 from mtasts_tui.probe.dns import (
+    Found,
     _resolve,
     _resolve_full,
     kept_for,
@@ -45,22 +41,9 @@ _ISSUER_ATTRIBUTES = {
 }
 
 
-def authenticated(answer: dns.resolver.Answer | None) -> bool | None:
+def authenticated(answer: Found | None) -> bool | None:
     """The AD bit of the response behind ``answer``; None when there was no answer."""
-    if answer is None or answer.response is None:
-        return None
-    return bool(answer.response.flags & dns.flags.AD)
-
-
-def _denial_ad(exc: dns.resolver.NXDOMAIN | dns.resolver.NoAnswer) -> bool | None:
-    try:
-        if isinstance(exc, dns.resolver.NoAnswer):
-            response = exc.response()  # type: ignore[no-untyped-call]
-        else:
-            response = next(iter(exc.responses().values()))  # type: ignore[no-untyped-call]
-    except (KeyError, StopIteration, AttributeError, TypeError):
-        return None
-    return bool(response.flags & dns.flags.AD)
+    return None if answer is None else answer.authenticated
 
 
 def configured_resolvers(resolver: dns.asyncresolver.Resolver) -> str:
@@ -91,7 +74,7 @@ async def probe_resolver(resolver: dns.asyncresolver.Resolver, timeout: float) -
     status, answer, _ = await _resolve(resolver, SIGNED_PROBE, "SOA", timeout)
     if status != "ok" or answer is None:
         return ResolverInfo(name=configured, validates=None)
-    name = _endpoint(str(answer.nameserver), answer.port or 53) if answer.nameserver else configured
+    name = _endpoint(*answer.server) if answer.server else configured
     return ResolverInfo(name=name, validates=bool(authenticated(answer)))
 
 
@@ -107,18 +90,18 @@ async def _tlsa_kept(
 ) -> tuple[TlsaLookup, float]:
     """:func:`lookup_tlsa`, and how long its answer may be kept (0: a failure, not at all)."""
     name = normalize_host(host)
-    status, answer, why, response = await _resolve_full(resolver, tlsa_name(name), "TLSA", timeout)
-    keep = kept_for(status, answer, response)
+    status, answer, why, denial = await _resolve_full(resolver, tlsa_name(name), "TLSA", timeout)
+    keep = kept_for(status, answer, denial)
     if status == "error":
         return TlsaLookup(host=name, status="error", error=why), keep
     if answer is None:
         # A validated denial matters too: "signed, no TLSA" tells DANE senders to skip DANE.
-        ad = None if response is None else bool(response.flags & dns.flags.AD)
+        ad = None if denial is None else denial.authenticated
         return TlsaLookup(host=name, status=status, authenticated=ad), keep
     records = tuple(
-        TlsaRecord(rdata.usage, rdata.selector, rdata.mtype, bytes(rdata.cert))
-        for rdata in answer
-        if rdata.rdtype == dns.rdatatype.TLSA
+        TlsaRecord(r.value.usage, r.value.selector, r.value.mtype, r.value.cert)
+        for r in answer.records
+        if isinstance(r.value, dnswire.Tlsa)
     )[:MAX_RECORDS]
     found = TlsaLookup(
         host=name,
@@ -139,13 +122,13 @@ async def lookup_cname(
 async def _cname_kept(
     resolver: dns.asyncresolver.Resolver, host: str, timeout: float
 ) -> tuple[str | None, float]:
-    status, answer, _, response = await _resolve_full(resolver, host.rstrip("."), "CNAME", timeout)
+    status, answer, _, denial = await _resolve_full(resolver, host.rstrip("."), "CNAME", timeout)
     targets = [
-        str(rdata.target.to_text(omit_final_dot=True))
-        for rdata in answer or ()
-        if rdata.rdtype == dns.rdatatype.CNAME
+        r.value
+        for r in (answer.records if answer is not None else ())
+        if r.rtype == dnswire.CNAME and isinstance(r.value, str)
     ]
-    return (targets[0] if targets else None), kept_for(status, answer, response)
+    return (targets[0] if targets else None), kept_for(status, answer, denial)
 
 
 async def _alias(
@@ -166,13 +149,13 @@ async def caa_at(
 
     A negative answer is kept as RFC 2308 §5 says: the lesser of the SOA's TTL and its minimum.
     """
-    status, answer, why, response = await _resolve_full(resolver, owner, "CAA", timeout)
+    status, answer, why, denial = await _resolve_full(resolver, owner, "CAA", timeout)
     records = tuple(
-        CaaRecord(rdata.flags, _text(rdata.tag), _text(rdata.value))
-        for rdata in answer or ()
-        if rdata.rdtype == dns.rdatatype.CAA
+        CaaRecord(r.value.flags, _text(r.value.tag), _text(r.value.value))
+        for r in (answer.records if answer is not None else ())
+        if isinstance(r.value, dnswire.Caa)
     )
-    return (status, records, why), kept_for(status, answer, response)
+    return (status, records, why), kept_for(status, answer, denial)
 
 
 async def lookup_caa(

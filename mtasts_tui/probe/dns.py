@@ -21,8 +21,9 @@ import socket
 import struct
 import time
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import dns.asyncbackend
 import dns.asyncresolver
@@ -31,6 +32,7 @@ import dns.flags
 import dns.message
 import dns.name
 import dns.nameserver
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.OPT
@@ -39,32 +41,75 @@ import dns.rrset
 
 from mtasts_tui.core.facts import LookupStatus, MxLookup, MxRecord, TxtLookup
 from mtasts_tui.core.zone import txt_strings_from_rdata
+from mtasts_tui.probe import dnswire
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A positive answer: the records of the asked type where the CNAME chain, if any, ends."""
+
+    records: tuple[dnswire.Record, ...]
+    ttl: float
+    """The TTL of that record set (its least)."""
+    owner: str
+    """Lower case, no final dot: the asked name, or the end of the alias chain."""
+    authenticated: bool
+    """The resolver's AD bit: it validated the answer with DNSSEC."""
+    additional: tuple[dnswire.Record, ...] = ()
+    server: tuple[str, int] | None = None
+    """The name server that answered."""
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """What came with a "no such name" or "no such record"."""
+
+    authenticated: bool
+    negative_ttl: float
+    """How long the "no" may be kept (RFC 2308 §5): the lesser of the authority SOA's TTL and
+    its minimum field; ``NEGATIVE_TTL`` when the response carries no SOA."""
+
+
+Outcome = tuple[LookupStatus, Found | None, str | None, Denial | None]
 
 
 async def _resolve(
     resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, timeout: float
-) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None]:
+) -> tuple[LookupStatus, Found | None, str | None]:
     status, answer, why, _ = await _resolve_full(resolver, name, rdtype, timeout)
     return status, answer, why
 
 
 async def _resolve_full(
     resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, timeout: float
-) -> tuple[LookupStatus, dns.resolver.Answer | None, str | None, dns.message.Message | None]:
-    """:func:`_resolve`, plus the response behind a negative answer (its SOA says how long the
-    "no" holds)."""
+) -> Outcome:
+    """:func:`_resolve`, plus what came with a negative answer (its SOA says how long the "no"
+    holds).
+
+    The first query goes out on the lean path (``probe.dnswire``) and settles the plain
+    outcomes: an answer, "no such record", "no such name". Everything else (a timeout, a
+    truncated answer, SERVFAIL, REFUSED, an answer the lean reader is not sure of) is resolved
+    by dnspython's logic from the start, within what is left of the time.
+    """
     try:
         # One timer in this task, not a task per query (what ``wait_for`` costs).
         async with asyncio.timeout(timeout + 0.5):
-            answer = await resolve(resolver, name, rdtype, timeout)
+            started = time.monotonic()
+            outcome = await _fast(resolver, name, rdtype, timeout)
+            if outcome is not None:
+                return outcome
+            left = timeout - (time.monotonic() - started)
+            if left <= 0:
+                raise dns.exception.Timeout(timeout=timeout)  # type: ignore[no-untyped-call]
+            answer = await resolve(resolver, name, rdtype, left)
     except dns.resolver.NXDOMAIN as exc:
         responses = exc.kwargs.get("responses") or {}
-        return "nxdomain", None, None, next(iter(responses.values()), None)
+        return "nxdomain", None, None, _denial(next(iter(responses.values()), None))
     except dns.resolver.NoAnswer as exc:
         response = exc.kwargs.get("response")
         if _truncated(response):
             return "error", None, TRUNCATED, None
-        return "nodata", None, None, response
+        return "nodata", None, None, _denial(response)
     except dns.resolver.NoNameservers as exc:
         return "error", None, _no_nameservers_reason(exc), None
     except (dns.exception.Timeout, TimeoutError):
@@ -74,28 +119,176 @@ async def _resolve_full(
     if _truncated(answer.response):
         # Cut even over TCP: what is missing may be the record we look for.
         return "error", None, TRUNCATED, None
-    return "ok", answer, None, None
+    return "ok", _found(answer), None, None
 
 
-def negative_ttl(response: object) -> float:
-    """How long a "no such record" may be kept (RFC 2308 §5): the lesser of the authority SOA's
-    TTL and its minimum field; ``NEGATIVE_TTL`` when the response carries no SOA."""
-    if not isinstance(response, dns.message.Message):
+async def _fast(
+    resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, timeout: float
+) -> Outcome | None:
+    """The outcome of one lean query to the first name server, or None: dnspython's turn."""
+    qtype = dnswire.TYPES_MORE.get(rdtype)
+    server = _plain_server(resolver)
+    qname = dnswire.encode_name(name)
+    if qtype is None or server is None or qname is None:
+        return None
+    try:
+        reply = await _udp_lean(resolver, server, qname, qtype, min(resolver.timeout, timeout))
+    except (dns.exception.Timeout, OSError):
+        return None
+    return None if reply is None else judge_reply(reply, qtype, server)
+
+
+def judge_reply(reply: dnswire.Reply, qtype: int, server: tuple[str, int] | None) -> Outcome | None:
+    """What a response to our one question says, as dnspython's resolution would read it; None
+    for what only dnspython decides (truncation, other rcodes, a chain too long, an answer
+    beside NXDOMAIN)."""
+    if reply.flags & dnswire.TC or reply.rcode not in (dnswire.NOERROR, dnswire.NXDOMAIN):
+        return None
+    owner = reply.qname
+    records: list[dnswire.Record] = []
+    ttl = 0.0
+    # dns.message.QueryMessage.resolve_chaining: follow aliases within the answer section.
+    for _ in range(dns.message.MAX_CHAIN):
+        records, ttl = _rrset(reply.answer, owner, qtype)
+        if records or qtype == dnswire.CNAME:
+            break
+        alias, _ = _rrset(reply.answer, owner, dnswire.CNAME)
+        if not alias:
+            break
+        owner = str(alias[0].value).lower()
+    else:
+        return None  # ChainTooLong
+    authenticated = bool(reply.flags & dnswire.AD)
+    if reply.rcode == dnswire.NXDOMAIN:
+        if records:
+            return None
+        return "nxdomain", None, None, Denial(authenticated, _soa_ttl(reply.authority))
+    if not records:
+        return "nodata", None, None, Denial(authenticated, _soa_ttl(reply.authority))
+    found = Found(tuple(records), ttl, owner, authenticated, reply.additional, server)
+    return "ok", found, None, None
+
+
+def _rrset(
+    section: tuple[dnswire.Record, ...], owner: str, rtype: int
+) -> tuple[list[dnswire.Record], float]:
+    """The records of one set, in order, each once, and the set's TTL: the least of every copy.
+    dnspython merges repeated records into one set the same way, and keeps only the last one of
+    a type that allows one record per name (CNAME, SOA)."""
+    out: list[dnswire.Record] = []
+    seen: set[bytes] = set()
+    ttl = float("inf")
+    for record in section:
+        if record.owner == owner and record.rtype == rtype and record.rclass == dnswire.IN:
+            ttl = min(ttl, record.ttl)
+            if rtype in _SINGLETONS:
+                out = [record]
+            elif record.data not in seen:
+                seen.add(record.data)
+                out.append(record)
+    return out, ttl
+
+
+_SINGLETONS = frozenset({dnswire.CNAME, dnswire.SOA})
+
+
+def _soa_ttl(authority: tuple[dnswire.Record, ...]) -> float:
+    """RFC 2308 §5 for the first SOA set of the authority section: the lesser of its TTL and
+    its minimum field; ``NEGATIVE_TTL`` when there is none."""
+    owner = next((r.owner for r in authority if r.rtype == dnswire.SOA), None)
+    soa, ttl = _rrset(authority, owner, dnswire.SOA) if owner is not None else ([], 0.0)
+    if not soa or not isinstance(soa[0].value, int):
         return NEGATIVE_TTL
-    for rrset in response.authority:
-        if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
-            return float(min(rrset.ttl, next(iter(rrset)).minimum))
-    return NEGATIVE_TTL
+    return float(min(ttl, soa[0].value))
 
 
-def kept_for(status: LookupStatus, answer: dns.resolver.Answer | None, response: object) -> float:
+def _plain_server(resolver: dns.asyncresolver.Resolver) -> tuple[str, int] | None:
+    """The first name server, when the resolver asks plain UDP queries of it (what dnspython's
+    resolution tries first); None when anything about the resolver is unusual."""
+    r = resolver
+    if r.cache is not None or r.keyname is not None or r.ednsoptions or r.rotate:
+        return None
+    if r.edns > 255 or not r._nameservers:
+        return None
+    first = r._nameservers[0]
+    if type(first) is dns.nameserver.Do53Nameserver:
+        return first.address, first.port
+    if isinstance(first, str) and _is_address(first):
+        return first, r.nameserver_ports.get(first, r.port)
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _found(answer: dns.resolver.Answer) -> Found:
+    """dnspython's answer as :class:`Found` (the path for what the lean reader leaves)."""
+    rrset = answer.rrset
+    assert rrset is not None  # an Answer without a set raised NoAnswer
+    additional = tuple(r for s in answer.response.additional for r in records_of(s))
+    server = (str(answer.nameserver), answer.port or 53) if answer.nameserver else None
+    return Found(
+        records_of(rrset),
+        float(rrset.ttl),
+        rrset.name.to_text(omit_final_dot=True).lower(),
+        bool(answer.response.flags & dns.flags.AD),
+        additional,
+        server,
+    )
+
+
+def records_of(rrset: dns.rrset.RRset) -> tuple[dnswire.Record, ...]:
+    """The records of a dnspython set, with their values as ``probe.dnswire`` reads them."""
+    owner = rrset.name.to_text(omit_final_dot=True).lower()
+    return tuple(
+        dnswire.Record(owner, rrset.rdtype, rrset.rdclass, rrset.ttl, _value(rrset.rdclass, r))
+        for r in rrset
+    )
+
+
+def _value(rdclass: int, rdata: dns.rdata.Rdata) -> dnswire.Value:
+    kind = rdata.rdtype
+    if kind in (dnswire.A, dnswire.AAAA):
+        return str(rdata.address) if rdclass == dnswire.IN else None  # type: ignore[attr-defined]
+    if kind == dnswire.MX:
+        exchange = rdata.exchange.to_text(omit_final_dot=True)  # type: ignore[attr-defined]
+        return dnswire.Mx(int(rdata.preference), str(exchange))  # type: ignore[attr-defined]
+    if kind == dnswire.TXT:
+        return dnswire.Txt(tuple(rdata.strings))  # type: ignore[attr-defined]
+    if kind == dnswire.CNAME:
+        return str(rdata.target.to_text(omit_final_dot=True))  # type: ignore[attr-defined]
+    if kind == dnswire.SOA:
+        return int(rdata.minimum)  # type: ignore[attr-defined]
+    if kind == dnswire.CAA:
+        r: Any = rdata
+        return dnswire.Caa(int(r.flags), bytes(r.tag), bytes(r.value))
+    if kind == dnswire.TLSA:
+        r = rdata
+        return dnswire.Tlsa(int(r.usage), int(r.selector), int(r.mtype), bytes(r.cert))
+    return None
+
+
+def _denial(response: object) -> Denial:
+    if not isinstance(response, dns.message.Message):
+        return Denial(False, NEGATIVE_TTL)
+    authority = tuple(r for s in response.authority for r in records_of(s))
+    return Denial(bool(response.flags & dns.flags.AD), _soa_ttl(authority))
+
+
+def kept_for(status: LookupStatus, answer: Found | None, denial: Denial | None) -> float:
     """How long the outcome of one lookup (``_resolve_full``) may be kept: an answer for its TTL,
     a "no such record" as its SOA says (RFC 2308 §5), a failure not at all."""
     if status == "error":
         return 0.0
-    if answer is not None and answer.rrset is not None:
-        return float(answer.rrset.ttl)
-    return negative_ttl(response)
+    if answer is not None:
+        return answer.ttl
+    return denial.negative_ttl if denial is not None else NEGATIVE_TTL
 
 
 TRUNCATED = "the answer was truncated (TC) even over TCP"
@@ -206,6 +399,22 @@ def query_wire(request: dns.message.Message) -> bytes:
     return wire
 
 
+@dataclass(frozen=True, slots=True)
+class _Lean:
+    """A lean query in flight: the question its answer must repeat, and the query's bytes
+    (dnspython reads them back to judge a reply the lean reader is not sure of)."""
+
+    key: str
+    qtype: int
+    wire: bytes
+
+
+_Question = dns.message.Message | _Lean
+_Result = dns.message.Message | dnswire.Reply | None
+"""dnspython's response to a dnspython query; to a lean one, the lean reply, or None for "an
+answer that only dnspython should judge"."""
+
+
 class _Channel:
     """A connected UDP socket to one name server, shared by the queries in flight to it."""
 
@@ -214,8 +423,7 @@ class _Channel:
         self.loop = loop
         self.key = (address, port)
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        self.pending: dict[int, tuple[dns.message.Message, asyncio.Future[dns.message.Message]]]
-        self.pending = {}
+        self.pending: dict[int, tuple[_Question, asyncio.Future[_Result]]] = {}
         self.sent = 0
         try:
             self.sock.setblocking(False)
@@ -247,21 +455,41 @@ class _Channel:
         waiting = self.pending.get(int.from_bytes(wire[:2], "big"))
         if waiting is None:
             return
-        request, future = waiting
+        question, future = waiting
         if future.done():
             return
+        lean = isinstance(question, _Lean)
+        if isinstance(question, _Lean):
+            reply = dnswire.parse(wire)
+            if reply is not None:
+                # Our question, class IN, a standard query's answer; anything else is dropped
+                # (as dnspython's ``is_response`` drops it) and the query waits on.
+                if (
+                    reply.qname == question.key
+                    and reply.qtype == question.qtype
+                    and reply.qclass == dnswire.IN
+                    and not reply.flags & _OPCODE
+                ):
+                    future.set_result(reply)
+                return
+            request = dns.message.from_wire(question.wire)
+        else:
+            request = question
         # As dnspython's UDP query with ignore_errors: a reply that does not parse or does not
         # answer our question is dropped, and the query waits on until its timeout.
         try:
             response = dns.message.from_wire(wire, raise_on_truncation=True)
         except dns.message.Truncated as exc:
             if request.is_response(exc.message()):  # type: ignore[no-untyped-call]
-                future.set_exception(exc)
+                if lean:
+                    future.set_result(None)
+                else:
+                    future.set_exception(exc)
             return
         except Exception:
             return
         if request.is_response(response):
-            future.set_result(response)
+            future.set_result(None if lean else response)
 
     def close(self) -> None:
         channels = _CHANNELS.get(self.loop)
@@ -274,6 +502,8 @@ class _Channel:
         self.sock.close()
 
 
+_OPCODE = 0x7800
+
 _CHANNELS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, int], _Channel]] = (
     weakref.WeakKeyDictionary()
 )
@@ -282,6 +512,51 @@ _CHANNELS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, 
 async def _udp(
     request: dns.message.Message, address: str, port: int, timeout: float
 ) -> dns.message.Message:
+    def make(qid: int) -> tuple[_Question, bytes]:
+        request.id = qid
+        return request, query_wire(request)
+
+    response = await _exchange(address, port, make, timeout)
+    assert isinstance(response, dns.message.Message)
+    return response
+
+
+async def _udp_lean(
+    resolver: dns.asyncresolver.Resolver,
+    server: tuple[str, int],
+    qname: bytes,
+    qtype: int,
+    timeout: float,
+) -> dnswire.Reply | None:
+    """One query written by ``probe.dnswire``, as dnspython's resolution would first send it;
+    the reply, or None when only dnspython should judge it."""
+    flags = dns.flags.RD if resolver.flags is None else resolver.flags
+    key = qname_key(qname)
+
+    def make(qid: int) -> tuple[_Question, bytes]:
+        wire = dnswire.encode_query(
+            qid, qname, qtype, flags, resolver.edns, resolver.ednsflags, resolver.payload
+        )
+        return _Lean(key, qtype, wire), wire
+
+    reply = await _exchange(server[0], server[1], make, timeout)
+    assert not isinstance(reply, dns.message.Message)
+    return reply
+
+
+def qname_key(qname: bytes) -> str:
+    """The key ``probe.dnswire`` gives the name whose wire form is ``qname`` (plain labels)."""
+    labels = []
+    at = 0
+    while qname[at]:
+        labels.append(qname[at + 1 : at + 1 + qname[at]])
+        at += 1 + qname[at]
+    return dnswire.name_text([label.lower() for label in labels])
+
+
+async def _exchange(
+    address: str, port: int, make: Callable[[int], tuple[_Question, bytes]], timeout: float
+) -> _Result:
     loop = asyncio.get_running_loop()
     channels = _CHANNELS.setdefault(loop, {})
     channel = channels.get((address, port))
@@ -291,13 +566,12 @@ async def _udp(
     qid = secrets.randbits(16)
     while qid in channel.pending:
         qid = secrets.randbits(16)
-    request.id = qid
-    future: asyncio.Future[dns.message.Message] = loop.create_future()
-    channel.pending[qid] = (request, future)
+    question, wire = make(qid)
+    future: asyncio.Future[_Result] = loop.create_future()
+    channel.pending[qid] = (question, future)
     channel.sent += 1
     timer = loop.call_later(timeout, _expire, future, timeout)
     try:
-        wire = query_wire(request)
         try:
             channel.sock.send(wire)
         except BlockingIOError:
@@ -310,7 +584,7 @@ async def _udp(
             channel.close()
 
 
-def _expire(future: asyncio.Future[dns.message.Message], timeout: float) -> None:
+def _expire(future: asyncio.Future[_Result], timeout: float) -> None:
     if not future.done():
         future.set_exception(dns.exception.Timeout(timeout=timeout))  # type: ignore[no-untyped-call]
 
@@ -335,15 +609,15 @@ async def lookup_txt(resolver: dns.asyncresolver.Resolver, name: str, timeout: f
     if answer is None:
         return TxtLookup(name=name, status=status, error=why)
     records = tuple(
-        tuple(txt_strings_from_rdata(rdata.strings))
-        for rdata in answer
-        if rdata.rdtype == dns.rdatatype.TXT
+        tuple(txt_strings_from_rdata(r.value.strings))
+        for r in answer.records
+        if isinstance(r.value, dnswire.Txt)
     )
     return TxtLookup(
         name=name,
         status="ok" if records else "nodata",
         records=records,
-        authenticated=_ad(answer),
+        authenticated=answer.authenticated,
     )
 
 
@@ -361,18 +635,17 @@ async def lookup_mx_ttl(
 
 async def lookup_mx_response(
     resolver: dns.asyncresolver.Resolver, domain: str, timeout: float
-) -> tuple[MxLookup, float, dns.message.Message | None]:
-    """:func:`lookup_mx_ttl`, plus the whole response: its additional section may already hold
-    the addresses of the MX hosts (``probe.glue``)."""
+) -> tuple[MxLookup, float, tuple[dnswire.Record, ...]]:
+    """:func:`lookup_mx_ttl`, plus the answer's additional section: it may already hold the
+    addresses of the MX hosts (``probe.glue``)."""
     status, answer, why = await _resolve(resolver, domain, "MX", timeout)
     if answer is None:
         keep = 0.0 if status == "error" else NEGATIVE_TTL
-        return MxLookup(status=status, error=why), keep, None
-    ttl = float(answer.rrset.ttl) if answer.rrset is not None else 0.0
+        return MxLookup(status=status, error=why), keep, ()
     records = tuple(
-        MxRecord(host=rdata.exchange.to_text(omit_final_dot=True), preference=rdata.preference)
-        for rdata in answer
-        if rdata.rdtype == dns.rdatatype.MX
+        MxRecord(host=r.value.exchange, preference=r.value.preference)
+        for r in answer.records
+        if isinstance(r.value, dnswire.Mx)
     )
     # A null MX (RFC 7505: "0 .") says the domain accepts no mail.
     real = tuple(r for r in records if r.host not in ("", "."))
@@ -380,14 +653,9 @@ async def lookup_mx_response(
         status="ok" if real else "nodata",
         records=real,
         null_mx=len(real) < len(records),
-        authenticated=_ad(answer),
+        authenticated=answer.authenticated,
     )
-    return lookup, ttl, answer.response
-
-
-def _ad(answer: dns.resolver.Answer) -> bool:
-    """The resolver's AD bit: it validated the answer with DNSSEC."""
-    return bool(answer.response.flags & dns.flags.AD)
+    return lookup, answer.ttl, answer.additional
 
 
 async def lookup_addresses(
@@ -431,15 +699,17 @@ class Family:
     name itself, unless that is an alias and the answer followed it."""
 
 
-def family_from_rrset(rdtype: AddressType, rrset: dns.rrset.RRset | None) -> Family:
-    """The addresses in an A or AAAA rrset (of an answer, or an MX answer's additional data)."""
-    wanted = dns.rdatatype.A if rdtype == "A" else dns.rdatatype.AAAA
-    if rrset is None:
+def family_from_records(rdtype: AddressType, records: Iterable[dnswire.Record]) -> Family:
+    """The addresses in one A or AAAA record set (of an answer, or an MX answer's additional
+    data): the set's TTL is its records' least."""
+    wanted = dnswire.A if rdtype == "A" else dnswire.AAAA
+    chosen = [r for r in records if r.rtype == wanted and isinstance(r.value, str)]
+    if not chosen:
         return Family("nodata", ttl=NEGATIVE_TTL)
-    found = {r.to_text() for r in rrset if r.rdtype == wanted}
+    found = {str(r.value) for r in chosen}
     addresses = tuple(sorted(found, key=ipaddress.ip_address))
-    owner = rrset.name.to_text(omit_final_dot=True).lower()
-    return Family("ok" if addresses else "nodata", addresses, float(rrset.ttl), owner=owner)
+    ttl = float(min(r.ttl for r in chosen))
+    return Family("ok", addresses, ttl, owner=chosen[0].owner)
 
 
 async def lookup_family(
@@ -450,7 +720,7 @@ async def lookup_family(
     status, answer, why = await _resolve(resolver, host, rdtype, timeout)
     if answer is None:
         return Family(status, ttl=0.0 if status == "error" else NEGATIVE_TTL, error=why)
-    return family_from_rrset(rdtype, answer.rrset)
+    return family_from_records(rdtype, answer.records)
 
 
 def combine_families(host: str, v4: Family, v6: Family) -> tuple[list[str], str | None, float]:

@@ -23,38 +23,41 @@ Why this is safe to trust, and where it stops:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import dns.message
-import dns.rdataclass
-import dns.rdatatype
+from collections.abc import Iterable, Sequence
 
 from mtasts_tui.core.domain import normalize_host
-from mtasts_tui.probe.dns import AddressType, Family, family_from_rrset
+from mtasts_tui.probe import dnswire
+from mtasts_tui.probe.dns import AddressType, Family, family_from_records
 
 MAX_RRSETS = 64
 """Record sets of one additional section looked at: an honest one holds an A and an AAAA set
 per MX host, and no more than 32 MX hosts are probed (``probe.inspect.MAX_MX_PROBES``)."""
 
-_TYPES: dict[int, AddressType] = {dns.rdatatype.A: "A", dns.rdatatype.AAAA: "AAAA"}
+_TYPES: dict[int, AddressType] = {dnswire.A: "A", dnswire.AAAA: "AAAA"}
 
 
 def mx_glue(
-    response: dns.message.Message | None, targets: Iterable[str]
+    additional: Sequence[dnswire.Record], targets: Iterable[str]
 ) -> dict[tuple[str, AddressType], Family]:
     """(host, "A" or "AAAA") -> its addresses, for each MX target the section answers for."""
-    if response is None:
-        return {}
     wanted = {normalize_host(t) for t in targets}
+    sets: dict[tuple[str, int, int], list[dnswire.Record]] = {}
+    for record in additional:
+        key = (record.owner, record.rtype, record.rclass)
+        if key not in sets:
+            if len(sets) >= MAX_RRSETS:
+                continue  # past the bound no new set is read (the section is bounded in bytes)
+            sets[key] = []
+        sets[key].append(record)
     found: dict[tuple[str, AddressType], Family] = {}
-    for rrset in response.additional[:MAX_RRSETS]:
-        rdtype = _TYPES.get(rrset.rdtype)
-        if rdtype is None or rrset.rdclass != dns.rdataclass.IN:
+    for (owner, rtype, rclass), records in sets.items():
+        rdtype = _TYPES.get(rtype)
+        if rdtype is None or rclass != dnswire.IN:
             continue
-        owner = normalize_host(rrset.name.to_text())
-        if owner not in wanted:
+        host = normalize_host(owner)
+        if host not in wanted:
             continue
-        family = family_from_rrset(rdtype, rrset)
-        if family.status == "ok" and (owner, rdtype) not in found:
-            found[(owner, rdtype)] = family
+        family = family_from_records(rdtype, records)
+        if family.status == "ok" and (host, rdtype) not in found:
+            found[(host, rdtype)] = family
     return found

@@ -13,7 +13,7 @@ import io
 import ipaddress
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dns.message
@@ -26,6 +26,8 @@ from mtasts_tui.commands.check import _run, inspection_to_json
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import DnsFault, Lab, MxServer, Scenario, scenarios
 from mtasts_tui.lab.model import JUNK_ADDRESS
+from mtasts_tui.probe import dnswire
+from mtasts_tui.probe.dns import records_of
 from mtasts_tui.probe.glue import MAX_RRSETS, mx_glue
 from mtasts_tui.probe.inspect import (
     MAX_ADDRESSES_PER_DOMAIN,
@@ -167,26 +169,35 @@ def test_a_hostile_section_cannot_plant_addresses_for_another_domain_in_a_fleet_
     assert _queries(lab, "mx1.near.test", "A", since) == 1
 
 
-def _additional(*rrsets: dns.rrset.RRset) -> dns.message.Message:
-    message = dns.message.make_query("example.test", "MX")
+def _additional(*rrsets: dns.rrset.RRset) -> tuple[dnswire.Record, ...]:
+    return tuple(record for rrset in rrsets for record in records_of(rrset))
+
+
+def _additional_on_the_wire(*rrsets: dns.rrset.RRset) -> tuple[dnswire.Record, ...]:
+    message = dns.message.make_response(dns.message.make_query("example.test", "MX"))
     message.additional.extend(rrsets)
-    return message
+    reply = dnswire.parse(message.to_wire())
+    assert reply is not None
+    return reply.additional
 
 
-def test_only_records_owned_by_an_mx_target_of_class_in_and_type_a_or_aaaa_count() -> None:
-    message = _additional(
+@pytest.mark.parametrize("read", [_additional, _additional_on_the_wire], ids=["dnspython", "lean"])
+def test_only_records_owned_by_an_mx_target_of_class_in_and_type_a_or_aaaa_count(
+    read: Callable[..., tuple[dnswire.Record, ...]],
+) -> None:
+    section = read(
         dns.rrset.from_text("mx.example.test.", 300, "IN", "A", "192.0.2.2", "192.0.2.1"),
         dns.rrset.from_text("mx.example.test.", 60, "IN", "AAAA", "2001:db8::1"),
         dns.rrset.from_text("other.example.test.", 300, "IN", "A", "192.0.2.9"),
         dns.rrset.from_text("mx2.example.test.", 300, "IN", "TXT", '"192.0.2.9"'),
         dns.rrset.from_text("mx2.example.test.", 300, "HS", "A", r"\# 4 c0000209"),
     )
-    glue = mx_glue(message, ["MX.example.test.", "mx2.example.test"])
+    glue = mx_glue(section, ["MX.example.test.", "mx2.example.test"])
     assert set(glue) == {("mx.example.test", "A"), ("mx.example.test", "AAAA")}
     assert glue[("mx.example.test", "A")].addresses == ("192.0.2.1", "192.0.2.2")
     assert glue[("mx.example.test", "A")].ttl == 300
     assert glue[("mx.example.test", "AAAA")].addresses == ("2001:db8::1",)
-    assert mx_glue(None, ["mx.example.test"]) == {}
+    assert mx_glue((), ["mx.example.test"]) == {}
 
 
 def test_a_huge_additional_section_is_read_only_up_to_the_bound() -> None:
