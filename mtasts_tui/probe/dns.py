@@ -91,16 +91,16 @@ async def _resolve_full(
     truncated answer, SERVFAIL, REFUSED, an answer the lean reader is not sure of) is resolved
     by dnspython's logic from the start, within what is left of the time.
     """
+    started = time.monotonic()
+    outcome = await _fast(resolver, name, rdtype, timeout)  # bounded by its own timer
+    if outcome is not None:
+        return outcome
+    left = timeout - (time.monotonic() - started)
     try:
+        if left <= 0:
+            raise dns.exception.Timeout(timeout=timeout)  # type: ignore[no-untyped-call]
         # One timer in this task, not a task per query (what ``wait_for`` costs).
-        async with asyncio.timeout(timeout + 0.5):
-            started = time.monotonic()
-            outcome = await _fast(resolver, name, rdtype, timeout)
-            if outcome is not None:
-                return outcome
-            left = timeout - (time.monotonic() - started)
-            if left <= 0:
-                raise dns.exception.Timeout(timeout=timeout)  # type: ignore[no-untyped-call]
+        async with asyncio.timeout(left + 0.5):
             answer = await resolve(resolver, name, rdtype, left)
     except dns.resolver.NXDOMAIN as exc:
         responses = exc.kwargs.get("responses") or {}
