@@ -385,6 +385,44 @@ def test_a_trickling_server_is_cut_at_the_step_timeout_and_its_socket_closed(
     assert server.connections[0].closed_by_client
 
 
+def test_a_server_silent_in_the_handshake_is_cut_at_the_timeout_and_its_socket_closed(
+    tmp_path: Path, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
+    async def go() -> tuple[PolicyFetch, float, list[bool]]:
+        closed: list[bool] = []
+
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while await reader.read(4096):  # the ClientHello, then nothing back
+                    pass
+                closed.append(True)
+            except OSError:
+                closed.append(True)
+            finally:
+                writer.close()
+
+        tcp = await asyncio.start_server(silent, "127.0.0.1", 0)
+        try:
+            async with serving(tmp_path, once(ok()), HOST) as server:
+                net = server.network()
+            net.config = replace(net.config, https_port=tcp.sockets[0].getsockname()[1])
+            started = time.monotonic()
+            result = await fetch(server, net=net, timeout=0.5)
+            took = time.monotonic() - started
+            for _ in range(300):
+                if closed:
+                    break
+                await asyncio.sleep(0.01)
+            return result, took, closed
+        finally:
+            tcp.close()
+
+    result, took, closed = run(go())
+    assert result.error == "timed out after 0.5 s" and result.tls_error is None
+    assert 0.45 < took < 1.0
+    assert closed == [True]
+
+
 def test_a_cancelled_fetch_closes_its_socket(
     tmp_path: Path, run: Callable[[Coroutine[Any, Any, Any]], Any]
 ) -> None:
