@@ -51,8 +51,11 @@ class Connection(asyncio.Protocol):
     # --- asyncio.Protocol ----------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not subclasses of asyncio's, only alike.
-        self.transport = cast(asyncio.Transport, transport)
+        # uvloop may report the TCP transport late, after ``connect`` set it and even after
+        # TLS replaced it: only the first word counts. (uvloop's transports are not
+        # subclasses of asyncio's, only alike.)
+        if self.transport is None:
+            self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self._chunks.append(data)
@@ -103,6 +106,11 @@ class Connection(asyncio.Protocol):
         if tls is None:  # the loop lost the transport while shaking hands
             raise ConnectionResetError("the connection closed during the TLS handshake")
         self.transport = tls
+        # Plaintext a server sent before TLS (read while the handshake was being set up) is
+        # no part of the answer.
+        self._chunks.clear()
+        self._buffered = 0
+        self._paused = False
 
     def ssl_object(self) -> ssl.SSLObject | None:
         found = self.transport.get_extra_info("ssl_object") if self.transport else None
@@ -229,7 +237,7 @@ async def get(conn: Connection, target: str, headers: list[tuple[str, str]], cap
         if event is h11.NEED_DATA:
             try:
                 data = await conn.read()
-            except OSError as exc:
+            except ConnectionError as exc:  # a TLS error is not the server giving up: it counts
                 if heard:
                     raise
                 raise Unheard(exc) from exc
@@ -264,7 +272,7 @@ class Unheard(ServerDisconnected):
     """The server closed (``cause`` None) or reset (``cause`` the OSError) the connection
     before sending a single byte of its answer."""
 
-    def __init__(self, cause: OSError | None) -> None:
+    def __init__(self, cause: ConnectionError | None) -> None:
         super().__init__(DISCONNECTED)
         self.cause = cause
 
