@@ -92,6 +92,8 @@ async def _fetch_one(
         return PolicyFetch(
             url=url, address=address, error=f"the server broke the HTTP exchange ({exc})"
         )
+    except h11.LocalProtocolError as exc:  # a request h11 will not write: no name parses so
+        return PolicyFetch(url=url, address=address, error=f"cannot send the request ({exc})")
     except ssl.SSLError as exc:  # a TLS record broken after the handshake
         return PolicyFetch(url=url, address=address, tls_error=_tls_words(exc))
     except OSError as exc:
