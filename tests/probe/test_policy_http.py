@@ -149,6 +149,39 @@ def test_every_way_of_framing_a_body_reads_the_same_policy(
     assert (result.status, result.body, result.content_type) == (200, BODY, "text/plain")
 
 
+def test_a_body_ended_by_a_bare_tcp_close_is_read_as_httpx_read_it(
+    tmp_path: Path, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
+    """No TLS close_notify, only a FIN: a body framed by the close is whole (as httpx, with
+    anyio's lenient EOF, took it); a body framed by its length is still short."""
+
+    def ragged(answer: bytes) -> Callable[[Session], Awaitable[None]]:
+        async def handler(s: Session) -> None:
+            await s.request()
+            await s.send(answer)
+            s.writer.get_extra_info("socket").shutdown(socket.SHUT_WR)
+            await s.wait_closed_by_client(3.0)
+
+        return handler
+
+    async def go() -> list[PolicyFetch]:
+        out = []
+        for answer in (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + BODY,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nversion",
+        ):
+            async with serving(tmp_path, ragged(answer), HOST) as server:
+                out.append(await fetch(server))
+        return out
+
+    whole, short = run(go())
+    assert (whole.status, whole.body) == (200, BODY)
+    assert short.error == (
+        "the server broke the HTTP exchange (peer closed connection without sending "
+        "complete message body (received 7 bytes, expected 100))"
+    )
+
+
 def test_a_redirect_is_reported_and_never_followed(
     tmp_path: Path, run: Callable[[Coroutine[Any, Any, Any]], Any]
 ) -> None:
