@@ -289,7 +289,8 @@ class RunCache:
             table.cancel_flying()
         pools, self._pools = list(self._pools.values()), OrderedDict()
         for pool in pools:
-            pool.drop()
+            # At once, not with a TLS goodbye: the loop may end right after the run does.
+            pool.drop(polite=False)
 
 
 class _Pool:
@@ -300,9 +301,9 @@ class _Pool:
     def __init__(self) -> None:
         self.idle: Connection | None = None
 
-    def drop(self) -> None:
+    def drop(self, *, polite: bool = True) -> None:
         if self.idle is not None:
-            self.idle.close()
+            self.idle.close() if polite else self.idle.abort()
             self.idle = None
 
 
