@@ -13,11 +13,13 @@ added to every DNS answer. Each run is a fresh `check` run: a fresh run-wide cac
    first kind: it should stay flat, since results are streamed and every cache is bounded.
 4. ``profile``: where the time of run 1 goes (cProfile, grouped: TLS handshakes, other socket and
    event-loop work, JSON, the rest).
+5. ``policy``: the policy GET alone, 2,000 of them (one per policy host, all on the lab's one
+   HTTPS address, 50 at once through the run cache): the checker's CPU per fetch.
 
 The lab's certificates are minted before the clock starts (one per policy host and MX host),
 so the figures are the checker's, not the lab's.
 
-Run: .venv/bin/python bench/bench_fleet.py [shared|distinct|memory|profile] ...
+Run: .venv/bin/python bench/bench_fleet.py [shared|distinct|memory|profile|policy] ...
 (with uvloop installed, ``MTASTS_TUI_LOOP=asyncio`` measures asyncio's own loop)
 """
 
@@ -219,7 +221,9 @@ def profile() -> None:
         ),
         "JSON (encoding results)": own("json/encoder.py", "encode", "iterencode"),
         "DNS messages (dnspython)": own("/dns/"),
-        "HTTP (httpx, httpcore, h11)": own("/httpx/", "/httpcore/", "/h11/"),
+        "HTTP (the policy GET: probe/http1.py, h11; httpx)": own(
+            "/probe/http1.py", "/httpx/", "/httpcore/", "/h11/"
+        ),
     }
     print(f"where the time of {count} domains (80% shared MX) goes, cProfile own time:")
     counted = 0.0
@@ -235,6 +239,43 @@ def profile() -> None:
     top = io.StringIO()
     pstats.Stats(profiler, stream=top).sort_stats("tottime").print_stats(15)
     print(top.getvalue())
+
+
+def policy_fetches(count: int = 2000) -> None:
+    from mtasts_tui.probe.cache import RunCache
+    from mtasts_tui.probe.dns import lookup_addresses
+    from mtasts_tui.probe.https import fetch_policy
+    from mtasts_tui.probe.network import Network
+
+    async def fetch_all(config: ProbeConfig) -> tuple[float, float]:
+        net = Network.from_config(config)
+        net.cache = RunCache()
+        names = [f"d{i:05d}.fleet.bench" for i in range(count)]
+        addresses, _ = await lookup_addresses(net.resolver, f"mta-sts.{names[0]}", 5.0)
+        gate = asyncio.Semaphore(50)
+
+        async def one(name: str) -> None:
+            async with gate:
+                result = await fetch_policy(net, name, addresses, 10.0)
+            assert result.status == 200 and result.body, result
+
+        await one(names[0])  # warm up: imports, the first handshake
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(one(n) for n in names))
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        await net.cache.aclose()
+        return cpu, wall
+
+    lab = LabProcess(count, 0.8)
+    try:
+        with asyncio.Runner(loop_factory=LOOP) as runner:
+            cpu, wall = runner.run(fetch_all(lab.config))
+    finally:
+        lab.stop()
+    print(
+        f"policy GET alone: {count} fetches in {wall:.2f} s, checker CPU "
+        f"{1000 * cpu / count:.2f} ms per fetch ({LOOP_NAME}; load {os.getloadavg()[0]:.2f})"
+    )
 
 
 if __name__ == "__main__":
@@ -254,5 +295,7 @@ if __name__ == "__main__":
             memory((500, 2000))
         elif part == "profile":
             profile()
+        elif part == "policy":
+            policy_fetches()
         else:
             raise SystemExit(f"unknown part {part!r}")

@@ -39,9 +39,9 @@ from mtasts_tui.probe.dns import (
 
 if TYPE_CHECKING:
     import dns.asyncresolver
-    import httpx
 
     from mtasts_tui.probe.dane import CaaAnswer
+    from mtasts_tui.probe.http1 import Connection
     from mtasts_tui.probe.network import Network
 
 PER_ADDRESS = 4
@@ -49,7 +49,8 @@ PER_ADDRESS = 4
 MAX_ENTRIES = 1024
 """Entries per table; enough for every shared host of a fleet, small enough to stay flat."""
 MAX_POOLS = 64
-"""Open HTTPS pools (address, SNI name) kept for reuse; the oldest is closed first."""
+"""HTTPS pools (address, SNI name) kept, each with at most one idle connection; the least
+recently used is closed first."""
 RUN_LONG = 24 * 3600.0
 """Kept for the whole run: STARTTLS probe results, and whether the resolver validates DNSSEC
 (a `watch` cycle starts a new cache)."""
@@ -251,28 +252,33 @@ class RunCache:
 
     # --- HTTPS pools --------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def https_client(
-        self, address: str, sni: str, make: Callable[[], httpx.AsyncClient]
-    ) -> AsyncIterator[httpx.AsyncClient]:
-        """The pooled client for exactly this (address, SNI name); never another name's."""
+    def idle_https(self, address: str, sni: str) -> Connection | None:
+        """The kept connection for exactly this (address, SNI name), if it can still carry a
+        request; never another name's. The pair counts as used (the least recent goes first)."""
         key = (address, sni.lower())
         pool = self._pools.get(key)
-        if pool is None or pool.client.is_closed:
-            pool = self._pools[key] = _Pool(make())
+        if pool is None:
+            pool = self._pools[key] = _Pool()
             while len(self._pools) > self.max_pools:
                 _, old = self._pools.popitem(last=False)
-                old.evicted = True
-                if old.users == 0:
-                    await _close(old.client)
-        self._pools.move_to_end(key)
-        pool.users += 1
-        try:
-            yield pool.client
-        finally:
-            pool.users -= 1
-            if pool.evicted and pool.users == 0:
-                await _close(pool.client)
+                old.drop()
+        else:
+            self._pools.move_to_end(key)
+        conn, pool.idle = pool.idle, None
+        if conn is not None and not conn.usable(time.monotonic()):
+            conn.abort()  # the server closed it, sent something unasked, or it waited too long
+            return None
+        return conn
+
+    def keep_https(self, address: str, sni: str, conn: Connection) -> None:
+        """Keep ``conn`` for the next fetch of exactly this pair: one per pair, and none for a
+        pair evicted meanwhile. What is not kept is closed."""
+        pool = self._pools.get((address, sni.lower()))
+        if pool is None or pool.idle is not None:
+            conn.close()
+            return
+        conn.idle_since = time.monotonic()
+        pool.idle = conn
 
     def pool_keys(self) -> list[tuple[str, str]]:
         return list(self._pools)
@@ -283,21 +289,22 @@ class RunCache:
             table.cancel_flying()
         pools, self._pools = list(self._pools.values()), OrderedDict()
         for pool in pools:
-            await _close(pool.client)
+            # At once, not with a TLS goodbye: the loop may end right after the run does.
+            pool.drop(polite=False)
 
 
 class _Pool:
-    __slots__ = ("client", "evicted", "users")
+    """What is kept for one (address, SNI name): at most one idle connection."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.users = 0
-        self.evicted = False
+    __slots__ = ("idle",)
 
+    def __init__(self) -> None:
+        self.idle: Connection | None = None
 
-async def _close(client: httpx.AsyncClient) -> None:
-    with contextlib.suppress(Exception):
-        await client.aclose()
+    def drop(self, *, polite: bool = True) -> None:
+        if self.idle is not None:
+            self.idle.close() if polite else self.idle.abort()
+            self.idle = None
 
 
 async def mx_of(net: Network, domain: str, timeout: float) -> MxLookup:

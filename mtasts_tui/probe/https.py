@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-import httpx
+import h11
 
 from mtasts_tui.core.facts import PolicyFetch, policy_consensus
 from mtasts_tui.core.policy import MAX_POLICY_BYTES, policy_url
 from mtasts_tui.core.policy import POLICY_URL_PATH as POLICY_PATH
 from mtasts_tui.probe.dane import certificate_issuer
+from mtasts_tui.probe.http1 import Connection, ServerDisconnected, TlsFailed, Unheard, connect, get
 from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.tlsinfo import (
     certificate_names,
@@ -68,64 +68,84 @@ async def _fetch_one(
     net: Network, host: str, url: str, address: str, timeout: float
 ) -> PolicyFetch:
     port = net.config.https_port
-    literal = f"[{address}]" if ":" in address else address
-    target = f"https://{literal}:{port}{POLICY_PATH}"
-    headers = {
-        "Host": host if port == 443 else f"{host}:{port}",
-        "Accept": "text/plain",
-        "Accept-Encoding": "identity",
-        "Cache-Control": "no-cache",
-        "User-Agent": "mtasts-tui (MTA-STS checker)",
-    }
+    # The headers httpx sent, in its order (Connection included: a pooled connection is wanted).
+    headers = [
+        ("Host", host if port == 443 else f"{host}:{port}"),
+        ("Connection", "keep-alive"),
+        ("Accept", "text/plain"),
+        ("Accept-Encoding", "identity"),
+        ("Cache-Control", "no-cache"),
+        ("User-Agent", "mtasts-tui (MTA-STS checker)"),
+    ]
     try:
-        # httpx's timeouts are per operation; the outer bound holds the whole fetch (connect,
-        # handshake, a trickled body) to the step time.
-        async with contextlib.AsyncExitStack() as stack:
-            if net.cache is None:
-                client = await stack.enter_async_context(_client(net, timeout, keepalive=0))
-            else:
-                # Pooled per (address, SNI name) only: one name's connection never serves another.
-                await stack.enter_async_context(net.cache.slot(address))
-                client = await stack.enter_async_context(
-                    net.cache.https_client(
-                        address, host, lambda: _client(net, timeout, keepalive=1)
-                    )
-                )
-            async with asyncio.timeout(timeout):
-                request = client.build_request(
-                    "GET",
-                    target,
-                    headers=headers,
-                    extensions={"sni_hostname": host},
-                    timeout=httpx.Timeout(timeout),
-                )
-                response = await client.send(request, stream=True)
-                try:
-                    tls_version, names, not_after, issuer = _tls_details(response)
-                    body, truncated = await _read_capped(response)
-                finally:
-                    await response.aclose()
-    except (TimeoutError, httpx.TimeoutException):
+        if net.cache is None:
+            return await _exchange(net, host, url, address, timeout, headers)
+        async with net.cache.slot(address):
+            return await _exchange(net, host, url, address, timeout, headers)
+    except TimeoutError:
         return PolicyFetch(url=url, address=address, error=f"timed out after {timeout:g} s")
-    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-        verification = find_verification_error(exc)
-        if verification is not None:
-            _, words = classify_verification(verification)
-            return PolicyFetch(url=url, address=address, tls_error=words)
-        ssl_error = find_ssl_error(exc)
-        if ssl_error is not None:
-            return PolicyFetch(
-                url=url, address=address, tls_error=f"TLS handshake failed: {ssl_error.reason}"
-            )
+    except TlsFailed as failed:
+        return PolicyFetch(url=url, address=address, tls_error=_tls_words(failed.cause))
+    except (h11.RemoteProtocolError, ServerDisconnected) as exc:
+        if isinstance(exc, Unheard) and exc.cause is not None:
+            return PolicyFetch(url=url, address=address, error=_describe(exc.cause))
+        return PolicyFetch(
+            url=url, address=address, error=f"the server broke the HTTP exchange ({exc})"
+        )
+    except h11.LocalProtocolError as exc:  # a request h11 will not write: no name parses so
+        return PolicyFetch(url=url, address=address, error=f"cannot send the request ({exc})")
+    except ssl.SSLError as exc:  # a TLS record broken after the handshake
+        return PolicyFetch(url=url, address=address, tls_error=_tls_words(exc))
+    except OSError as exc:
         return PolicyFetch(url=url, address=address, error=_describe(exc))
+
+
+async def _exchange(
+    net: Network,
+    host: str,
+    url: str,
+    address: str,
+    timeout: float,
+    headers: list[tuple[str, str]],
+) -> PolicyFetch:
+    """The GET on a kept connection for exactly (address, SNI name) when there is one, else on
+    a new one; the whole of it (connect, handshake, a trickled body) held to ``timeout``."""
+    cache = net.cache
+    conn: Connection | None = None
+    polite = False
+    try:
+        async with asyncio.timeout(timeout):
+            response = None
+            if cache is not None:
+                conn = cache.idle_https(address, host)
+            if conn is not None:
+                try:
+                    response = await get(conn, POLICY_PATH, headers, MAX_POLICY_BYTES)
+                except Unheard:
+                    # Closed while idle, the race no liveness check can win: a GET may be sent
+                    # again, once, on a new connection (what a browser does too).
+                    conn.abort()
+                    conn = None
+            if conn is None or response is None:
+                conn = await connect(address, net.config.https_port, net.ssl_context, host, timeout)
+                response = await get(conn, POLICY_PATH, headers, MAX_POLICY_BYTES)
+            tls_version, names, not_after, issuer = _tls_details(conn)
+        if response.reusable and cache is not None:
+            cache.keep_https(address, host, conn)
+            conn = None
+        polite = not response.truncated
+    finally:
+        if conn is not None:
+            # A finished answer closes politely; a failed, cut or cancelled one at once.
+            conn.close() if polite else conn.abort()
     return PolicyFetch(
         url=url,
         address=address,
-        status=response.status_code,
-        content_type=response.headers.get("content-type"),
-        location=response.headers.get("location"),
-        body=body,
-        truncated=truncated,
+        status=response.status,
+        content_type=response.header(b"content-type"),
+        location=response.header(b"location"),
+        body=response.body,
+        truncated=response.truncated,
         tls_version=tls_version,
         cert_names=names,
         cert_not_after=not_after,
@@ -133,33 +153,11 @@ async def _fetch_one(
     )
 
 
-def _client(net: Network, timeout: float, *, keepalive: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        verify=net.ssl_context,
-        follow_redirects=False,
-        trust_env=False,
-        timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(max_keepalive_connections=keepalive),
-    )
-
-
-async def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_POLICY_BYTES:
-            return b"".join(chunks)[:MAX_POLICY_BYTES], True
-    return b"".join(chunks), False
-
-
 def _tls_details(
-    response: httpx.Response,
+    conn: Connection,
 ) -> tuple[str | None, tuple[str, ...], str | None, tuple[tuple[str, str], ...]]:
-    """TLS version, certificate names, expiry and issuer of the connection behind ``response``."""
-    stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    """TLS version, certificate names, expiry and issuer of the connection."""
+    ssl_object = conn.ssl_object()
     if ssl_object is None:
         return None, (), None, ()
     der = ssl_object.getpeercert(binary_form=True)
@@ -167,10 +165,24 @@ def _tls_details(
     return ssl_object.version(), names, not_after, certificate_issuer(der)
 
 
+def _tls_words(exc: BaseException) -> str:
+    """A failed handshake in words: the certificate's fault, the TLS layer's, or the peer's."""
+    verification = find_verification_error(exc)
+    if verification is not None:
+        return classify_verification(verification)[1]
+    ssl_error = find_ssl_error(exc)
+    if ssl_error is not None and ssl_error.reason:
+        return f"TLS handshake failed: {ssl_error.reason}"
+    if isinstance(exc, ConnectionError | ssl.SSLError):  # hung up or reset mid-handshake
+        return "TLS handshake failed: the server closed the connection"
+    return f"TLS handshake failed: {_describe(exc)}"
+
+
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
+    if isinstance(exc, ConnectionRefusedError):
         return "connection refused on the HTTPS port"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"the server broke the HTTP exchange ({text})"
-    return text
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return "the server reset the connection"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__

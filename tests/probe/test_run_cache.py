@@ -244,34 +244,6 @@ def test_tlsa_and_aliases_of_a_shared_mx_are_asked_once_for_the_run(lab: Lab) ->
     assert asyncio.run(run()).count((SHARED, "TLSA+CNAME")) == 1
 
 
-def test_https_pools_are_bounded_and_an_evicted_pool_closes_once_idle() -> None:
-    import httpx
-
-    async def pools() -> tuple[list[bool], list[tuple[str, str]]]:
-        cache = RunCache(max_pools=2)
-        made: list[httpx.AsyncClient] = []
-
-        def make() -> httpx.AsyncClient:
-            made.append(httpx.AsyncClient())
-            return made[-1]
-
-        async with cache.https_client("192.0.2.1", "mta-sts.a.test", make):
-            # Evicted while in use: it stays open until this fetch is done with it.
-            async with cache.https_client("192.0.2.1", "mta-sts.b.test", make):
-                pass
-            async with cache.https_client("192.0.2.1", "mta-sts.c.test", make):
-                assert not made[0].is_closed
-        closed = [c.is_closed for c in made]
-        keys = cache.pool_keys()
-        await cache.aclose()
-        assert all(c.is_closed for c in made)
-        return closed, keys
-
-    closed, keys = asyncio.run(pools())
-    assert closed == [True, False, False]
-    assert keys == [("192.0.2.1", "mta-sts.b.test"), ("192.0.2.1", "mta-sts.c.test")]
-
-
 def test_caa_parents_are_asked_once_for_the_fleet_and_each_policy_host_for_itself(
     lab: Lab,
 ) -> None:
