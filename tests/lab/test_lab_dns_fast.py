@@ -35,7 +35,7 @@ def _questions(zone: Zone) -> list[tuple[str, str]]:
     with A and MX (denials, additional addresses); names it does not know; a few in upper case."""
     asked: list[tuple[str, str]] = []
     for name in sorted(zone.existing):
-        held = {dns.rdatatype.to_text(t) for t in zone.rrsets.get(name, {})}
+        held = {dns.rdatatype.RdataType.make(t).name for t in zone.rrsets.get(name, {})}
         spelled = name.to_text()
         asked += [(spelled, rdtype) for rdtype in sorted(held | {"A", "MX"})]
     asked += [(f"nothing-here.{apex.to_text()}", "TXT") for apex in zone.apexes]
