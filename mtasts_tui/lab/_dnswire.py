@@ -149,9 +149,13 @@ def parse_plain_query(wire: bytes) -> PlainQuery | None:
     return PlainQuery(qid, flags, tuple(labels), rdtype, rdclass, question, payload, dnssec_ok)
 
 
-def plain_name(labels: Sequence[bytes]) -> bool:
-    """Whether no label needs escaping in text form (the log spells names as text)."""
-    return _PLAIN_NAME.fullmatch(b".".join(labels)) is not None
+def plain_name(labels: Sequence[bytes]) -> str | None:
+    """The name as ``Name.to_text(omit_final_dot=True).lower()`` spells it, when no label
+    needs escaping; ``None`` otherwise."""
+    joined = b".".join(labels)
+    if _PLAIN_NAME.fullmatch(joined) is None:
+        return None
+    return joined.decode("ascii").lower()
 
 
 def _suffixes(labels: Sequence[bytes]) -> _Labels:

@@ -82,6 +82,8 @@ class Zone:
         """Owner names plus their ancestors (empty non-terminals answer NODATA, not NXDOMAIN)."""
         self.apexes: dict[dns.name.Name, dns.rrset.RRset] = {}
         """Zone apex -> its SOA rrset. The lab serves one zone per top-level label (``test.``)."""
+        self._tops: dict[bytes, dns.name.Name] = {}
+        """Lower-case top-level label -> its apex (finding a name's zone is one lookup)."""
         self.faults: dict[tuple[dns.name.Name, int | None], DnsFault] = {}
         self.signed: set[dns.name.Name] = set()
         """Names whose subtree the lab's resolver treats as DNSSEC-validated."""
@@ -123,6 +125,7 @@ class Zone:
             self.apexes[apex] = dns.rrset.from_text(
                 apex, 60, "IN", "SOA", _SOA.format(zone=apex.to_text())
             )
+            self._tops[apex.labels[0].lower()] = apex
         name = owner
         while name != dns.name.root and name not in self.existing:
             self.existing.add(name)
@@ -154,10 +157,9 @@ class Zone:
 
     def apex_of(self, name: dns.name.Name) -> dns.name.Name | None:
         # Every apex is a top-level name (see ``add``): the name's last label says which.
-        if len(name.labels) < 2:
+        if len(name.labels) < 2 or not name.is_absolute():
             return None
-        apex = dns.name.Name(name.labels[-2:])
-        return apex if apex in self.apexes else None
+        return self._tops.get(name.labels[-2].lower())
 
     def chase(
         self, qname: dns.name.Name, rdtype: int
@@ -260,9 +262,10 @@ class DnsServer:
         """Add the A and AAAA records of the MX hosts to MX answers (RFC 1035 §3.3.9), as BIND
         and many resolvers do; ``False``: leave them out, as minimal-responses resolvers do."""
         self.queries = 0
-        self.asked: collections.Counter[tuple[dns.name.Name, int]] = collections.Counter()
+        self.asked: collections.Counter[tuple[str, int]] = collections.Counter()
         """Queries per (name, type) (tests count what a run-wide cache saves with it), for the
-        :data:`ASKED_SIZE` pairs asked most recently (a name asked again moves to the end)."""
+        :data:`ASKED_SIZE` pairs asked most recently (a name asked again moves to the end).
+        Names as in :attr:`log`: lower case, no final dot (``Lab.dns_queries`` spells them so)."""
         self.log: deque[DnsQuery] = deque(maxlen=LOG_SIZE)
         """The latest queries, in the order they were answered."""
         self._udp: asyncio.DatagramTransport | None = None
@@ -307,32 +310,27 @@ class DnsServer:
             return
         self.queries += 1
         received = time.monotonic()
-        reply, qname, rdtype = fast
-        self._count(qname, rdtype)
+        reply, name, rdtype = fast
+        self._count(name, rdtype)
         if self.delay > 0:
             # A timer, not a task: the cheapest way to hold a plain answer back.
             asyncio.get_running_loop().call_later(
-                self.delay, self._send_udp, reply, addr, qname, rdtype, received
+                self.delay, self._send_udp, reply, addr, name, rdtype, received
             )
         else:
-            self._send_udp(reply, addr, qname, rdtype, received)
+            self._send_udp(reply, addr, name, rdtype, received)
 
     def _send_udp(
         self,
         reply: bytes,
         addr: tuple[str, int],
-        qname: dns.name.Name,
+        name: str,
         rdtype: int,
         received: float,
     ) -> None:
         if self._udp is not None and not self._udp.is_closing():
             self._udp.sendto(reply, addr)
-        self._log_plain(qname, rdtype, received)
-
-    def _log_plain(self, qname: dns.name.Name, rdtype: int, received: float) -> None:
-        """Log a query the fast path answered (its name needs no escaping: see ``_fast``)."""
-        text = b".".join(qname.labels[:-1]).decode("ascii").lower()
-        self.log.append(DnsQuery(text, TYPE_TEXT[rdtype], received, time.monotonic()))
+        self.log.append(DnsQuery(name, TYPE_TEXT[rdtype], received, time.monotonic()))
 
     async def _answer_udp(self, data: bytes, addr: tuple[str, int]) -> None:
         reply = await self.answer(data, udp=True)
@@ -358,11 +356,11 @@ class DnsServer:
         received = time.monotonic()
         fast = self._fast(wire, udp=udp)
         if fast is not None:
-            plain, qname, rdtype = fast
-            self._count(qname, rdtype)
+            plain, name, rdtype = fast
+            self._count(name, rdtype)
             if self.delay > 0:
                 await asyncio.sleep(self.delay)
-            self._log_plain(qname, rdtype, received)
+            self.log.append(DnsQuery(name, TYPE_TEXT[rdtype], received, time.monotonic()))
             return plain
         asked: list[dns.rrset.RRset] = []
         try:
@@ -378,15 +376,15 @@ class DnsServer:
             self.log.append(DnsQuery(name, rdtype_text, received, answered))
         return reply
 
-    def _count(self, qname: dns.name.Name, rdtype: int) -> None:
-        key = (qname, rdtype)
+    def _count(self, name: str, rdtype: int) -> None:
+        key = (name, rdtype)
         self.asked[key] = self.asked.pop(key, 0) + 1
         if len(self.asked) > ASKED_SIZE:
             del self.asked[next(iter(self.asked))]
 
-    def _fast(self, wire: bytes, *, udp: bool) -> tuple[bytes, dns.name.Name, int] | None:
-        """``(reply, name, type)`` for a plain query that no fault touches,
-        answered without dnspython's message API; ``None``: let the full path answer it.
+    def _fast(self, wire: bytes, *, udp: bool) -> tuple[bytes, str, int] | None:
+        """``(reply, name as logged, type)`` for a plain query that no fault touches, answered
+        without dnspython's message API; ``None``: let the full path answer it.
 
         Pure: nothing is counted or logged here, so the full path can take over whatever this
         one declines (or trips over)."""
@@ -399,7 +397,8 @@ class DnsServer:
                 or not query.labels  # the root: the full path knows it
             ):
                 return None
-            if not plain_name(query.labels):
+            name = plain_name(query.labels)
+            if name is None:
                 return None
             qname = dns.name.Name((*query.labels, b""))
             if self.zone.faults and self.zone.fault_for(qname, query.rdtype) is not None:
@@ -420,7 +419,7 @@ class DnsServer:
             )
         except Exception:  # a slip here costs speed, never an answer
             return None
-        return None if reply is None else (reply, qname, query.rdtype)
+        return None if reply is None else (reply, name, query.rdtype)
 
     def _plan(
         self,
@@ -469,7 +468,7 @@ class DnsServer:
             response.set_rcode(dns.rcode.FORMERR)
             return response.to_wire()
         question = query.question[0]
-        self._count(question.name, question.rdtype)
+        self._count(question.name.to_text(omit_final_dot=True).lower(), question.rdtype)
         fault = self.zone.fault_for(question.name, question.rdtype)
         if fault is not None and fault.kind == "drop":
             return None

@@ -331,7 +331,7 @@ class Lab:
 
     def dns_queries(self, name: str, type_text: str) -> int:
         """How many queries for (``name``, type) the lab's DNS server has answered or dropped."""
-        owner = dns.name.from_text(name.rstrip(".") + ".")
+        owner = dns.name.from_text(name.rstrip(".") + ".").to_text(omit_final_dot=True).lower()
         return self._need()[0].asked[(owner, dns.rdatatype.from_text(type_text))]
 
     def smtp_session_starts(self, address: str) -> list[float]:
