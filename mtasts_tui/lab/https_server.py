@@ -215,7 +215,7 @@ async def _respond(
         "Connection: close",
     ]
     lines += [f"{k}: {v}" for k, v in extra or []]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
-    if not head:
-        writer.write(body)
+    header = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    # One write: asyncio's TLS layer makes a record (and a send) of every write.
+    writer.write(header if head else header + body)
     await writer.drain()
