@@ -79,8 +79,9 @@ _NAMED = (dns.rdtypes.ANY.CNAME.CNAME, dns.rdtypes.ANY.NS.NS, dns.rdtypes.ANY.PT
 _CACHE_SIZE = 100_000
 """Prepared rdatas and names kept (cleared when full): the zone's, reused by every answer."""
 
-_Labels = tuple[tuple[tuple[bytes, ...], bytes], ...]
-"""A name as (lower-case suffix from this label on, label as spelled) pairs, root excluded."""
+_Labels = tuple[tuple[bytes, bytes], ...]
+"""A name as (the name from this label on in lower-case wire form, label as spelled) pairs,
+root excluded. Lowering wire form lowers only letters: length bytes are below 64."""
 _Part = bytes | _Labels
 
 
@@ -158,9 +159,17 @@ def plain_name(labels: Sequence[bytes]) -> str | None:
     return joined.decode("ascii").lower()
 
 
-def _suffixes(labels: Sequence[bytes]) -> _Labels:
-    lowered = [label.lower() for label in labels]
-    return tuple((tuple(lowered[i:]), label) for i, label in enumerate(labels))
+def _suffixes(labels: Sequence[bytes], wire: bytes | None = None) -> _Labels:
+    """The name's :data:`_Labels`; ``wire``: its wire form, if at hand."""
+    if wire is None:
+        wire = b"".join(bytes((len(label),)) + label for label in labels) + b"\x00"
+    lowered = wire.lower()
+    pairs: list[tuple[bytes, bytes]] = []
+    offset = 0
+    for label in labels:
+        pairs.append((lowered[offset:], label))
+        offset += 1 + len(label)
+    return tuple(pairs)
 
 
 class Renderer:
@@ -218,9 +227,9 @@ class Renderer:
         an empty rrset or a name that is not absolute, or does not fit in ``limit`` bytes."""
         out = bytearray(12)
         out += query.question
-        compress: dict[tuple[bytes, ...], int] = {}
+        compress: dict[bytes, int] = {}
         offset = 12
-        asked = _suffixes(query.labels)
+        asked = _suffixes(query.labels, query.question[:-4])
         for key, label in asked:
             compress[key] = offset
             offset += 1 + len(label)
@@ -263,7 +272,7 @@ class Renderer:
         return bytes(out)
 
 
-def _write_name(out: bytearray, compress: dict[tuple[bytes, ...], int], labels: _Labels) -> None:
+def _write_name(out: bytearray, compress: dict[bytes, int], labels: _Labels) -> None:
     """``Name.to_wire`` with a compression table: a pointer to the longest suffix already
     written, each new suffix remembered where it starts (if a pointer can reach it)."""
     for key, label in labels:

@@ -44,7 +44,14 @@ from ._dnswire import (
     parse_plain_query,
     plain_name,
 )
-from ._net import BIND_ATTEMPTS, TcpService, bind_same_port, check_loopback, is_addr_in_use
+from ._net import (
+    BIND_ATTEMPTS,
+    TcpService,
+    UdpService,
+    bind_same_port,
+    check_loopback,
+    is_addr_in_use,
+)
 from .model import JUNK_ADDITIONAL, JUNK_ADDRESS, DnsFault, Record
 
 TTL = 300
@@ -269,32 +276,26 @@ class DnsServer:
         Names as in :attr:`log`: lower case, no final dot (``Lab.dns_queries`` spells them so)."""
         self.log: deque[DnsQuery] = deque(maxlen=LOG_SIZE)
         """The latest queries, in the order they were answered."""
-        self._udp: asyncio.DatagramTransport | None = None
+        self._udp: UdpService | None = None
         self._tcp = TcpService(self._serve_tcp)
         self._renderer = Renderer()
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
         last: OSError | None = None
         for _ in range(BIND_ATTEMPTS):
-            transport, _protocol = await loop.create_datagram_endpoint(
-                lambda: _UdpProtocol(self), local_addr=(self.host, 0), family=socket.AF_INET
-            )
-            port = transport.get_extra_info("sockname")[1]
-            # A fleet benchmark sends hundreds of queries at once: hold them, do not drop them.
-            transport.get_extra_info("socket").setsockopt(
-                socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20
-            )
+            udp = UdpService(self.on_datagram)
+            port = udp.bind(self.host)
             try:
                 _, listening, _ = bind_same_port([self.host], port=port)
             except OSError as exc:
-                transport.close()
+                udp.close()
                 if not is_addr_in_use(exc):
                     raise
                 last = exc
                 continue
-            self._udp = transport
+            self._udp = udp
             self.port = port
+            udp.serve()
             self._tcp.serve(listening)
             return
         raise OSError(errno.EADDRINUSE, "no port free for both UDP and TCP") from last
@@ -329,13 +330,13 @@ class DnsServer:
         rdtype: int,
         received: float,
     ) -> None:
-        if self._udp is not None and not self._udp.is_closing():
+        if self._udp is not None:
             self._udp.sendto(reply, addr)
         self.log.append(DnsQuery(name, TYPE_TEXT[rdtype], received, time.monotonic()))
 
     async def _answer_udp(self, data: bytes, addr: tuple[str, int]) -> None:
         reply = await self.answer(data, udp=True)
-        if reply is not None and self._udp is not None and not self._udp.is_closing():
+        if reply is not None and self._udp is not None:
             self._udp.sendto(reply, addr)
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -536,15 +537,3 @@ class _Plan(NamedTuple):
     additional: list[dns.rrset.RRset]
     authentic: bool
     """Set AD: a validating resolver asked to, and every name involved is signed."""
-
-
-class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, server: DnsServer) -> None:
-        self.server = server
-
-    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-        with contextlib.suppress(Exception):
-            self.server.on_datagram(data, addr)  # type: ignore[arg-type]
-
-    def error_received(self, exc: Exception) -> None:  # ICMP unreachable from a gone client
-        pass

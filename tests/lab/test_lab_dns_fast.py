@@ -300,3 +300,18 @@ def test_names_that_need_escaping_in_the_log_go_the_full_way(lab: Lab) -> None:
     reply = asyncio.run(server.answer(query.to_wire(), udp=True))
     assert reply is not None and dns.message.from_wire(reply).rcode() == dns.rcode.NXDOMAIN
     assert server.log[-1].name == "we\\032ird.good.test"
+
+
+def test_a_burst_of_queries_is_answered_in_full(lab: Lab) -> None:
+    """The server reads many datagrams per wake-up: none may be lost or answered twice."""
+    names = [f"_mta-sts.{lab.domain('good')}", lab.domain("good"), "nothing.good.test"]
+    queries = [dns.message.make_query(names[i % 3], "TXT", want_dnssec=True) for i in range(300)]
+    for i, query in enumerate(queries):
+        query.id = i
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock.settimeout(3)
+        for query in queries:
+            sock.sendto(query.to_wire(), lab.dns_address)
+        ids = [struct.unpack("!H", sock.recv(65535)[:2])[0] for _ in queries]
+    assert sorted(ids) == list(range(300))
