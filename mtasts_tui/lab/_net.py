@@ -13,11 +13,14 @@ import contextlib
 import errno
 import ipaddress
 import socket
+import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+ContextFor = Callable[[str], ssl.SSLContext]
+"""The TLS context to serve on one listening address."""
 DatagramHandler = Callable[[bytes, tuple[str, int]], None]
 
 BIND_ATTEMPTS = 25
@@ -102,10 +105,21 @@ def bind_same_port(
 
 
 class TcpService:
-    """Serves ``handler`` on listening sockets; ``close()`` ends listeners and connections."""
+    """Serves ``handler`` on listening sockets; ``close()`` ends listeners and connections.
 
-    def __init__(self, handler: StreamHandler) -> None:
+    With ``tls``, every connection starts with a TLS handshake (in the context it gives for the
+    listening address) before the handler sees it; a failed handshake just ends the connection.
+    """
+
+    def __init__(
+        self,
+        handler: StreamHandler,
+        tls: ContextFor | None = None,
+        tls_handshake_timeout: float = 10.0,
+    ) -> None:
         self.handler = handler
+        self.tls = tls
+        self.tls_handshake_timeout = tls_handshake_timeout
         self._listeners: list[socket.socket] = []
         self._reserved: list[socket.socket] = []
         self._accepted: set[socket.socket] = set()
@@ -158,12 +172,22 @@ class TcpService:
 
             # A client_connected_cb makes the protocol server-side (needed by start_tls).
             protocol = asyncio.StreamReaderProtocol(reader, connected)
-            await loop.connect_accepted_socket(lambda: protocol, conn)
+            if self.tls is None:
+                await loop.connect_accepted_socket(lambda: protocol, conn)
+            else:
+                # TLS from the first byte: cheaper than start_tls on a plain stream, and no
+                # byte of the client's hello can reach the plain stream first.
+                await loop.connect_accepted_socket(
+                    lambda: protocol,
+                    conn,
+                    ssl=self.tls(conn.getsockname()[0]),
+                    ssl_handshake_timeout=self.tls_handshake_timeout,
+                )
             writer = made[0]
             self._writers.add(writer)
             await self.handler(reader, writer)
-        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
+        except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # a reset, a timeout, a handshake the client gave up (ssl.SSLError)
         finally:
             if writer is not None:
                 self._writers.discard(writer)
