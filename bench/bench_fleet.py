@@ -63,9 +63,10 @@ def fleet(count: int, shared_share: float) -> list[Scenario]:
 
 
 def _serve_lab(count: int, shared: float, spread: int, conn: Connection) -> None:
-    """Child process: the lab, certificates minted up front, answering after DNS_DELAY."""
+    """Child process: the lab, certificates minted up front, answering after DNS_DELAY (on the
+    same event loop as the checker: uvloop's when installed)."""
     items = fleet(count, shared)
-    with Lab(items, policy_addresses=spread) as lab:
+    with Lab(items, policy_addresses=spread, loop_factory=LOOP) as lab:
         certs = lab._need()[3]  # a benchmark may reach in: mint now, not while timed
         for s in items:
             certs.server_context(s.policy_hostname, "valid")
