@@ -1,7 +1,8 @@
 """Benchmark: `check` over a fleet of domains in one run (issue 12), against the loopback lab.
 
-The lab runs in a child process (its TLS handshakes do not share our interpreter), with 50 ms
-added to every DNS answer. Each run is a fresh `check` run: a fresh run-wide cache.
+The lab runs in a child process (its TLS handshakes do not share our interpreter), on the same
+kind of event loop as `check`, with 50 ms added to every DNS answer. Each run is a fresh `check`
+run: a fresh run-wide cache.
 
 1. 2,000 domains, 80% of them on 6 provider MX hosts, 20% with an MX of their own
    (target: at least 200 domains/s).
@@ -18,7 +19,8 @@ The lab's certificates are minted before the clock starts (one per policy host a
 so the figures are the checker's, not the lab's.
 
 Run: .venv/bin/python bench/bench_fleet.py [shared|distinct|memory|profile] ...
-(with uvloop installed, ``MTASTS_TUI_LOOP=asyncio`` measures asyncio's own loop)
+(with uvloop installed, ``MTASTS_TUI_LOOP=asyncio`` measures asyncio's own loop, for `check`
+and the lab alike)
 """
 
 from __future__ import annotations
