@@ -1,4 +1,4 @@
-"""Socket plumbing shared by the lab servers: same-port binding and TCP services we fully own.
+"""Socket plumbing shared by the lab servers: same-port binding, TCP and UDP services we own.
 
 We accept connections ourselves (``loop.sock_accept`` + ``connect_accepted_socket``) instead of
 using ``asyncio.start_server``: every accepted socket is tracked from the first moment, so
@@ -13,14 +13,25 @@ import contextlib
 import errno
 import ipaddress
 import socket
+import ssl
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+ContextFor = Callable[[str], ssl.SSLContext]
+"""The TLS context to serve on one listening address."""
+DatagramHandler = Callable[[bytes, tuple[str, int]], None]
 
 BIND_ATTEMPTS = 25
 BACKLOG = 512
 STREAM_LIMIT = 64 * 1024
+UDP_BATCH = 64
+"""Datagrams read per wake-up of a :class:`UdpService`."""
+UDP_BACKLOG = 4096
+"""Replies a :class:`UdpService` holds while its socket's send buffer is full (more are dropped,
+as UDP may drop them anyway)."""
+MAX_DATAGRAM = 65535
 
 
 IPV6_LOOPBACK = "::1"
@@ -94,10 +105,21 @@ def bind_same_port(
 
 
 class TcpService:
-    """Serves ``handler`` on listening sockets; ``close()`` ends listeners and connections."""
+    """Serves ``handler`` on listening sockets; ``close()`` ends listeners and connections.
 
-    def __init__(self, handler: StreamHandler) -> None:
+    With ``tls``, every connection starts with a TLS handshake (in the context it gives for the
+    listening address) before the handler sees it; a failed handshake just ends the connection.
+    """
+
+    def __init__(
+        self,
+        handler: StreamHandler,
+        tls: ContextFor | None = None,
+        tls_handshake_timeout: float = 10.0,
+    ) -> None:
         self.handler = handler
+        self.tls = tls
+        self.tls_handshake_timeout = tls_handshake_timeout
         self._listeners: list[socket.socket] = []
         self._reserved: list[socket.socket] = []
         self._accepted: set[socket.socket] = set()
@@ -150,12 +172,22 @@ class TcpService:
 
             # A client_connected_cb makes the protocol server-side (needed by start_tls).
             protocol = asyncio.StreamReaderProtocol(reader, connected)
-            await loop.connect_accepted_socket(lambda: protocol, conn)
+            if self.tls is None:
+                await loop.connect_accepted_socket(lambda: protocol, conn)
+            else:
+                # TLS from the first byte: cheaper than start_tls on a plain stream, and no
+                # byte of the client's hello can reach the plain stream first.
+                await loop.connect_accepted_socket(
+                    lambda: protocol,
+                    conn,
+                    ssl=self.tls(conn.getsockname()[0]),
+                    ssl_handshake_timeout=self.tls_handshake_timeout,
+                )
             writer = made[0]
             self._writers.add(writer)
             await self.handler(reader, writer)
-        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
+        except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # a reset, a timeout, a handshake the client gave up (ssl.SSLError)
         finally:
             if writer is not None:
                 self._writers.discard(writer)
@@ -180,3 +212,97 @@ class TcpService:
         self._listeners.clear()
         self._reserved.clear()
         self._accepted.clear()
+
+
+class UdpService:
+    """A UDP socket read straight from the event loop: ``handler(data, addr)`` per datagram.
+
+    Not an asyncio datagram transport: that reads one datagram per trip through the event loop,
+    and a fleet benchmark sends hundreds of queries at once (a trip costs more than a plain
+    answer). Sends go out at once, or wait in a bounded queue while the send buffer is full.
+    """
+
+    def __init__(self, handler: DatagramHandler) -> None:
+        self.handler = handler
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: deque[tuple[bytes, tuple[str, int]]] = deque()
+
+    def bind(self, host: str, port: int = 0) -> int:
+        """Bind ``host:port`` (0: any free port); returns the port."""
+        check_loopback(host)
+        sock = socket.socket(family_of(host), socket.SOCK_DGRAM)
+        try:
+            # A fleet benchmark sends hundreds of queries at once: hold them, do not drop them.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            sock.setblocking(False)
+            sock.bind((host, port))
+            bound: int = sock.getsockname()[1]
+        except OSError:
+            sock.close()
+            raise
+        self._sock = sock
+        return bound
+
+    def serve(self) -> None:
+        """Start reading (in the running loop)."""
+        if self._sock is None:
+            raise RuntimeError("bind() first")
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._sock.fileno(), self._read)
+
+    @property
+    def closed(self) -> bool:
+        return self._sock is None
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        if self._loop is not None:
+            self._loop.remove_reader(sock.fileno())
+            self._loop.remove_writer(sock.fileno())
+        self._waiting.clear()
+        sock.close()
+
+    def _read(self) -> None:
+        for _ in range(UDP_BATCH):
+            sock = self._sock
+            if sock is None:  # a handler closed the service
+                return
+            try:
+                data, addr = sock.recvfrom(MAX_DATAGRAM)
+            except OSError:  # nothing left (EAGAIN), or an error the next read will not repeat
+                return
+            with contextlib.suppress(Exception):  # one bad datagram never stops the service
+                self.handler(data, addr)
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        if not self._waiting:
+            try:
+                sock.sendto(data, addr)
+                return
+            except (BlockingIOError, InterruptedError):
+                assert self._loop is not None
+                self._loop.add_writer(sock.fileno(), self._flush)
+            except OSError:  # e.g. the client is gone: UDP has nobody to tell
+                return
+        if len(self._waiting) < UDP_BACKLOG:
+            self._waiting.append((data, addr))
+
+    def _flush(self) -> None:
+        sock = self._sock
+        while sock is not None and self._waiting:
+            data, addr = self._waiting[0]
+            try:
+                sock.sendto(data, addr)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                pass
+            self._waiting.popleft()
+        if sock is not None and self._loop is not None:
+            self._loop.remove_writer(sock.fileno())

@@ -57,7 +57,7 @@ class HttpsServer:
         self.main_host = main_host
         self.port = 0
         self.requests = 0
-        self._service = TcpService(self._serve)
+        self._service = TcpService(self._serve, self._context_for, TLS_HANDSHAKE_TIMEOUT)
         self._hang_service = TcpService(self._hang)
         self._tls: ssl.SSLContext | None = None
         self._node_contexts: dict[str, ssl.SSLContext] = {}
@@ -72,7 +72,7 @@ class HttpsServer:
         refuse = sorted({a for a, b in every if b.refuse})
         served = sorted({a for a, b in every if not (b.hang or b.refuse)} - {self.main_host})
         # Bind the TLS listeners first (they choose the port), then the hanging ones on that
-        # port. TLS starts inside the handler, so every connection is tracked from accept() on.
+        # port. TLS starts once accepted (TcpService), so every connection is tracked from accept().
         self.port, listening, reserved = bind_same_port([self.main_host, *served], reserve=refuse)
         self._service.serve(listening, reserved)
         if hang:
@@ -123,14 +123,8 @@ class HttpsServer:
                     pass
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        assert self._tls is not None
+        # TLS is up already (the service's handshake, in the context of _context_for).
         local = writer.get_extra_info("sockname")[0]
-        try:
-            await writer.start_tls(
-                self._context_for(local), ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT
-            )
-        except (OSError, ssl.SSLError, TimeoutError):
-            return  # the client rejected our certificate, or spoke no TLS
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
                 request = await _read_request(reader)
@@ -215,7 +209,7 @@ async def _respond(
         "Connection: close",
     ]
     lines += [f"{k}: {v}" for k, v in extra or []]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
-    if not head:
-        writer.write(body)
+    header = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    # One write: asyncio's TLS layer makes a record (and a send) of every write.
+    writer.write(header if head else header + body)
     await writer.drain()
