@@ -223,7 +223,9 @@ def profile() -> None:
             "connect",
         ),
         "JSON (encoding results)": own("json/encoder.py", "encode", "iterencode"),
-        "DNS messages (dnspython)": own("/dns/"),
+        "DNS: the lean reader and writer, the query I/O, dnspython": own(
+            "/dns/", "probe/dns.py", "probe/dnswire.py"
+        ),
         "HTTP (the policy GET: probe/http1.py, h11; httpx)": own(
             "/probe/http1.py", "/httpx/", "/httpcore/", "/h11/"
         ),

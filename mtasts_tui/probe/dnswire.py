@@ -59,7 +59,8 @@ _KNOWN: Final = _DECODED | _OPAQUE | {OPT}
 
 _TLSA_LENGTHS: Final = {1: 32, 2: 64}
 _ESCAPED: Final = frozenset(b'"().;\\@$')
-_PLAIN: Final = frozenset(range(0x21, 0x7F)) - _ESCAPED
+_PLAIN: Final = bytes(sorted(frozenset(range(0x21, 0x7F)) - _ESCAPED))
+"""Bytes a name label shows as they are (``label.translate(None, _PLAIN)`` is empty)."""
 
 
 class Mx(NamedTuple):
@@ -122,7 +123,7 @@ class _Unsure(Exception):
 
 def label_text(label: bytes) -> str:
     """One label as dnspython's ``Name.to_text`` writes it (``dns.name._escapify``)."""
-    if all(c in _PLAIN for c in label):
+    if not label.translate(None, _PLAIN):
         return label.decode("ascii")
     out = []
     for c in label:
@@ -152,7 +153,7 @@ def encode_name(name: str) -> bytes | None:
         return None
     out = bytearray()
     for label in raw.split(b"."):
-        if not 0 < len(label) < 64 or not all(c in _PLAIN for c in label):
+        if not 0 < len(label) < 64 or label.translate(None, _PLAIN):
             return None
         out.append(len(label))
         out += label

@@ -475,3 +475,10 @@ def test_junk_and_answers_to_other_questions_are_dropped_and_the_true_answer_tak
     assert status == "ok" and found is not None
     assert [r.value for r in found.records] == ["192.0.2.21"]
     assert queries == 1
+
+
+@given(st.lists(st.binary(min_size=1, max_size=63), min_size=1, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_names_are_written_as_dnspython_writes_them(labels: list[bytes]) -> None:
+    theirs = dns.name.Name([*labels, b""]).to_text(omit_final_dot=True)
+    assert dnswire.name_text(labels) == theirs
