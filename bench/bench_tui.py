@@ -84,6 +84,11 @@ def first_paint(runs: int) -> dict[str, list[float]]:
     """Bare textual import, wizard, wizard --demo: interleaved, so machine load hits all alike."""
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "TERM": "xterm-256color", "MTASTS_TUI_DATA_DIR": data}
+        # As installed for users: bytecode cached (the warm-up run writes it). Without a cache
+        # (PYTHONDONTWRITEBYTECODE, set on the development machine) every exec recompiles our
+        # modules while textual's come precompiled from site-packages: an unfair comparison.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(data, "pycache")
         py = sys.executable
         cases: dict[str, tuple[list[str], bytes | None]] = {
             "bare": ([py, "-c", "import textual.app"], None),

@@ -11,14 +11,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from mtasts_tui.core.drift import DriftFinding, drift_findings, stamp, timeline
 from mtasts_tui.core.text import one_line
 from mtasts_tui.store.db import DB_ENV_VAR, DB_FILE_NAME, open_store
-from mtasts_tui.store.history import DomainSummary, latest, recent_domains, record, runs
+
+if TYPE_CHECKING:
+    from mtasts_tui.core.drift import DriftFinding
+    from mtasts_tui.store.history import DomainSummary
+
+# The drift rules and the history tables load with the first use, in a worker: the wizard
+# imports this module before its first frame (issue 12).
 
 
 @dataclass(slots=True)
@@ -49,6 +54,9 @@ class SinceLast:
 
 def remember(path: Path, data: Mapping[str, Any], now: datetime) -> SinceLast:
     """Compare with the last stored result, then record this one (one transaction)."""
+    from mtasts_tui.core.drift import drift_findings, stamp
+    from mtasts_tui.store.history import latest, record
+
     if not SETTINGS.record and not path.exists():
         return SinceLast(None, ())
     conn = open_store(path)
@@ -95,6 +103,8 @@ def load_history(path: Path, domain: str) -> DomainHistory:
     if not path.exists():
         return DomainHistory([], [], 0)
     from mtasts_tui.commands.history import policy_versions
+    from mtasts_tui.core.drift import timeline
+    from mtasts_tui.store.history import runs
 
     conn = open_store(path)
     try:
@@ -107,6 +117,8 @@ def load_history(path: Path, domain: str) -> DomainHistory:
 
 
 def recent(path: Path, limit: int = 20) -> dict[str, DomainSummary]:
+    from mtasts_tui.store.history import recent_domains
+
     if not path.exists():
         return {}
     conn = open_store(path)
@@ -118,6 +130,8 @@ def recent(path: Path, limit: int = 20) -> dict[str, DomainSummary]:
 
 def recent_checked(path: Path, limit: int = 20) -> dict[str, str]:
     """Recently checked domains, newest first, each with its last verdict and date, in words."""
+    from mtasts_tui.core.drift import stamp
+
     try:
         found = recent(path, limit)
     except Exception:  # an unreadable history only loses the list's annotations
