@@ -638,10 +638,9 @@ async def lookup_mx_response(
 ) -> tuple[MxLookup, float, tuple[dnswire.Record, ...]]:
     """:func:`lookup_mx_ttl`, plus the answer's additional section: it may already hold the
     addresses of the MX hosts (``probe.glue``)."""
-    status, answer, why = await _resolve(resolver, domain, "MX", timeout)
+    status, answer, why, denial = await _resolve_full(resolver, domain, "MX", timeout)
     if answer is None:
-        keep = 0.0 if status == "error" else NEGATIVE_TTL
-        return MxLookup(status=status, error=why), keep, ()
+        return MxLookup(status=status, error=why), kept_for(status, None, denial), ()
     records = tuple(
         MxRecord(host=r.value.exchange, preference=r.value.preference)
         for r in answer.records
@@ -667,7 +666,8 @@ async def lookup_addresses(
 
 
 NEGATIVE_TTL = 30.0
-"""Seconds to keep "no address" (the SOA minimum is not worth a second lookup here)."""
+"""Seconds to keep a "no such name" or "no such record" whose response carries no SOA (with
+one, RFC 2308 §5 says how long: ``Denial.negative_ttl``)."""
 
 
 async def lookup_addresses_ttl(
@@ -692,7 +692,7 @@ class Family:
     """Numeric order, not answer order (servers rotate answers): the same run every time, and
     the per-host cap falls on the same addresses."""
     ttl: float = 0.0
-    """Seconds it may be kept: the record's TTL, NEGATIVE_TTL for "none", 0 for a failure."""
+    """Seconds it may be kept: the record's TTL, a "none" as its SOA says, 0 for a failure."""
     error: str | None = None
     owner: str = ""
     """The name owning the records (lower case, no trailing dot; "" when none came): the asked
@@ -717,9 +717,9 @@ async def lookup_family(
 ) -> Family:
     """The A or the AAAA addresses of ``host``: one half of :func:`lookup_addresses_ttl`, so a
     probe of the IPv4 addresses can start while the IPv6 answer is still on its way."""
-    status, answer, why = await _resolve(resolver, host, rdtype, timeout)
+    status, answer, why, denial = await _resolve_full(resolver, host, rdtype, timeout)
     if answer is None:
-        return Family(status, ttl=0.0 if status == "error" else NEGATIVE_TTL, error=why)
+        return Family(status, ttl=kept_for(status, None, denial), error=why)
     return family_from_records(rdtype, answer.records)
 
 
@@ -731,7 +731,7 @@ def combine_families(host: str, v4: Family, v6: Family) -> tuple[list[str], str 
         ttl = 0.0  # half an answer is not kept: the next domain asks again
     else:
         ttls = [f.ttl for f in (v4, v6) if f.status == "ok"]
-        ttl = min(ttls) if ttls else NEGATIVE_TTL
+        ttl = min(ttls) if ttls else min(v4.ttl, v6.ttl)
     if addresses:
         return addresses, None, ttl
     if "error" in statuses:

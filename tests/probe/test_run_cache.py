@@ -282,6 +282,29 @@ def test_a_shared_caa_answer_is_kept_only_while_its_ttl_lasts(lab: Lab) -> None:
     assert 55 < clock[0] <= 60
 
 
+def test_a_missing_address_or_mail_domain_is_kept_as_its_soa_says(lab: Lab) -> None:
+    """A "no such record" and a "no such name" are kept as long as the SOA that came with them
+    allows (RFC 2308 §5: the lab's says 60 s), not a fixed time; an answer for its TTL."""
+
+    async def expiries() -> tuple[float, float, float]:
+        net = Network.from_config(lab.probe_config(timeout=5.0))
+        cache = net.cache = RunCache()
+        try:
+            await inspect_domain(_domain(FLEET[0]), net)
+            await inspect_domain(_domain("nowhere.fleet.test"), net)
+            now = time.monotonic()
+            no_aaaa, _ = cache.families._done[(SHARED, "AAAA")]
+            address, _ = cache.families._done[(SHARED, "A")]
+            no_domain, _ = cache.mx._done["nowhere.fleet.test"]
+            return no_aaaa - now, address - now, no_domain - now
+        finally:
+            await cache.aclose()
+
+    no_aaaa, address, no_domain = asyncio.run(expiries())
+    assert 50 < no_aaaa <= 60 and 50 < no_domain <= 60
+    assert 290 < address <= 300
+
+
 def test_a_shared_tlsa_answer_is_kept_for_its_ttl_and_a_missing_one_as_its_soa_says(
     labs: Labs, lab: Lab
 ) -> None:
