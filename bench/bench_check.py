@@ -35,6 +35,8 @@ import tracemalloc
 from multiprocessing.connection import Connection
 from typing import Any
 
+from _sink import NullSink
+
 from mtasts_tui.commands.check import _run
 from mtasts_tui.core.domain import DomainName, parse_domain
 from mtasts_tui.lab import Lab, MxServer, PolicyHost, scenarios
@@ -223,24 +225,12 @@ def batch() -> None:
         remote.set("delay", 0.0)
         print("\npeak Python memory while checking (concurrency 20):")
         for n in (100, 500):
-            sink = _NullSink()
+            sink = NullSink()
             tracemalloc.start()
             asyncio.run(_run(names[:n], cfg, 20, True, sink))  # type: ignore[arg-type]
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             print(f"  {n:>3} domains: {peak / 1e6:6.1f} MB peak ({sink.lines} lines out)")
-
-
-class _NullSink:
-    def __init__(self) -> None:
-        self.lines = 0
-
-    def write(self, text: str) -> int:
-        self.lines += text.count("\n")
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 
+from _sink import NullSink
+
 from mtasts_tui.commands.check import _run
 from mtasts_tui.commands.fleet import event_loop_factory
 from mtasts_tui.core.domain import DomainName, parse_domain
@@ -83,18 +85,6 @@ def _serve_lab(count: int, shared: float, spread: int, conn: Connection) -> None
         conn.send(time.process_time() - ready)  # the lab's CPU seconds while it served the run
 
 
-class _NullSink:
-    def __init__(self) -> None:
-        self.lines = 0
-
-    def write(self, text: str) -> int:
-        self.lines += text.count("\n")
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
 def _domains(count: int, shared: float) -> Iterator[DomainName]:
     """The names as `check --domains FILE` feeds them: one at a time, never a whole list."""
     for i in range(count):
@@ -131,7 +121,7 @@ def throughput(label: str, count: int, shared: float, target: float, spread: int
     lab = LabProcess(count, shared, spread)
     try:
         names = _domains(count, shared)
-        sink = _NullSink()
+        sink = NullSink()
         cpu = time.process_time()
         started = time.perf_counter()
         with asyncio.Runner(loop_factory=LOOP) as runner:
@@ -154,7 +144,7 @@ def throughput(label: str, count: int, shared: float, target: float, spread: int
 
 def _peak_child(config: ProbeConfig, count: int, shared: float, conn: Connection) -> None:
     names = _domains(count, shared)
-    sink = _NullSink()
+    sink = NullSink()
     with asyncio.Runner(loop_factory=LOOP) as runner:
         runner.run(_run(names, config, CONCURRENCY, True, sink))  # type: ignore[arg-type]
     conn.send((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sink.lines))
@@ -186,7 +176,7 @@ def profile() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
         with asyncio.Runner(loop_factory=LOOP) as runner:
-            runner.run(_run(names, lab.config, CONCURRENCY, True, _NullSink()))  # type: ignore[arg-type]
+            runner.run(_run(names, lab.config, CONCURRENCY, True, NullSink()))  # type: ignore[arg-type]
         profiler.disable()
     finally:
         lab.stop()
