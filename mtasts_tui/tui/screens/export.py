@@ -33,6 +33,7 @@ from mtasts_tui.core.bundle import (
 )
 from mtasts_tui.core.checklist import REPORT_WATCH_DAYS, checklist_items
 from mtasts_tui.core.domain import DomainName
+from mtasts_tui.core.draft import validate_draft
 from mtasts_tui.core.hosting import HOSTING_TARGETS
 from mtasts_tui.core.text import one_line
 from mtasts_tui.fs.bundle import BundleExistsError, ExportError, write_bundle
@@ -115,7 +116,9 @@ class ExportScreen(WizardScreen):
         written = self.query_one("#written", Static)
         problems = list(self.spec) if isinstance(self.spec, list) else []
         check = check_draft(self.draft, self.live)
-        if check.policy_id:
+        # A malformed id is already among the bundle's problems; what only the live state can
+        # tell (the policy changed, the id did not) is added here.
+        if check.policy_id and not validate_draft(self.draft.fields()).of("policy_id"):
             problems.append(check.policy_id)
         if problems:
             self.query_one("#write", Button).disabled = True
