@@ -112,8 +112,9 @@ def build_parser(*filled: str) -> argparse.ArgumentParser:
 def _wizard_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mtasts-tui",
+        # The command list comes from the index, so a new command is never left out here.
         description=(
-            "Open the MTA-STS wizard. Commands: check, lint, export, reports, history, watch "
+            f"Open the MTA-STS wizard. Commands: {', '.join(COMMANDS)} "
             "(see 'mtasts-tui COMMAND --help')."
         ),
     )

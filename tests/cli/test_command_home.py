@@ -142,3 +142,10 @@ def test_the_file_layer_depends_on_no_front_end() -> None:
     assert {"mtasts_tui.tui", "mtasts_tui.lab", "mtasts_tui.commands", "mtasts_tui.probe"} <= (
         forbidden
     )
+
+
+def test_the_wizards_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--demo", "--help"])
+    described = " ".join(capsys.readouterr().out.split())
+    assert f"Commands: {', '.join(COMMANDS)} (see" in described
