@@ -35,7 +35,7 @@ import tracemalloc
 from multiprocessing.connection import Connection
 from typing import Any
 
-from _sink import NullSink
+from _shared import NullSink, receive_config, send_endpoints
 
 from mtasts_tui.commands.check import _run
 from mtasts_tui.core.domain import DomainName, parse_domain
@@ -43,7 +43,7 @@ from mtasts_tui.lab import Lab, MxServer, PolicyHost, scenarios
 from mtasts_tui.probe.dns import lookup_addresses, lookup_mx
 from mtasts_tui.probe.https import fetch_policy
 from mtasts_tui.probe.inspect import inspect_domain
-from mtasts_tui.probe.network import Network, ProbeConfig
+from mtasts_tui.probe.network import Network
 from mtasts_tui.probe.smtp import probe_address
 
 DELAY = 0.100
@@ -66,14 +66,7 @@ class _RemoteLab:
 
     def __enter__(self) -> _RemoteLab:
         self.process.start()
-        dns_address, ca_file, https_port, smtp_port = self.conn.recv()
-        self.config = ProbeConfig(
-            resolvers=(dns_address,),
-            ca_file=ca_file,
-            https_port=https_port,
-            smtp_port=smtp_port,
-            timeout=10.0,
-        )
+        self.config = receive_config(self.conn)
         return self
 
     def set(self, key: str, value: object) -> None:
@@ -89,7 +82,7 @@ def _serve_lab(which: str, conn: Connection) -> None:
     """Child process: run a lab (``demo`` or ``bulk:<count>``) until told to stop."""
     chosen = scenarios.DEMO if which == "demo" else scenarios.bulk(int(which.split(":")[1]))
     with Lab(chosen) as lab:
-        conn.send((lab.dns_address, lab.ca_file, lab.https_port, lab.smtp_port))
+        send_endpoints(lab, conn)
         while True:
             message = conn.recv()
             if message is None:

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 
-from _sink import NullSink
+from _shared import NullSink, receive_config, send_endpoints
 
 from mtasts_tui.commands.check import _run
 from mtasts_tui.commands.fleet import event_loop_factory
@@ -79,7 +79,7 @@ def _serve_lab(count: int, shared: float, spread: int, conn: Connection) -> None
             for host in s.mx_servers:
                 certs.server_context(host, "valid", None)
         lab.set_dns_delay(DELAY)
-        conn.send((lab.dns_address, lab.ca_file, lab.https_port, lab.smtp_port))
+        send_endpoints(lab, conn)
         ready = time.process_time()
         conn.recv()  # any message: stop
         conn.send(time.process_time() - ready)  # the lab's CPU seconds while it served the run
@@ -100,14 +100,7 @@ class LabProcess:
             target=_serve_lab, args=(count, shared, spread, child), daemon=True
         )
         self.process.start()
-        dns_address, ca_file, https_port, smtp_port = self.parent.recv()
-        self.config = ProbeConfig(
-            resolvers=(dns_address,),
-            ca_file=ca_file,
-            https_port=https_port,
-            smtp_port=smtp_port,
-            timeout=10.0,
-        )
+        self.config = receive_config(self.parent)
 
     def stop(self) -> float:
         """Stop the lab; the CPU seconds it spent serving (its share of the two cores)."""
