@@ -63,6 +63,19 @@ async def open_editor(pilot: Pilot[None]) -> EditScreen:
     return screen
 
 
+async def open_offline_editor(pilot: Pilot[None], domain: str) -> EditScreen:
+    """From the domain screen, type ``domain`` and press ctrl+o: a draft without inspection."""
+    from mtasts_tui.tui.screens.edit import EditScreen
+
+    await settle(pilot)
+    await pilot.press(*domain)
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, EditScreen)
+    return screen
+
+
 async def settle(pilot: Pilot[Any]) -> None:
     """Let every worker finish and the screen repaint."""
     for _ in range(3):

@@ -9,10 +9,9 @@ from textual.widgets import Input, Static, TextArea
 
 from mtasts_tui.core.draft import validate_draft
 from mtasts_tui.tui.app import WizardApp
-from mtasts_tui.tui.screens.edit import EditScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, open_offline_editor, settle
 
 
 def plain(widget: Static) -> str:
@@ -25,12 +24,7 @@ async def test_a_pattern_some_sender_rejects_is_refused_live_and_at_review(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press(*"offline.test")
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        edit = app.screen
-        assert isinstance(edit, EditScreen)
+        edit = await open_offline_editor(pilot, "offline.test")
         edit.query_one("#mx", TextArea).text = "ab--cd.offline.test"
         await pilot.pause()
         status = plain(edit.query_one("#mx-status", Static))

@@ -25,7 +25,7 @@ from mtasts_tui.tui.screens.export import ExportScreen
 from mtasts_tui.tui.screens.inspection import InspectionScreen
 from mtasts_tui.tui.screens.review import ReviewScreen
 
-from tests.tui.conftest import SIZE, MakeApp, open_editor, settle
+from tests.tui.conftest import SIZE, MakeApp, open_editor, open_offline_editor, settle
 
 DEMO = scenarios.DEMO_DOMAIN
 BACKUP = "backup.mailhost-legacy.test"
@@ -270,12 +270,7 @@ def _event(step: str, detail: str) -> StepEvent:
 async def test_offline_draft_and_help(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press(*"offline.test")
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        edit = app.screen
-        assert isinstance(edit, EditScreen)
+        edit = await open_offline_editor(pilot, "offline.test")
         assert edit.draft.mx == ()
         assert "needs at least one mx pattern" in plain(edit.query_one("#mx-status", Static))
         assert edit.draft.rua == ("mailto:tlsrpt@offline.test",)
