@@ -126,13 +126,14 @@ async def _fast(
     resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, timeout: float
 ) -> Outcome | None:
     """The outcome of one lean query to the first name server, or None: dnspython's turn."""
-    qtype = dnswire.TYPES_MORE.get(rdtype)
+    qtype = dnswire.TYPES.get(rdtype)
     server = _plain_server(resolver)
-    qname = dnswire.encode_name(name)
-    if qtype is None or server is None or qname is None:
+    question = dnswire.encode_name(name)
+    if qtype is None or server is None or question is None:
         return None
+    qname, key = question
     try:
-        reply = await _udp_lean(resolver, server, qname, qtype, min(resolver.timeout, timeout))
+        reply = await _udp_lean(resolver, server, qname, key, qtype, min(resolver.timeout, timeout))
     except (dns.exception.Timeout, OSError):
         return None
     return None if reply is None else judge_reply(reply, qtype, server)
@@ -458,38 +459,27 @@ class _Channel:
         question, future = waiting
         if future.done():
             return
-        lean = isinstance(question, _Lean)
         if isinstance(question, _Lean):
             reply = dnswire.parse(wire)
-            if reply is not None:
+            if reply is None:
+                # Not sure of it: if dnspython takes it for our answer, dnspython's path decides.
+                if _answers(dns.message.from_wire(question.wire), wire) is not None:
+                    future.set_result(None)
+            elif (
                 # Our question, class IN, a standard query's answer; anything else is dropped
                 # (as dnspython's ``is_response`` drops it) and the query waits on.
-                if (
-                    reply.qname == question.key
-                    and reply.qtype == question.qtype
-                    and reply.qclass == dnswire.IN
-                    and not reply.flags & _OPCODE
-                ):
-                    future.set_result(reply)
-                return
-            request = dns.message.from_wire(question.wire)
-        else:
-            request = question
-        # As dnspython's UDP query with ignore_errors: a reply that does not parse or does not
-        # answer our question is dropped, and the query waits on until its timeout.
-        try:
-            response = dns.message.from_wire(wire, raise_on_truncation=True)
-        except dns.message.Truncated as exc:
-            if request.is_response(exc.message()):  # type: ignore[no-untyped-call]
-                if lean:
-                    future.set_result(None)
-                else:
-                    future.set_exception(exc)
+                reply.qname == question.key
+                and reply.qtype == question.qtype
+                and reply.qclass == dnswire.IN
+                and not reply.flags & _OPCODE
+            ):
+                future.set_result(reply)
             return
-        except Exception:
-            return
-        if request.is_response(response):
-            future.set_result(None if lean else response)
+        answer = _answers(question, wire)
+        if isinstance(answer, dns.message.Truncated):
+            future.set_exception(answer)
+        elif answer is not None:
+            future.set_result(answer)
 
     def close(self) -> None:
         channels = _CHANNELS.get(self.loop)
@@ -503,6 +493,22 @@ class _Channel:
 
 
 _OPCODE = 0x7800
+
+
+def _answers(
+    request: dns.message.Message, wire: bytes
+) -> dns.message.Message | dns.message.Truncated | None:
+    """As dnspython's UDP query with ignore_errors: the response when ``wire`` answers
+    ``request``, its Truncated error when the answer came cut short, else None (a reply that
+    does not parse or answers another question is dropped, and the query waits on)."""
+    try:
+        response = dns.message.from_wire(wire, raise_on_truncation=True)
+    except dns.message.Truncated as exc:
+        return exc if request.is_response(exc.message()) else None  # type: ignore[no-untyped-call]
+    except Exception:
+        return None
+    return response if request.is_response(response) else None
+
 
 _CHANNELS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, int], _Channel]] = (
     weakref.WeakKeyDictionary()
@@ -525,13 +531,13 @@ async def _udp_lean(
     resolver: dns.asyncresolver.Resolver,
     server: tuple[str, int],
     qname: bytes,
+    key: str,
     qtype: int,
     timeout: float,
 ) -> dnswire.Reply | None:
     """One query written by ``probe.dnswire``, as dnspython's resolution would first send it;
     the reply, or None when only dnspython should judge it."""
     flags = dns.flags.RD if resolver.flags is None else resolver.flags
-    key = qname_key(qname)
 
     def make(qid: int) -> tuple[_Question, bytes]:
         wire = dnswire.encode_query(
@@ -542,16 +548,6 @@ async def _udp_lean(
     reply = await _exchange(server[0], server[1], make, timeout)
     assert not isinstance(reply, dns.message.Message)
     return reply
-
-
-def qname_key(qname: bytes) -> str:
-    """The key ``probe.dnswire`` gives the name whose wire form is ``qname`` (plain labels)."""
-    labels = []
-    at = 0
-    while qname[at]:
-        labels.append(qname[at + 1 : at + 1 + qname[at]])
-        at += 1 + qname[at]
-    return dnswire.name_text([label.lower() for label in labels])
 
 
 async def _exchange(

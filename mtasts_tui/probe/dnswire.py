@@ -37,13 +37,20 @@ TLSA: Final = 52
 CAA: Final = 257
 IN: Final = 1
 
-TYPES: Final = {"A": A, "AAAA": AAAA, "MX": MX, "TXT": TXT, "CNAME": CNAME, "SOA": SOA}
-TYPES_MORE: Final = {**TYPES, "TLSA": TLSA, "CAA": CAA}
+TYPES: Final = {
+    "A": A,
+    "AAAA": AAAA,
+    "MX": MX,
+    "TXT": TXT,
+    "CNAME": CNAME,
+    "SOA": SOA,
+    "TLSA": TLSA,
+    "CAA": CAA,
+}
+"""The types a check asks for, by name: the ones the lean path may ask."""
 
 QR: Final = 0x8000
-AA: Final = 0x0400
 TC: Final = 0x0200
-RD: Final = 0x0100
 AD: Final = 0x0020
 NOERROR: Final = 0
 NXDOMAIN: Final = 3
@@ -52,7 +59,7 @@ MAX_RECORDS: Final = 1024
 """Records in one message read here; a bigger one goes to dnspython (a UDP or TCP answer holds
 at most 64 KiB, so dnspython's own reading is bounded too)."""
 
-_DECODED: Final = frozenset({A, AAAA, CNAME, SOA, MX, TXT, TLSA, CAA})
+_DECODED: Final = frozenset(TYPES.values())
 _OPAQUE: Final = frozenset({NS, RRSIG, NSEC, NSEC3})
 """Types a DNSSEC-aware resolver adds to the answers we ask for: carried, never looked into."""
 _KNOWN: Final = _DECODED | _OPAQUE | {OPT}
@@ -141,12 +148,13 @@ def name_text(labels: list[bytes]) -> str:
     return ".".join(label_text(label) for label in labels) if labels else "."
 
 
-def encode_name(name: str) -> bytes | None:
-    """The wire form of a plain name (letters, digits, ``-``, ``_``, ``*``; the final dot
-    optional), case kept; None for anything dnspython should encode (escapes, odd bytes)."""
+def encode_name(name: str) -> tuple[bytes, str] | None:
+    """The wire form of a name whose every byte shows as it is in text (no escapes), case kept,
+    the final dot optional; with the key its answer's question will carry (:class:`Record`
+    ``owner``). None for anything dnspython should encode (escapes, other bytes, too long)."""
     text = name[:-1] if name.endswith(".") else name
     if not text:
-        return b"\x00"
+        return b"\x00", "."
     try:
         raw = text.encode("ascii")
     except UnicodeEncodeError:
@@ -158,7 +166,8 @@ def encode_name(name: str) -> bytes | None:
         out.append(len(label))
         out += label
     out.append(0)
-    return bytes(out) if len(out) <= 255 else None
+    # Plain labels are written in text as they are, so the key is the text in lower case.
+    return (bytes(out), text.lower()) if len(out) <= 255 else None
 
 
 def encode_query(
